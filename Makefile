@@ -1,0 +1,199 @@
+# k8scourse: the three-tier sample of the container course, one target per step.
+#
+# Every target prints the command it runs, exactly as the lesson
+# (lesson 5, "Networking in Docker") writes it with the defaults below.
+# Override any variable on the command line:
+#   make up BACK_PORT=3001      make db DB_IMAGE=mysql:8.4      make DOCKER=podman up
+#
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# ---- One source of truth for names, ports and images (the lesson's values) ----
+DOCKER           ?= docker
+NETWORK          ?= k8scourse
+DEMO_NETWORK     ?= alpine-network
+ALPINE_IMAGE     ?= alpine
+DB_NAME          ?= k8scourse-db
+DB_PORT          ?= 3306
+DB_USER          ?= user
+DB_PASSWORD      ?= mysql
+DB_ROOT_PASSWORD ?= root
+BACK_NAME        ?= back
+BACK_IMAGE       ?= k8scourse-back
+BACK_PORT        ?= 3000
+PYTHON_IMAGE     ?= python:3.13-slim
+HEALTH_TIMEOUT   ?= 90
+
+# mysql:5.7 was only ever built for amd64; on ARM machines use a multi-arch tag.
+ifeq ($(origin DB_IMAGE),undefined)
+  ifneq ($(filter aarch64 arm64,$(shell uname -m)),)
+    DB_IMAGE := mysql:8.4
+    $(info notice: mysql:5.7 has no arm64 image, using DB_IMAGE=mysql:8.4 (set DB_IMAGE to override))
+  endif
+endif
+DB_IMAGE ?= mysql:5.7
+
+# A password is written into the command only while it is the lesson's public
+# default; any other value reaches the container through the environment
+# (`-e NAME` without a value), so it is never printed.
+shown = $(if $(filter $(2),$($(1))),=$(2))
+SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PASSWORD)'
+# The backend's own defaults are the lesson's user/password; pass them only when changed.
+BACK_ENV := $(if $(filter-out user,$(DB_USER)),-e MYSQL_USER=$(DB_USER)) \
+            $(if $(filter-out mysql,$(DB_PASSWORD)),-e MYSQL_PASSWORD)
+
+export DOCKER
+STEP    := $(SECRETS_ENV) scripts/step
+IMAGES  := scripts/standin-images
+VENV    := .venv
+PY      := $(VENV)/bin/python
+
+##@ Part 1: containers are isolated
+
+.PHONY: alpine
+alpine: ## Start alpine containers "one" and "two" on the default bridge
+	@$(IMAGES) $(ALPINE_IMAGE)
+	@$(STEP) --replace one network=bridge '$(DOCKER) run -it -d --rm --name one $(ALPINE_IMAGE) /bin/sh'
+	@$(STEP) --replace two network=bridge '$(DOCKER) run -it -d --rm --name two $(ALPINE_IMAGE) /bin/sh'
+
+.PHONY: shell
+shell: ## Open a shell in "one" (needs a terminal; try ls, ping two, exit)
+	@$(STEP) --tty '$(DOCKER) exec -it one /bin/sh'
+
+.PHONY: ls
+ls: ## Show the file system inside "one", without a terminal
+	@$(STEP) '$(DOCKER) exec one ls'
+
+.PHONY: ping
+ping: ## From "one", ping "two" by name (fails on the default bridge, works on alpine-network)
+	@$(STEP) '$(DOCKER) exec one ping -c 1 -W 2 two'
+
+.PHONY: alpine-stop
+alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so Docker waits, then kills)
+	@$(STEP) --if-running one '$(DOCKER) stop one' & $(STEP) --if-running two '$(DOCKER) stop two' & wait
+
+##@ Part 2: a network lets containers find each other by name
+
+.PHONY: alpine-network
+alpine-network: ## Create alpine-network and start "one" and "two" on it
+	@$(IMAGES) $(ALPINE_IMAGE)
+	@$(STEP) --unless-network $(DEMO_NETWORK) '$(DOCKER) network create $(DEMO_NETWORK)'
+	@$(STEP) --replace one network=$(DEMO_NETWORK) '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
+	@$(STEP) --replace two network=$(DEMO_NETWORK) '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
+
+.PHONY: inspect
+inspect: ## Show alpine-network: its containers and their addresses
+	@$(STEP) '$(DOCKER) network inspect $(DEMO_NETWORK)'
+
+##@ Part 3: the database and the backend on the k8scourse network
+
+.PHONY: network
+network: ## Create the k8scourse network
+	@$(STEP) --unless-network $(NETWORK) '$(DOCKER) network create $(NETWORK)'
+
+.PHONY: db
+db: network ## Start MySQL as k8scourse-db on k8scourse, loading db/init.sql
+	@$(IMAGES) $(DB_IMAGE)
+	@$(STEP) --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql --network $(NETWORK) $(DB_IMAGE)'
+
+.PHONY: wait-db
+wait-db: ## Wait until the database answers a real query over TCP (init done)
+	@$(SECRETS_ENV) scripts/wait-db $(DB_NAME) $(DB_USER) $(HEALTH_TIMEOUT)
+
+.PHONY: build
+build: ## Build the backend image k8scourse-back from back/
+	@$(IMAGES) $(PYTHON_IMAGE)
+	@$(STEP) 'cd back && $(DOCKER) build -t $(BACK_IMAGE) .'
+
+.PHONY: back-broken
+back-broken: network ## The lesson's first try: back WITHOUT MYSQL_HOST (its /health fails)
+	@$(STEP) --replace $(BACK_NAME) '!MYSQL_HOST' '$(DOCKER) run -p $(BACK_PORT):3000 -d --name $(BACK_NAME) --rm --network $(NETWORK) $(BACK_IMAGE)'
+
+.PHONY: back
+back: network ## Start back with -e MYSQL_HOST=k8scourse-db (the lesson's fix)
+	@$(STEP) --replace $(BACK_NAME) 'MYSQL_HOST=$(DB_NAME)' '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME) $(BACK_ENV) -d $(BACK_IMAGE)'
+
+.PHONY: health
+health: ## curl localhost:3000/health, waiting while the database initialises
+	@scripts/health '$(BACK_NAME)' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
+
+.PHONY: ps
+ps: ## List the running containers
+	@$(STEP) '$(DOCKER) ps'
+
+.PHONY: logs
+logs: ## Show the backend's logs
+	@$(STEP) '$(DOCKER) logs $(BACK_NAME)'
+
+.PHONY: stop
+stop: ## Stop the backend
+	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
+
+##@ The whole stack
+
+.PHONY: up
+up: network db build wait-db back health ## Run the app: network, db, backend, then wait until /health is 200
+	@echo "The API is up: http://localhost:$(BACK_PORT)/health"
+
+.PHONY: down
+down: ## Stop every container and remove the networks of the lesson
+	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
+	@$(STEP) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
+	@$(STEP) --if-running one '$(DOCKER) rm -f one'
+	@$(STEP) --if-running two '$(DOCKER) rm -f two'
+	@$(STEP) --if-network $(NETWORK) '$(DOCKER) network rm $(NETWORK)'
+	@$(STEP) --if-network $(DEMO_NETWORK) '$(DOCKER) network rm $(DEMO_NETWORK)'
+
+.PHONY: clean
+clean: down ## down, then remove the backend image and the local virtualenv
+	@if $(DOCKER) image inspect $(BACK_IMAGE) >/dev/null 2>&1; then $(STEP) '$(DOCKER) rmi $(BACK_IMAGE)'; fi
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
+
+.PHONY: lesson
+lesson: ## Walk through the whole lesson, checking each outcome (non-interactive)
+	@scripts/lesson
+
+.PHONY: images
+images: ## Make sure the lesson's images exist (local stand-ins where no registry answers)
+	@$(IMAGES) $(ALPINE_IMAGE) $(DB_IMAGE) $(PYTHON_IMAGE)
+
+##@ Development
+
+$(VENV)/.installed: requirements-dev.txt back/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create .venv with the pinned development requirements
+
+.PHONY: lint
+lint: venv ## ruff on the Python code, shellcheck on the scripts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	shellcheck scripts/step scripts/standin-images scripts/health scripts/wait-db scripts/lesson \
+	  scripts/standins/mysql/docker-entrypoint.sh .ci/run
+
+.PHONY: test
+test: lint ## Lint, then every test: unit, real MariaDB, and the lesson on the Docker engine
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-back
+test-back: venv ## Backend tests only (unit + real MariaDB), no Docker
+	$(PY) -m pytest tests/back $(PYTEST_ARGS)
+
+.PHONY: test-e2e
+test-e2e: venv ## The lesson end to end on the Docker engine
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: venv ## Benchmark the backend under gunicorn against a real database (prints a table)
+	scripts/bench
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} \
+	  /^##@/ {printf "\n%s\n", substr($$0, 5)} \
+	  /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
