@@ -1,0 +1,121 @@
+"""A tiny connection pool around PyMySQL.
+
+Opening a connection costs a TCP and auth handshake, so connections are kept and reused.
+Nothing connects at start-up: the app starts even when the database is down, and every
+request that needs the database tries again.
+"""
+
+import queue
+
+import pymysql
+
+# Errors that mean "no usable connection": the server is down, unreachable, refused us,
+# or went away. The connection is thrown away and the request gets a 503.
+UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
+
+
+class Database:
+    def __init__(self, config, max_idle=16):
+        self.config = config
+        # LIFO: the most recently used connection is the one most likely still alive.
+        self._idle = queue.LifoQueue(maxsize=max_idle)
+
+    def connect(self):
+        c = self.config
+        return pymysql.connect(
+            host=c.mysql_host,
+            port=c.mysql_port,
+            user=c.mysql_user,
+            password=c.mysql_password,
+            database=c.mysql_database,
+            charset="utf8mb4",
+            autocommit=True,
+            # Short timeouts: a dead or hung database must turn into a 503 within 3 s.
+            connect_timeout=2,
+            read_timeout=2,
+            write_timeout=2,
+            # Explicit TLS: left alone, PyMySQL builds a TLS context on every connect.
+            ssl=c.mysql_tls,
+            ssl_disabled=c.mysql_tls is None,
+        )
+
+    def query(self, sql, args=()):
+        """Run a read and return all rows as dicts.
+
+        A pooled connection can be stale (the server restarted since it was last used);
+        it then fails at once, and a read is safe to repeat on a fresh connection.
+        """
+        return self._run(sql, args, fetch=True)
+
+    def execute(self, sql, args=()):
+        """Run a write once (it might have been applied, so never repeat it).
+
+        Returns (rowcount, lastrowid).
+        """
+        return self._run(sql, args, fetch=False)
+
+    def _run(self, sql, args, fetch):
+        conn, reused = self._take()
+        if reused and not fetch and not _alive(conn):
+            self._discard(conn)
+            conn, reused = self.connect(), False
+        try:
+            result = _cursor_run(conn, sql, args, fetch)
+        except UNAVAILABLE as exc:
+            self._discard(conn)
+            # A timeout means the server is slow, not that the connection was stale:
+            # waiting a second time would break the "503 within 3 s" promise.
+            if not (reused and fetch) or isinstance(exc.__context__, TimeoutError):
+                raise
+            conn = self.connect()
+            try:
+                result = _cursor_run(conn, sql, args, fetch)
+            except UNAVAILABLE:
+                _close(conn)
+                raise
+        except pymysql.MySQLError:
+            self._give_back(conn)  # a bad statement, the connection itself is fine
+            raise
+        self._give_back(conn)
+        return result
+
+    def _take(self):
+        try:
+            return self._idle.get_nowait(), True
+        except queue.Empty:
+            return self.connect(), False
+
+    def _give_back(self, conn):
+        try:
+            self._idle.put_nowait(conn)
+        except queue.Full:
+            _close(conn)
+
+    def _discard(self, conn):
+        """Close a broken connection and every idle one: they most likely broke too."""
+        _close(conn)
+        while True:
+            try:
+                _close(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _alive(conn):
+    """One round trip; used before writes, which must not be repeated after a failure."""
+    try:
+        conn.ping()
+    except UNAVAILABLE:
+        return False
+    return True
+
+
+def _close(conn):
+    if conn.open:  # PyMySQL already dropped the socket when the connection broke
+        conn.close()
+
+
+def _cursor_run(conn, sql, args, fetch):
+    with conn.cursor(pymysql.cursors.DictCursor) as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall() if fetch else (cursor.rowcount, cursor.lastrowid)

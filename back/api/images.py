@@ -1,0 +1,92 @@
+"""The images API over the lesson's table images(id, caption, filename).
+
+Parameterised SQL only: values travel separately from the statement, so a caption
+like `'); DROP TABLE images; --` is stored as plain text.
+"""
+
+import re
+
+from flask import Blueprint, abort, current_app, request, url_for
+
+bp = Blueprint("images", __name__)
+
+MAX_ID = 2**31 - 1  # the column is a signed INT
+FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no paths, no hidden files
+
+
+def db():
+    return current_app.extensions["db"]
+
+
+@bp.get("/images")
+def list_images():
+    limit = _int_arg("limit", default=50, high=200)
+    cursor = _int_arg("cursor", default=MAX_ID, high=MAX_ID)
+    # Keyset paging: the primary key index finds the page directly, so the cost does
+    # not grow with the table (OFFSET would read and skip every earlier row).
+    # One row more than asked tells whether there is a next page.
+    rows = db().query(
+        "SELECT id, caption, filename FROM images WHERE id <= %s ORDER BY id DESC LIMIT %s",
+        (cursor, limit + 1),
+    )
+    items = rows[:limit]
+    next_cursor = rows[limit]["id"] if len(rows) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@bp.get("/images/<int:image_id>")
+def get_image(image_id):
+    rows = db().query("SELECT id, caption, filename FROM images WHERE id = %s", (image_id,))
+    if not rows:
+        abort(404, f"No image with id {image_id}.")
+    return rows[0]
+
+
+@bp.post("/images")
+def create_image():
+    caption, filename = _validate(_json_object())
+    _, image_id = db().execute(
+        "INSERT INTO images (caption, filename) VALUES (%s, %s)", (caption, filename)
+    )
+    location = url_for("images.get_image", image_id=image_id)
+    return {"id": image_id, "caption": caption, "filename": filename}, 201, {"Location": location}
+
+
+@bp.delete("/images/<int:image_id>")
+def delete_image(image_id):
+    deleted, _ = db().execute("DELETE FROM images WHERE id = %s", (image_id,))
+    if not deleted:
+        abort(404, f"No image with id {image_id}.")
+    return "", 204
+
+
+def _int_arg(name, default, high):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= high):
+        abort(400, f"{name} must be a whole number from 1 to {high}.")
+    return int(raw)
+
+
+def _json_object():
+    if not request.is_json:
+        abort(415, "Send JSON with Content-Type: application/json.")
+    body = request.get_json(silent=True)  # silent: our own 400 message below
+    if not isinstance(body, dict):
+        abort(400, "The body must be a JSON object with caption and filename.")
+    return body
+
+
+def _validate(body):
+    caption, filename = body.get("caption"), body.get("filename")
+    if not isinstance(caption, str) or not 1 <= len(caption.strip()) <= 100:
+        abort(400, "caption must be a string of 1 to 100 characters.")
+    if not isinstance(filename, str) or len(filename) > 255 or not FILENAME.fullmatch(filename):
+        abort(
+            400,
+            "filename must be 1 to 255 characters: letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit.",
+        )
+    return caption.strip(), filename
