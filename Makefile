@@ -41,8 +41,7 @@ DB_IMAGE ?= mysql:5.7
 shown = $(if $(filter $(2),$($(1))),=$(2))
 SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PASSWORD)'
 # The backend's own defaults are the lesson's user/password; pass them only when changed.
-BACK_ENV := $(if $(filter-out user,$(DB_USER)),-e MYSQL_USER=$(DB_USER)) \
-            $(if $(filter-out mysql,$(DB_PASSWORD)),-e MYSQL_PASSWORD)
+BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)
 
 export DOCKER
 STEP    := $(SECRETS_ENV) scripts/step
@@ -113,7 +112,7 @@ back-broken: network ## The lesson's first try: back WITHOUT MYSQL_HOST (its /he
 
 .PHONY: back
 back: network ## Start back with -e MYSQL_HOST=k8scourse-db (the lesson's fix)
-	@$(STEP) --replace $(BACK_NAME) 'MYSQL_HOST=$(DB_NAME)' '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME) $(BACK_ENV) -d $(BACK_IMAGE)'
+	@$(STEP) --replace $(BACK_NAME) 'MYSQL_HOST=$(DB_NAME)' '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -d $(BACK_IMAGE)'
 
 .PHONY: health
 health: ## curl localhost:3000/health, waiting while the database initialises
