@@ -6,7 +6,7 @@ import socket
 import time
 
 import pytest
-from conftest import docker, make
+from lessonkit import docker, make
 
 pytestmark = pytest.mark.e2e
 
@@ -114,8 +114,8 @@ def test_up_twice_is_fine():
 
 def test_port_in_use_by_a_container_is_named():
     make("stop")
-    docker("run", "-d", "--rm", "--name", "k8scourse-e2e-squatter", "-p", "3000:3000",
-           "alpine", "sleep", "60")
+    squatter = "run -d --rm --name k8scourse-e2e-squatter -p 3000:3000 alpine sleep 60"
+    docker(*squatter.split())
     try:
         back = make("back")
     finally:
@@ -152,7 +152,10 @@ def test_name_in_use_is_named():
 def test_missing_image_says_to_build_it():
     back = make("back", "BACK_IMAGE=k8scourse-not-built")
     assert back.returncode != 0
-    assert "make: image 'k8scourse-not-built:latest' is missing: build it first with 'make build'" in back.stderr
+    missing = (
+        "make: image 'k8scourse-not-built:latest' is missing: build it first with 'make build'"
+    )
+    assert missing in back.stderr
 
 
 def test_docker_not_running_is_named():

@@ -1,0 +1,58 @@
+"""Helpers of the end-to-end tests: make and docker in the repo, the lesson's names.
+
+The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
+3000, 3306), so they refuse to start when any of those already exist: a
+learner's running stack is never clobbered.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKER = os.environ.get("DOCKER", "docker")
+LESSON_CONTAINERS = ("one", "two", "back", "k8scourse-db")
+LESSON_NETWORKS = ("k8scourse", "alpine-network")
+LESSON_IMAGES = ("alpine", os.environ.get("DB_IMAGE", "mysql:5.7"), "python:3.13-slim")
+STANDIN_LABEL = "org.k8scourse.standin"
+
+
+def run(*args, timeout=300, **kwargs):
+    """Run a command in the repo; never raises on a non-zero exit."""
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run(
+        args, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+    )
+
+
+def make(*targets, timeout=300, **kwargs):
+    result = run("make", "--no-print-directory", *targets, timeout=timeout, **kwargs)
+    result.output = result.stdout + result.stderr
+    return result
+
+
+def docker(*args, timeout=60):
+    return run(DOCKER, *args, timeout=timeout)
+
+
+def engine_answers():
+    try:
+        return docker("info", timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def lesson_leftovers():
+    found = [c for c in LESSON_CONTAINERS if docker("container", "inspect", c).returncode == 0]
+    found += [n for n in LESSON_NETWORKS if docker("network", "inspect", n).returncode == 0]
+    return found
+
+
+def describe_image(image):
+    label = docker(
+        "image", "inspect", "-f", f'{{{{index .Config.Labels "{STANDIN_LABEL}"}}}}', image
+    )
+    if label.returncode != 0:
+        return "absent"
+    text = label.stdout.strip()
+    return f"stand-in: {text}" if text and text != "<no value>" else "the real image"
