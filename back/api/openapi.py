@@ -19,7 +19,7 @@ ERROR = {
     "415": _json(_ref("Error"), "The body is not JSON"),
     "503": _json(_ref("Error"), "The database is unavailable"),
 }
-IMAGE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+IMAGE_ID = {"name": "image_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 HEALTH = {
     "summary": "Whether the process runs and the database answers a SELECT 1",
     "responses": {
@@ -77,7 +77,7 @@ SPEC = {
                 },
             },
         },
-        "/images/{id}": {
+        "/images/{image_id}": {
             "get": {
                 "summary": "One image",
                 "parameters": [IMAGE_ID],

@@ -1,0 +1,61 @@
+"""Fixtures for the backend tests.
+
+Unit tests use Flask's test client with no database, or with one on a port where nothing
+listens. Integration tests (marked `integration`) share one real MariaDB server, started
+once per session by mariadb_server.py on a free port with a throw-away datadir.
+"""
+
+import pytest
+
+from api import create_app
+from api.config import Config
+from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, free_port, missing_binaries
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    missing = missing_binaries()
+    if missing:
+        pytest.skip(
+            f"{', '.join(missing)} not found: apt-get install mariadb-server mariadb-client"
+        )
+    server = MariaDB(tmp_path_factory.mktemp("mariadb")).create()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_db(mariadb):
+    """The shared server, started again if an earlier test left it stopped."""
+    if mariadb.process is None:
+        mariadb.start()
+    return mariadb
+
+
+def db_config(server, **changes):
+    settings = {
+        "mysql_host": "127.0.0.1",
+        "mysql_port": server.port,
+        "mysql_user": APP_USER,
+        "mysql_password": APP_PASSWORD,
+        "in_container": False,
+    } | changes
+    return Config(**settings)
+
+
+@pytest.fixture
+def client(live_db):
+    """A test client of an app connected to the real server."""
+    return create_app(db_config(live_db)).test_client()
+
+
+@pytest.fixture
+def empty_images(live_db):
+    with live_db.root("images") as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM images")
+
+
+@pytest.fixture
+def offline_client():
+    """A test client of an app whose database port has nothing listening on it."""
+    return create_app(Config(mysql_host="127.0.0.1", mysql_port=free_port())).test_client()

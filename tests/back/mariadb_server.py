@@ -1,0 +1,135 @@
+"""A throw-away MariaDB server for tests and the benchmark.
+
+It is set up the way the official mysql image sets up the lesson's container: the
+entrypoint creates MYSQL_USER with MYSQL_PASSWORD, then runs db/init.sql as root. So the
+GRANT in init.sql is exercised and the app's user really has only row privileges.
+Needs the Debian package mariadb-server (mariadbd, mariadb-install-db) and mariadb-client.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pymysql
+
+REPO = Path(__file__).resolve().parents[2]
+INIT_SQL = REPO / "db" / "init.sql"
+APP_USER, APP_PASSWORD = "user", "mysql"  # the lesson's MYSQL_USER / MYSQL_PASSWORD
+
+
+def missing_binaries():
+    """The binaries this needs that are not installed, as a list of names."""
+    names = ("mariadbd", "mariadb-install-db", "mariadb")
+    return [n for n in names if not shutil.which(n) and not Path("/usr/sbin", n).exists()]
+
+
+def free_port():
+    # The kernel picks an unused port from its ephemeral range, never 3000, 3306 or 8080.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _binary(name):
+    return shutil.which(name) or str(Path("/usr/sbin", name))
+
+
+class MariaDB:
+    def __init__(self, basedir, port=None, buffer_pool="64M"):
+        self.basedir = Path(basedir)
+        self.datadir = self.basedir / "data"
+        self.socket = self.basedir / "mysqld.sock"
+        self.log = self.basedir / "error.log"
+        self.port = port or free_port()
+        self.buffer_pool = buffer_pool
+        self.process = None
+
+    def create(self):
+        """Install a fresh datadir, start, and load the schema like the mysql image does."""
+        self.datadir.mkdir(parents=True)
+        subprocess.run(
+            [
+                _binary("mariadb-install-db"),
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                "--user=root",
+                "--auth-root-authentication-method=normal",  # root with an empty password
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.start()
+        with self.root() as conn, conn.cursor() as cur:
+            cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (APP_USER, APP_PASSWORD))
+        self.run_sql_file(INIT_SQL)
+        return self
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                _binary("mariadbd"),
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                f"--socket={self.socket}",
+                f"--pid-file={self.basedir / 'mysqld.pid'}",
+                f"--log-error={self.log}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                "--user=root",  # the tests run as root; mariadbd refuses that unless told
+                "--skip-name-resolve",
+                "--innodb-log-file-size=8M",
+                f"--innodb-buffer-pool-size={self.buffer_pool}",
+                "--max-connections=500",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"mariadbd exited; see {self.log}:\n{self.log_tail()}")
+            try:
+                self.root().close()
+                return
+            except pymysql.err.OperationalError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"mariadbd did not start; see {self.log}") from None
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: a clean shutdown
+            self.process.wait(timeout=60)
+        self.process = None
+
+    def root(self, database=None):
+        return pymysql.connect(
+            unix_socket=str(self.socket),
+            user="root",
+            password="",
+            database=database,
+            autocommit=True,
+            charset="utf8mb4",
+        )
+
+    def run_sql_file(self, path):
+        """Feed a file to the command-line client, as the image's entrypoint does."""
+        with open(path, "rb") as sql:
+            subprocess.run(
+                [_binary("mariadb"), "--no-defaults", f"--socket={self.socket}", "-uroot"],
+                stdin=sql,
+                check=True,
+                capture_output=True,
+            )
+
+    def log_tail(self, lines=20):
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""

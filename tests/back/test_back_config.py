@@ -1,0 +1,95 @@
+"""Config is read once from the environment; bad values are one clear line."""
+
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.config import Config, ConfigError
+
+BACK = Path(__file__).resolve().parents[2] / "back"
+
+
+def test_defaults_match_the_lessons_database_container():
+    config = Config.from_env({"RUNNING_IN_CONTAINER": "0"})
+    assert (config.mysql_host, config.mysql_port) == ("localhost", 3306)
+    assert (config.mysql_user, config.mysql_password) == ("user", "mysql")
+    assert config.mysql_database == "images"
+    assert config.port == 3000
+    assert config.cors_origins == ("http://localhost:8080",)
+    assert config.mysql_tls is None
+
+
+def test_environment_overrides():
+    config = Config.from_env(
+        {
+            "MYSQL_HOST": "k8scourse-db",
+            "MYSQL_PORT": "3307",
+            "MYSQL_USER": "app",
+            "MYSQL_PASSWORD": "s3cret",
+            "MYSQL_DATABASE": "pics",
+            "PORT": "8000",
+            "CORS_ORIGINS": "http://a.example, https://b.example/ ,",
+        }
+    )
+    assert config.db_address == "k8scourse-db:3307/pics"
+    assert (config.mysql_user, config.mysql_password, config.port) == ("app", "s3cret", 8000)
+    assert config.cors_origins == ("http://a.example", "https://b.example")
+
+
+def test_password_file_wins_and_loses_its_trailing_newline(tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("from-file\n")
+    env = {"MYSQL_PASSWORD": "from-env", "MYSQL_PASSWORD_FILE": str(secret)}
+    assert Config.from_env(env).mysql_password == "from-file"
+
+
+def test_password_never_in_repr():
+    assert "hunter2" not in repr(Config.from_env({"MYSQL_PASSWORD": "hunter2"}))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MYSQL_PORT": "abc"}, "MYSQL_PORT must be a whole number, got 'abc'"),
+        ({"PORT": "70000"}, "PORT must be between 1 and 65535, got 70000"),
+        ({"MYSQL_SSL": "maybe"}, "MYSQL_SSL must be"),
+        ({"MYSQL_PASSWORD_FILE": "/nonexistent/pw"}, "MYSQL_PASSWORD_FILE '/nonexistent/pw'"),
+    ],
+)
+def test_bad_values_are_named(env, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        Config.from_env(env)
+
+
+def test_tls_is_off_unless_asked_and_then_one_shared_context():
+    assert Config.from_env({"MYSQL_SSL": "0"}).mysql_tls is None
+    context = Config.from_env({"MYSQL_SSL": "true"}).mysql_tls
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_NONE  # no CA given: encrypted, not verified
+
+
+def test_tls_with_a_ca_verifies(tmp_path):
+    with pytest.raises(ConfigError, match="MYSQL_SSL_CA"):
+        Config.from_env({"MYSQL_SSL": "1", "MYSQL_SSL_CA": str(tmp_path / "missing.pem")})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("0", False)])
+def test_container_detection_can_be_overridden(value, expected):
+    assert Config.from_env({"RUNNING_IN_CONTAINER": value}).in_container is expected
+
+
+def test_gunicorn_refuses_a_bad_setting_with_one_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
+        cwd=BACK,
+        env={"MYSQL_PORT": "abc", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "MYSQL_PORT must be a whole number, got 'abc'" in result.stderr

@@ -1,0 +1,160 @@
+"""HTTP behaviour that needs no working database: errors, validation, CORS, /livez, a down db."""
+
+import time
+
+import pymysql
+import pytest
+
+from api import create_app
+from api.config import Config
+from api.health import short_error
+from mariadb_server import free_port
+
+
+def error_of(response):
+    assert response.is_json, response.data
+    body = response.get_json()
+    assert set(body) == {"error", "message"}
+    return body
+
+
+def test_livez_needs_no_database(offline_client):
+    response = offline_client.get("/livez")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "running"
+
+
+def test_unknown_route_is_a_json_404(offline_client):
+    response = offline_client.get("/nope")
+    assert response.status_code == 404
+    assert error_of(response)["error"] == "Not Found"
+
+
+def test_wrong_method_is_a_json_405_with_allow(offline_client):
+    response = offline_client.put("/images")
+    assert response.status_code == 405
+    assert error_of(response)["error"] == "Method Not Allowed"
+    assert {"GET", "POST"} <= set(response.allow)
+
+
+def test_non_json_body_is_415(offline_client):
+    response = offline_client.post("/images", data="caption=hi", content_type="text/plain")
+    assert response.status_code == 415
+    assert "application/json" in error_of(response)["message"]
+
+
+def test_body_over_16_kib_is_413(offline_client):
+    big = {"caption": "x" * (16 * 1024), "filename": "a.gif"}
+    response = offline_client.post("/images", json=big)
+    assert response.status_code == 413
+    error_of(response)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("not json", "JSON object"),
+        ([1, 2], "JSON object"),
+        ({"filename": "a.gif"}, "caption"),
+        ({"caption": "", "filename": "a.gif"}, "caption"),
+        ({"caption": "   ", "filename": "a.gif"}, "caption"),
+        ({"caption": "x" * 101, "filename": "a.gif"}, "caption"),
+        ({"caption": 5, "filename": "a.gif"}, "caption"),
+        ({"caption": "hi"}, "filename"),
+        ({"caption": "hi", "filename": ""}, "filename"),
+        ({"caption": "hi", "filename": "../etc/passwd"}, "filename"),
+        ({"caption": "hi", "filename": ".hidden"}, "filename"),
+        ({"caption": "hi", "filename": "a b.gif"}, "filename"),
+        ({"caption": "hi", "filename": "a.gif\n"}, "filename"),
+        ({"caption": "hi", "filename": "a" * 256}, "filename"),
+    ],
+)
+def test_invalid_images_are_400_with_the_reason(offline_client, body, reason):
+    # Validation happens before any database access: the offline db is never reached.
+    if isinstance(body, str):
+        response = offline_client.post("/images", data=body, content_type="application/json")
+    else:
+        response = offline_client.post("/images", json=body)
+    assert response.status_code == 400
+    assert reason in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=abc", "limit=²", "cursor=-1"])
+def test_bad_paging_is_400(offline_client, query):
+    response = offline_client.get(f"/images?{query}")
+    assert response.status_code == 400
+    error_of(response)
+
+
+def test_api_answers_503_json_when_the_database_is_down(offline_client):
+    for response in (
+        offline_client.get("/images"),
+        offline_client.get("/images/1"),
+        offline_client.post("/images", json={"caption": "hi", "filename": "a.gif"}),
+        offline_client.delete("/images/1"),
+    ):
+        assert response.status_code == 503
+        assert error_of(response)["error"] == "Service Unavailable"
+
+
+def test_health_is_503_with_host_and_error_when_the_database_is_down(offline_client):
+    started = time.monotonic()
+    response = offline_client.get("/health")
+    assert time.monotonic() - started < 3
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["db"] is False
+    assert body["mysql_host"] == "127.0.0.1"
+    assert "Can't connect" in body["error"]
+    assert "hint" not in body  # not in a container
+    assert offline_client.get("/readyz").status_code == 503
+
+
+def test_hint_for_localhost_inside_a_container():
+    config = Config(mysql_host="localhost", mysql_port=free_port(), in_container=True)
+    body = create_app(config).test_client().get("/health").get_json()
+    assert "MYSQL_HOST" in body["hint"]
+    assert "same" in body["hint"] and "network" in body["hint"]
+
+
+def test_no_hint_when_the_host_is_a_container_name():
+    config = Config(mysql_host="127.0.0.2", mysql_port=free_port(), in_container=True)
+    body = create_app(config).test_client().get("/health").get_json()
+    assert "hint" not in body
+
+
+def test_health_error_is_short_and_masks_the_password():
+    exc = pymysql.err.OperationalError(1045, "Access denied, tried hunter2 " + "x" * 500)
+    message = short_error(exc, "hunter2")
+    assert "hunter2" not in message
+    assert message.startswith("Access denied, tried ***")
+    assert len(message) <= 200
+
+
+CORS = {"Origin": "http://localhost:8080"}
+
+
+def test_cors_allows_only_configured_origins(offline_client):
+    allowed = offline_client.get("/livez", headers=CORS)
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+    other = offline_client.get("/livez", headers={"Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Origin" in other.vary
+
+
+def test_cors_preflight(offline_client):
+    response = offline_client.options(
+        "/images", headers=CORS | {"Access-Control-Request-Method": "POST"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_cors_origins_come_from_config():
+    config = Config(mysql_port=free_port(), cors_origins=("https://front.example",))
+    client = create_app(config).test_client()
+    response = client.get("/livez", headers={"Origin": "https://front.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://front.example"
+    assert "Access-Control-Allow-Origin" not in client.get("/livez", headers=CORS).headers

@@ -1,0 +1,196 @@
+"""Against a real MariaDB server set up like the lesson's db container (see mariadb_server.py)."""
+
+import os
+import signal
+import time
+
+import pymysql
+import pytest
+
+from api import create_app
+from conftest import db_config
+from mariadb_server import APP_PASSWORD, APP_USER, INIT_SQL
+
+pytestmark = pytest.mark.integration
+
+
+def add(client, caption, filename="a.gif"):
+    response = client.post("/images", json={"caption": caption, "filename": filename})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_health_up(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "running" and body["db"] is True
+    assert abs(body["timestamp"] - time.time() * 1000) < 60_000
+    assert client.get("/readyz").status_code == 200
+
+
+def test_init_sql_seeds_hello_once_and_can_run_again(live_db, empty_images):
+    live_db.run_sql_file(INIT_SQL)  # empty table: the seed row comes back
+    live_db.run_sql_file(INIT_SQL)  # IF NOT EXISTS everywhere, and no second seed row
+    with live_db.root("images") as conn, conn.cursor() as cur:
+        cur.execute("SELECT caption, filename FROM images")
+        assert cur.fetchall() == (("Hello", "hello-caption.gif"),)
+        cur.execute(
+            "SELECT default_character_set_name FROM information_schema.schemata"
+            " WHERE schema_name = 'images'"
+        )
+        assert cur.fetchone() == ("utf8mb4",)
+
+
+def test_app_user_may_change_rows_but_not_the_schema(live_db):
+    conn = pymysql.connect(
+        host="127.0.0.1", port=live_db.port, user=APP_USER, password=APP_PASSWORD, database="images"
+    )
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM images")
+        for statement in ("DROP TABLE images", "CREATE TABLE t (i INT)", "CREATE DATABASE x"):
+            with pytest.raises(pymysql.err.MySQLError) as denied:
+                cur.execute(statement)
+            assert denied.value.args[0] in (1044, 1142)  # access denied
+
+
+def test_wrong_password_is_503_without_the_password(live_db):
+    app = create_app(db_config(live_db, mysql_password="not-the-Secret"))
+    response = app.test_client().get("/health")
+    assert response.status_code == 503
+    assert "Access denied" in response.get_json()["error"]
+    assert "not-the-Secret" not in response.get_data(as_text=True)
+
+
+def test_create_read_delete(client):
+    created = add(client, "A cat", "cat.gif")
+    location = f"/images/{created['id']}"
+    assert client.get(location).get_json() == created
+    assert client.delete(location).status_code == 204
+    assert client.get(location).status_code == 404
+    assert client.delete(location).status_code == 404
+
+
+def test_created_response_has_location(client):
+    response = client.post("/images", json={"caption": "x", "filename": "x.gif"})
+    assert response.headers["Location"] == f"/images/{response.get_json()['id']}"
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "'); DROP TABLE images; --",
+        "Robert'); DELETE FROM images WHERE ('1'='1",
+        '" OR 1=1 -- \\',
+        "%s %(x)s {}",
+    ],
+)
+def test_sql_injection_is_stored_literally(client, caption):
+    created = add(client, caption)
+    assert client.get(f"/images/{created['id']}").get_json()["caption"] == caption
+    assert client.get("/health").status_code == 200  # the table is still there
+
+
+UNICODE_CAPTIONS = ["Grüße aus Köln", "日本語のキャプション", "🐳" * 100, "é" * 100]
+
+
+@pytest.mark.parametrize("caption", UNICODE_CAPTIONS)
+def test_unicode_captions_round_trip(client, caption):
+    # 100 emoji are 100 characters (400 bytes in utf8mb4) and fit VARCHAR(100).
+    created = add(client, caption)
+    assert client.get(f"/images/{created['id']}").get_json()["caption"] == caption
+
+
+def test_caption_over_100_characters_is_refused(client):
+    response = client.post("/images", json={"caption": "🐳" * 101, "filename": "a.gif"})
+    assert response.status_code == 400
+
+
+def test_longest_filename_fits(client):
+    assert add(client, "long", "f" * 251 + ".gif")["filename"] == "f" * 251 + ".gif"
+
+
+def test_paging_newest_first_with_cursor(client, empty_images):
+    ids = [add(client, f"n{i}")["id"] for i in range(7)]
+    seen, cursor = [], None
+    while True:
+        query = "/images?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(query).get_json()
+        assert len(page["items"]) <= 3
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(ids, reverse=True)
+
+
+def test_default_page_is_50_and_limit_max_200(client, empty_images, live_db):
+    with live_db.root("images") as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO images (caption, filename) VALUES (%s, 'a.gif')",
+            [(f"row {i}",) for i in range(250)],
+        )
+    assert len(client.get("/images").get_json()["items"]) == 50
+    page = client.get("/images?limit=200").get_json()
+    assert len(page["items"]) == 200 and page["next_cursor"] is not None
+    assert client.get("/images?limit=201").status_code == 400
+
+
+def test_empty_table(client, empty_images):
+    assert client.get("/images").get_json() == {"items": [], "next_cursor": None}
+
+
+def test_database_stopped_then_restarted_without_restarting_the_app(client, live_db):
+    assert client.get("/health").status_code == 200  # leaves a pooled connection behind
+    live_db.stop()
+    started = time.monotonic()
+    response = client.get("/health")
+    assert time.monotonic() - started < 3
+    assert response.status_code == 503
+    assert response.get_json()["db"] is False
+    assert client.get("/images").status_code == 503
+
+    live_db.start()
+    assert client.get("/health").status_code == 200
+
+
+def test_stale_pooled_connections_are_replaced_after_a_restart(client, live_db):
+    # Fill the pool, restart the server behind the app's back: every pooled connection is
+    # now dead, yet neither a read nor a write fails.
+    assert client.get("/images").status_code == 200
+    live_db.stop()
+    live_db.start()
+    assert client.get("/images").status_code == 200
+    client.get("/images")
+    live_db.stop()
+    live_db.start()
+    assert client.post("/images", json={"caption": "after", "filename": "a.gif"}).status_code == 201
+
+
+def test_hung_database_is_503_within_3_seconds(client, live_db):
+    assert client.get("/health").status_code == 200
+    os.kill(live_db.process.pid, signal.SIGSTOP)  # accepts TCP, never answers
+    try:
+        started = time.monotonic()
+        response = client.get("/health")
+        elapsed = time.monotonic() - started
+    finally:
+        os.kill(live_db.process.pid, signal.SIGCONT)
+    assert response.status_code == 503
+    assert elapsed < 3
+    assert "timed out" in response.get_json()["error"]
+    assert client.get("/health").status_code == 200
+
+
+def test_hung_database_on_a_fresh_connection_is_503_within_3_seconds(live_db):
+    client = create_app(db_config(live_db)).test_client()  # empty pool: must connect
+    os.kill(live_db.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        response = client.get("/health")
+        elapsed = time.monotonic() - started
+    finally:
+        os.kill(live_db.process.pid, signal.SIGCONT)
+    assert response.status_code == 503
+    assert elapsed < 3
+    assert client.get("/health").status_code == 200
