@@ -1,0 +1,204 @@
+"""The backend benchmark; run it through scripts/bench.
+
+Starts a throw-away MariaDB and gunicorn (with back/gunicorn.conf.py) on free ports of
+127.0.0.1, measures with wrk at concurrency 8 and 32, then fills the table to 1,000,000 rows
+and measures again. Prints one table. Speed targets are reported, never enforced: the exit
+status is non-zero only when a request failed or a step broke.
+
+Knobs (environment): BENCH_SECONDS (per wrk run, default 10), and what gunicorn reads itself:
+WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_CMD_ARGS (e.g. "--worker-class gevent").
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "back"))
+
+from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, free_port  # noqa: E402
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONCURRENCY = (8, 32)
+ROWS = 1_000_000
+PAGE = "/images"  # the first page: up to 50 rows, newest first
+# The same page with one row: at 1 row and at 1M rows it returns the same amount of data,
+# so it isolates what the table size costs (the 50-row page also serialises 50x more).
+ONE = "/images?limit=1"
+
+
+def wrk(url, connections):
+    """One wrk run; returns req/s, p50 and p99 in ms, and the count of failed requests."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{SECONDS}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=SECONDS + 60,
+    ).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)$", out, re.M))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not (rps and latency.keys() == {"50", "99"}):
+        raise RuntimeError(f"cannot read wrk's output:\n{out}")
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps.group(1)),
+        "p50": _ms(latency["50"]),
+        "p99": _ms(latency["99"]),
+        "errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _ms(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def slap(db, connections):
+    """The database's raw rate for SELECT 1 over TCP, with mariadb-slap."""
+    queries = 40_000 * max(1, SECONDS // 5)
+    out = subprocess.run(
+        [
+            "mariadb-slap",
+            "--no-defaults",
+            "--protocol=tcp",
+            "--host=127.0.0.1",
+            f"--port={db.port}",
+            f"--user={APP_USER}",
+            f"--password={APP_PASSWORD}",
+            "--create-schema=images",
+            f"--concurrency={connections}",
+            "--iterations=1",
+            f"--number-of-queries={queries}",  # in total, shared by the clients
+            "--query=SELECT 1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    seconds = float(re.search(r"Average number of seconds to run all queries: ([\d.]+)", out)[1])
+    return {"rps": queries / seconds, "p50": None, "p99": None, "errors": 0, "non_2xx": 0}
+
+
+def start_gunicorn(db, workdir):
+    port = free_port()
+    env = os.environ | {
+        "PORT": str(port),
+        "MYSQL_HOST": "127.0.0.1",
+        "MYSQL_PORT": str(db.port),
+        "MYSQL_USER": APP_USER,
+        "MYSQL_PASSWORD": APP_PASSWORD,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
+        cwd=REPO / "back",
+        env=env,
+        stdout=subprocess.DEVNULL,  # the access log: written as in production, then dropped
+        stderr=(workdir / "gunicorn.log").open("w"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            if process.poll() is not None:
+                break
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(
+        "gunicorn did not become healthy:\n" + (workdir / "gunicorn.log").read_text()
+    )
+
+
+def fill(db, rows):
+    started = time.monotonic()
+    with db.root("images") as conn, conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM images")
+        missing = rows - cur.fetchone()[0]
+        # MariaDB's sequence engine makes the rows in one statement, not a million round trips.
+        # `missing` is an int we computed; a table name cannot be a query parameter.
+        sql = "INSERT INTO images (caption, filename) SELECT CONCAT('Image ', seq), 'bench.gif'"
+        cur.execute(f"{sql} FROM seq_1_to_{int(missing)}")  # noqa: S608
+        cur.execute("ANALYZE TABLE images")
+    return time.monotonic() - started
+
+
+def fmt(value, pattern):
+    return "—" if value is None else format(value, pattern)
+
+
+def main():
+    results = []  # (table size, target, concurrency, figures)
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        db = MariaDB(workdir, buffer_pool="256M").create()
+        server = None
+        try:
+            server, base = start_gunicorn(db, workdir)
+            for c in CONCURRENCY:  # warm up: connections opened, code paths hot
+                subprocess.run(
+                    ["wrk", "-t2", f"-c{c}", "-d1s", base + "/health"],
+                    check=True,
+                    capture_output=True,
+                )
+            for c in CONCURRENCY:
+                results.append(("1 row", "SELECT 1 (mariadb-slap)", c, slap(db, c)))
+                for path in ("/livez", "/health", ONE, PAGE):
+                    results.append(("1 row", path, c, wrk(base + path, c)))
+            filled_in = fill(db, ROWS)
+            for c in CONCURRENCY:
+                for path in ("/health", ONE, PAGE):
+                    results.append((f"{ROWS:,} rows", path, c, wrk(base + path, c)))
+        finally:
+            if server:
+                server.terminate()
+                server.wait(timeout=30)
+            db.stop()
+
+    workers = os.environ.get("GUNICORN_CMD_ARGS", "") or "back/gunicorn.conf.py defaults"
+    print(
+        f"\nwrk -t2 -c{{8,32}} -d{SECONDS}s --latency, gunicorn: {workers}, "
+        f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '-')}, "
+        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '-')}, "
+        f"{os.cpu_count()} CPUs; table filled to {ROWS:,} rows in {filled_in:.1f} s\n"
+    )
+    print("| table | target | conc. | req/s | p50 ms | p99 ms | errors | non-2xx |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for size, target, c, r in results:
+        print(
+            f"| {size} | {target} | {c} | {r['rps']:,.0f} | {fmt(r['p50'], '.2f')} | "
+            f"{fmt(r['p99'], '.2f')} | {r['errors']} | {r['non_2xx']} |"
+        )
+
+    rps = {(size, target, c): r["rps"] for size, target, c, r in results}
+    health_vs_live = rps[("1 row", "/health", 32)] / rps[("1 row", "/livez", 32)]
+    big = f"{ROWS:,} rows"
+    print()
+    print(f"- /health vs /livez at c=32: {health_vs_live:.0%} (target >= 85%)")
+    print(f"- /health at c=32: {rps[('1 row', '/health', 32)]:,.0f} req/s (target >= 7,000)")
+    for path in ("/health", ONE, PAGE):
+        for c in CONCURRENCY:
+            ratio = rps[(big, path, c)] / rps[("1 row", path, c)]
+            print(f"- {path} at c={c}, {big} vs 1 row: {ratio:.0%} (target 90%-110%)")
+
+    failures = sum(r["errors"] + r["non_2xx"] for *_, r in results)
+    if failures:
+        print(f"\nFAILED: {failures} requests failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
