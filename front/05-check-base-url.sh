@@ -1,0 +1,32 @@
+#!/bin/sh
+# Runs from the official image's /docker-entrypoint.sh before the templates are
+# rendered: a bad BASE_URL stops the container with one line that says why,
+# instead of a page that silently cannot reach the API (or an nginx syntax error).
+# The same rules keep the value safe inside config.json and the nginx config.
+set -eu
+
+value=${BASE_URL:-}
+
+fail() {
+    echo "05-check-base-url.sh: BASE_URL $1, e.g. -e BASE_URL=http://localhost:3000" >&2
+    exit 1
+}
+
+[ -n "$value" ] || fail "is empty"
+case "$value" in
+    *"
+"*) fail "must be one line" ;;
+esac
+
+# http(s)://host[:port][/path]: letters, digits, dots and dashes in the host, a port
+# of 1 to 5 digits, a path of URL-safe characters; no quotes, spaces, $ or ;.
+host='[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?'
+if ! printf '%s\n' "$value" |
+    grep -Eqx "https?://${host}(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?"; then
+    fail "must look like http(s)://host[:port][/path] without quotes or spaces, got '$value'"
+fi
+port=$(printf '%s\n' "$value" | sed -nE 's|^https?://[^/:]+:([0-9]+).*|\1|p')
+if [ -n "$port" ] && { [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; }; then
+    fail "has port $port, outside 1-65535"
+fi
+exit 0
