@@ -43,7 +43,8 @@ def wrk(url, connections):
     ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)$", out, re.M))
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not (rps and latency.keys() == {"50", "99"}):
+    count = re.search(r"(\d+) requests in", out)
+    if not (rps and count and latency.keys() == {"50", "99"}):
         raise RuntimeError(f"cannot read wrk's output:\n{out}")
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
@@ -51,11 +52,30 @@ def wrk(url, connections):
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(rps.group(1)),
+        "requests": int(count.group(1)),
         "p50": _ms(latency["50"]),
         "p99": _ms(latency["99"]),
         "errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
     }
+
+
+def cpu_seconds(root_pid):
+    """CPU time (user + system) used so far by a process and its children, from /proc.
+
+    Less noisy than req/s on a shared machine: it is what each request costs the server.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root_pid in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def _ms(text):
@@ -88,6 +108,17 @@ def slap(db, connections):
     ).stdout
     seconds = float(re.search(r"Average number of seconds to run all queries: ([\d.]+)", out)[1])
     return {"rps": queries / seconds, "p50": None, "p99": None, "errors": 0, "non_2xx": 0}
+
+
+def measure(url, connections, server, db):
+    """wrk, plus the CPU each request cost gunicorn (all workers) and mariadbd."""
+    before = cpu_seconds(server.pid), cpu_seconds(db.process.pid)
+    result = wrk(url, connections)
+    after = cpu_seconds(server.pid), cpu_seconds(db.process.pid)
+    per_request = 1e6 / max(result["requests"], 1)
+    result["app_us"] = (after[0] - before[0]) * per_request
+    result["db_us"] = (after[1] - before[1]) * per_request
+    return result
 
 
 def start_gunicorn(db, workdir):
@@ -156,11 +187,11 @@ def main():
             for c in CONCURRENCY:
                 results.append(("1 row", "SELECT 1 (mariadb-slap)", c, slap(db, c)))
                 for path in ("/livez", "/health", ONE, PAGE):
-                    results.append(("1 row", path, c, wrk(base + path, c)))
+                    results.append(("1 row", path, c, measure(base + path, c, server, db)))
             filled_in = fill(db, ROWS)
             for c in CONCURRENCY:
                 for path in ("/health", ONE, PAGE):
-                    results.append((f"{ROWS:,} rows", path, c, wrk(base + path, c)))
+                    results.append((f"{ROWS:,} rows", path, c, measure(base + path, c, server, db)))
         finally:
             if server:
                 server.terminate()
@@ -174,12 +205,16 @@ def main():
         f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '-')}, "
         f"{os.cpu_count()} CPUs; table filled to {ROWS:,} rows in {filled_in:.1f} s\n"
     )
-    print("| table | target | conc. | req/s | p50 ms | p99 ms | errors | non-2xx |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| table | target | conc. | req/s | p50 ms | p99 ms | errors | non-2xx "
+        "| app CPU µs/req | db CPU µs/req |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, target, c, r in results:
         print(
             f"| {size} | {target} | {c} | {r['rps']:,.0f} | {fmt(r['p50'], '.2f')} | "
-            f"{fmt(r['p99'], '.2f')} | {r['errors']} | {r['non_2xx']} |"
+            f"{fmt(r['p99'], '.2f')} | {r['errors']} | {r['non_2xx']} | "
+            f"{fmt(r.get('app_us'), '.0f')} | {fmt(r.get('db_us'), '.0f')} |"
         )
 
     rps = {(size, target, c): r["rps"] for size, target, c, r in results}

@@ -26,14 +26,14 @@ def create_app(config=None):
     @app.after_request
     def cors(response):
         # Browsers only let the configured front-end origins read our answers.
-        origin = request.headers.get("Origin")
+        origin = request.environ.get("HTTP_ORIGIN")
         if origin in config.cors_origins:
             response.headers["Access-Control-Allow-Origin"] = origin
             if request.method == "OPTIONS":  # a preflight; Flask answers OPTIONS itself
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
                 response.headers["Access-Control-Allow-Headers"] = "Content-Type"
                 response.headers["Access-Control-Max-Age"] = "600"
-        response.vary.add("Origin")
+        response.headers.add("Vary", "Origin")  # caches must not mix answers across origins
         return response
 
     return app
