@@ -122,7 +122,7 @@ async function checkHealth() {
         state: "db-down",
         title: "Database unavailable",
         detail: `The API answers, but not its database${where}: ${body.error || "no details"}`,
-        hint: typeof body.hint === "string" ? body.hint : "",
+        hint: typeof body.hint === "string" ? `Hint: ${body.hint}` : "",
       });
     } else {
       showHealth({
