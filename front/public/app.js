@@ -193,6 +193,7 @@ async function loadList() {
   const request = ++state.listRequest;
   const list = $("images");
   list.setAttribute("aria-busy", "true");
+  if (list.childElementCount === 0) setListStatus("Loading…");
   const cursor = state.cursors[state.page];
   const query = `?limit=${PAGE_SIZE}` + (cursor === undefined ? "" : `&cursor=${cursor}`);
   try {
