@@ -87,7 +87,7 @@ init_database() {
     fi
     ROOT_PASSWORD=$MYSQL_ROOT_PASSWORD
     if [ -n "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
-        ROOT_PASSWORD=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
+        ROOT_PASSWORD=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
         log "GENERATED ROOT PASSWORD: $ROOT_PASSWORD"
     fi
 
@@ -104,7 +104,7 @@ init_database() {
     host=$(sql_string "$MYSQL_ROOT_HOST")
     {
         # install-db also creates accounts named after the build host.
-        echo "DROP USER IF EXISTS ''@'localhost', ''@'%', ''@'$HOSTNAME', 'root'@'$HOSTNAME';"
+        echo "DROP USER IF EXISTS ''@'localhost', ''@'%', ''@'$HOSTNAME', 'root'@'$HOSTNAME', 'root'@'127.0.0.1', 'root'@'::1';"
         echo "ALTER USER 'root'@'localhost' IDENTIFIED BY $pw;"
         if [ "$MYSQL_ROOT_HOST" != localhost ]; then
             echo "CREATE USER IF NOT EXISTS 'root'@$host IDENTIFIED BY $pw;"

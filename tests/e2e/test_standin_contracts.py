@@ -1,0 +1,212 @@
+"""The image contracts the lesson relies on, checked on whatever the images are here.
+
+On a machine with a registry these run against the real mysql and nginx images;
+where no registry answers they run against the stand-ins of scripts/standin-images.
+Either way the same contract must hold. Containers here use their own names
+(k8scourse-contract-*) and no published ports, so they never meet the lesson's.
+"""
+
+import gzip
+import os
+import time
+import uuid
+
+import pytest
+from lessonkit import docker
+
+pytestmark = pytest.mark.e2e
+
+DB_IMAGE = os.environ.get("DB_IMAGE", "mysql:5.7")
+NGINX_IMAGE = os.environ.get("NGINX_IMAGE", "nginx:1.28")
+
+
+@pytest.fixture
+def container():
+    """Start containers by name; remove them (and their volumes) afterwards."""
+    started = []
+
+    def start(image, *args, detach=True):
+        name = f"k8scourse-contract-{uuid.uuid4().hex[:8]}"
+        started.append(name)
+        mode = ["-d"] if detach else []
+        result = docker("run", *mode, "--name", name, *args, image, timeout=120)
+        return name, result
+
+    yield start
+    for name in started:
+        docker("rm", "-f", "-v", name)
+
+
+def query(name, sql, user="root", password="root", database=""):
+    """A query over TCP inside the container: only the final server listens there."""
+    args = ["exec", "-e", f"MYSQL_PWD={password}", name, "mysql", "--protocol=TCP"]
+    args += ["-h127.0.0.1", f"-u{user}", "-N", "-B", "-e", sql]
+    return docker(*args, *([database] if database else []))
+
+
+def wait_for_sql(name, timeout=60, **kwargs):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if query(name, "SELECT 1", **kwargs).returncode == 0:
+            return
+        state = docker("container", "inspect", "-f", "{{.State.Running}}", name).stdout.strip()
+        assert state == "true", docker("logs", name).stdout + docker("logs", name).stderr
+        time.sleep(0.3)
+    pytest.fail(f"{name} did not answer a query over TCP within {timeout} s")
+
+
+def test_mysql_creates_the_user_before_running_init_files_in_order(container, tmp_path):
+    initdb = tmp_path / "initdb"
+    initdb.mkdir()
+    (initdb / "01-schema.sql").write_text(
+        "CREATE TABLE steps (n INT PRIMARY KEY, what VARCHAR(20));\n"
+        "INSERT INTO steps VALUES (1, 'sql');\n"
+        # Fails if MYSQL_USER did not exist yet (ERROR 1133), as with the lesson's init.sql.
+        "GRANT SELECT ON contract.* TO 'learner'@'%';\n"
+    )
+    script = initdb / "02-script.sh"
+    script.write_text(
+        '#!/bin/sh\nmysql -uroot -p"$MYSQL_ROOT_PASSWORD" contract'
+        " -e \"INSERT INTO steps VALUES (2, 'sh')\"\n"
+    )
+    script.chmod(0o755)
+    (initdb / "03-data.sql.gz").write_bytes(gzip.compress(b"INSERT INTO steps VALUES (3, 'gz');\n"))
+    (initdb / "04-notes.txt").write_text("ignored\n")
+    initdb.chmod(0o755)
+    for f in initdb.iterdir():
+        f.chmod(f.stat().st_mode | 0o444)
+
+    name, run = container(
+        DB_IMAGE,
+        *("-e", "MYSQL_ROOT_PASSWORD=root", "-e", "MYSQL_DATABASE=contract"),
+        *("-e", "MYSQL_USER=learner", "-e", "MYSQL_PASSWORD=secret"),
+        *("-v", f"{initdb}:/docker-entrypoint-initdb.d:ro"),
+    )
+    assert run.returncode == 0, run.stderr
+    wait_for_sql(name)
+
+    rows = query(
+        name,
+        "SELECT n, what FROM steps ORDER BY n",
+        user="learner",
+        password="secret",
+        database="contract",
+    )
+    assert rows.returncode == 0, rows.stderr
+    assert rows.stdout.split("\n")[:3] == ["1\tsql", "2\tsh", "3\tgz"]
+
+
+def test_mysql_refuses_to_start_without_a_root_password_option(container):
+    name, run = container(
+        DB_IMAGE, "-e", "MYSQL_USER=learner", "-e", "MYSQL_PASSWORD=x", detach=False
+    )
+    assert run.returncode != 0
+    assert "password option is not specified" in run.stdout + run.stderr
+
+
+def test_mysql_random_root_password_is_printed_once_and_works(container):
+    name, run = container(DB_IMAGE, "-e", "MYSQL_RANDOM_ROOT_PASSWORD=yes")
+    assert run.returncode == 0, run.stderr
+    deadline = time.monotonic() + 60
+    password = None
+    while password is None and time.monotonic() < deadline:
+        logs = docker("logs", name)
+        for line in (logs.stdout + logs.stderr).splitlines():
+            if "GENERATED ROOT PASSWORD:" in line:
+                password = line.split("GENERATED ROOT PASSWORD:")[1].strip()
+        time.sleep(0.3)
+    assert password, "no generated root password in the logs"
+    wait_for_sql(name, password=password)
+    assert query(name, "SELECT 1", password="root").returncode != 0
+
+
+def test_mysql_allows_an_empty_root_password_when_asked(container):
+    name, run = container(DB_IMAGE, "-e", "MYSQL_ALLOW_EMPTY_PASSWORD=yes")
+    assert run.returncode == 0, run.stderr
+    wait_for_sql(name, password="")
+
+
+def test_mysql_runs_init_files_on_the_first_start_only(container, tmp_path):
+    initdb = tmp_path / "initdb"
+    initdb.mkdir()
+    (initdb / "init.sql").write_text("CREATE DATABASE once; CREATE TABLE once.t (n INT);\n")
+    initdb.chmod(0o755)
+    (initdb / "init.sql").chmod(0o644)
+    volume = f"k8scourse-contract-{uuid.uuid4().hex[:8]}"
+    args = (
+        "-e",
+        "MYSQL_ROOT_PASSWORD=root",
+        "-v",
+        f"{volume}:/var/lib/mysql",
+        "-v",
+        f"{initdb}:/docker-entrypoint-initdb.d:ro",
+    )
+    try:
+        first, run = container(DB_IMAGE, *args)
+        assert run.returncode == 0, run.stderr
+        wait_for_sql(first)
+        assert query(first, "INSERT INTO once.t VALUES (42)").returncode == 0
+        docker("stop", first)
+
+        second, run = container(DB_IMAGE, *args)  # init.sql would fail: database exists
+        assert run.returncode == 0, run.stderr
+        wait_for_sql(second)
+        assert query(second, "SELECT n FROM once.t").stdout.split() == ["42"]
+    finally:
+        docker("rm", "-f", first, second)
+        docker("volume", "rm", volume)
+
+
+def test_mysql_server_is_pid_1(container):
+    name, run = container(DB_IMAGE, "-e", "MYSQL_ROOT_PASSWORD=root")
+    assert run.returncode == 0, run.stderr
+    wait_for_sql(name)
+    cmdline = docker("exec", name, "cat", "/proc/1/cmdline").stdout
+    assert cmdline.split("\0")[0].rsplit("/", 1)[-1] in ("mysqld", "mariadbd")
+
+
+def test_nginx_renders_templates_with_defined_variables_only(container, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "site.conf.template").write_text(
+        "# ${UNDEFINED_VAR} stays as it is\n"
+        'server { listen 8080; location / { return 200 "${GREETING} $uri"; } }\n'
+    )
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "40-first.sh").write_text("#!/bin/sh\necho hook-40 >> /tmp/order\n")
+    (hooks / "50-second.envsh").write_text('#!/bin/sh\necho "hook-50 $GREETING" >> /tmp/order\n')
+    for path in (templates, hooks, *templates.iterdir(), *hooks.iterdir()):
+        path.chmod(0o755)
+
+    name, run = container(
+        NGINX_IMAGE,
+        *("-e", "GREETING=hello", "-v", f"{templates}:/etc/nginx/templates:ro"),
+        *("-v", f"{hooks}/40-first.sh:/docker-entrypoint.d/40-first.sh:ro"),
+        *("-v", f"{hooks}/50-second.envsh:/docker-entrypoint.d/50-second.envsh:ro"),
+    )
+    assert run.returncode == 0, run.stderr
+    rendered = ""
+    for _ in range(50):
+        rendered = docker("exec", name, "cat", "/etc/nginx/conf.d/site.conf").stdout
+        if rendered:
+            break
+        time.sleep(0.1)
+    assert '"hello $uri"' in rendered  # nginx's own $uri is left alone
+    assert "# ${UNDEFINED_VAR} stays as it is" in rendered
+    assert docker("exec", name, "curl", "-s", "localhost:8080/page").stdout == "hello /page"
+    assert docker("exec", name, "cat", "/tmp/order").stdout.split("\n")[:2] == [
+        "hook-40",
+        "hook-50 hello",
+    ]
+
+
+def test_nginx_stops_when_an_entrypoint_script_fails(container, tmp_path):
+    hook = tmp_path / "10-fail.sh"
+    hook.write_text("#!/bin/sh\necho 'BASE_URL is not a URL' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    name, run = container(
+        NGINX_IMAGE, "-v", f"{hook}:/docker-entrypoint.d/10-fail.sh:ro", detach=False
+    )
+    assert run.returncode != 0
+    assert "BASE_URL is not a URL" in run.stderr
