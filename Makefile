@@ -24,6 +24,12 @@ BACK_NAME        ?= back
 BACK_IMAGE       ?= k8scourse-back
 BACK_PORT        ?= 3000
 PYTHON_IMAGE     ?= python:3.13-slim
+FRONT_NAME       ?= front
+FRONT_IMAGE      ?= k8scourse-front
+FRONT_PORT       ?= 8080
+NGINX_IMAGE      ?= nginx:1.28
+# The browser, not the front container, calls the API: so a host URL, not a container name.
+BASE_URL         ?= http://localhost:$(BACK_PORT)
 HEALTH_TIMEOUT   ?= 90
 
 # mysql:5.7 was only ever built for amd64; on ARM machines use a multi-arch tag.
@@ -41,7 +47,7 @@ DB_IMAGE ?= mysql:5.7
 shown = $(if $(filter $(2),$($(1))),=$(2))
 SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PASSWORD)'
 # The backend's own defaults are the lesson's user/password; pass them only when changed.
-BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)
+BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)$(if $(filter-out 8080,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
 
 export DOCKER
 STEP    := $(SECRETS_ENV) scripts/step
@@ -130,14 +136,32 @@ logs: ## Show the backend's logs
 stop: ## Stop the backend
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 
+##@ Lesson 6: the front end, served by nginx
+
+.PHONY: build-front
+build-front: ## Build the front image k8scourse-front from front/
+	@$(IMAGES) $(NGINX_IMAGE)
+	@$(STEP) 'cd front && $(DOCKER) build -t $(FRONT_IMAGE) .'
+
+.PHONY: front
+front: ## Start the front on port 8080; the page calls the API at BASE_URL
+	@$(STEP) --replace $(FRONT_NAME) 'BASE_URL=$(BASE_URL)' '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
+
+.PHONY: open
+open: ## Print the app's address (and open it where a desktop browser is available)
+	@echo "The app: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && command -v xdg-open >/dev/null; then xdg-open http://localhost:$(FRONT_PORT); \
+	elif [ "$$(uname)" = Darwin ]; then open http://localhost:$(FRONT_PORT); fi
+
 ##@ The whole stack
 
 .PHONY: up
-up: network db build wait-db back health ## Run the app: network, db, backend, then wait until /health is 200
-	@echo "The API is up: http://localhost:$(BACK_PORT)/health"
+up: network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200
+	@echo "The app is up: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
 
 .PHONY: down
 down: ## Stop every container and remove the networks of the lesson
+	@$(STEP) --if-running $(FRONT_NAME) '$(DOCKER) stop $(FRONT_NAME)'
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(STEP) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
 	@$(STEP) --if-running one '$(DOCKER) rm -f one'
@@ -146,8 +170,9 @@ down: ## Stop every container and remove the networks of the lesson
 	@$(STEP) --if-network $(DEMO_NETWORK) '$(DOCKER) network rm $(DEMO_NETWORK)'
 
 .PHONY: clean
-clean: down ## down, then remove the backend image and the local virtualenv
-	@if $(DOCKER) image inspect $(BACK_IMAGE) >/dev/null 2>&1; then $(STEP) '$(DOCKER) rmi $(BACK_IMAGE)'; fi
+clean: down ## down, then remove the app's images and the local virtualenv
+	@for image in $(BACK_IMAGE) $(FRONT_IMAGE); do \
+	  if $(DOCKER) image inspect $$image >/dev/null 2>&1; then $(STEP) "$(DOCKER) rmi $$image"; fi; done
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
 .PHONY: lesson
@@ -156,7 +181,7 @@ lesson: ## Walk through the whole lesson, checking each outcome (non-interactive
 
 .PHONY: images
 images: ## Make sure the lesson's images exist (local stand-ins where no registry answers)
-	@$(IMAGES) $(ALPINE_IMAGE) $(DB_IMAGE) $(PYTHON_IMAGE)
+	@$(IMAGES) $(ALPINE_IMAGE) $(DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
 
 ##@ Development
 
@@ -169,11 +194,12 @@ $(VENV)/.installed: requirements-dev.txt back/requirements.txt
 venv: $(VENV)/.installed ## Create .venv with the pinned development requirements
 
 .PHONY: lint
-lint: venv ## ruff on the Python code, shellcheck on the scripts
+lint: venv ## ruff on the Python code, shellcheck on the scripts, hadolint on the Dockerfiles
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	shellcheck scripts/step scripts/standin-images scripts/health scripts/wait-db scripts/lesson \
-	  scripts/standins/mysql/docker-entrypoint.sh .ci/run
+	  scripts/bench scripts/standins/*/*.sh front/*.sh .ci/run
+	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile scripts/standins/*/Dockerfile
 
 .PHONY: test
 test: lint ## Lint, then every test: unit, real MariaDB, and the lesson on the Docker engine

@@ -11,9 +11,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = os.environ.get("DOCKER", "docker")
-LESSON_CONTAINERS = ("one", "two", "back", "k8scourse-db")
+LESSON_CONTAINERS = ("one", "two", "back", "k8scourse-db", "front", "back-3001", "front-3001")
 LESSON_NETWORKS = ("k8scourse", "alpine-network")
-LESSON_IMAGES = ("alpine", os.environ.get("DB_IMAGE", "mysql:5.7"), "python:3.13-slim")
+LESSON_IMAGES = (
+    "alpine",
+    os.environ.get("DB_IMAGE", "mysql:5.7"),
+    "python:3.13-slim",
+    os.environ.get("NGINX_IMAGE", "nginx:1.28"),
+)
 STANDIN_LABEL = "org.k8scourse.standin"
 
 
