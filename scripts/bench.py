@@ -170,7 +170,12 @@ def fmt(value, pattern):
     return "—" if value is None else format(value, pattern)
 
 
+def load_average():
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def main():
+    load_before = load_average()
     results = []  # (table size, target, concurrency, figures)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
@@ -203,7 +208,8 @@ def main():
         f"\nwrk -t2 -c{{8,32}} -d{SECONDS}s --latency, gunicorn: {workers}, "
         f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '-')}, "
         f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '-')}, "
-        f"{os.cpu_count()} CPUs; table filled to {ROWS:,} rows in {filled_in:.1f} s\n"
+        f"{os.cpu_count()} CPUs, load average {load_before} before and {load_average()} after; "
+        f"table filled to {ROWS:,} rows in {filled_in:.1f} s\n"
     )
     print(
         "| table | target | conc. | req/s | p50 ms | p99 ms | errors | non-2xx "

@@ -12,6 +12,10 @@ bp = Blueprint("images", __name__)
 
 MAX_ID = 2**31 - 1  # the column is a signed INT
 FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no paths, no hidden files
+# Keyset paging: the primary key index finds the page directly, so the cost does not grow
+# with the table (OFFSET would read and skip every earlier row). One row more than asked
+# tells whether there is a next page.
+PAGE_SQL = "SELECT id, caption, filename FROM images WHERE id <= %s ORDER BY id DESC LIMIT %s"
 
 
 def db():
@@ -22,13 +26,7 @@ def db():
 def list_images():
     limit = _int_arg("limit", default=50, high=200)
     cursor = _int_arg("cursor", default=MAX_ID, high=MAX_ID)
-    # Keyset paging: the primary key index finds the page directly, so the cost does
-    # not grow with the table (OFFSET would read and skip every earlier row).
-    # One row more than asked tells whether there is a next page.
-    rows = db().query(
-        "SELECT id, caption, filename FROM images WHERE id <= %s ORDER BY id DESC LIMIT %s",
-        (cursor, limit + 1),
-    )
+    rows = db().query(PAGE_SQL, (cursor, limit + 1))
     items = rows[:limit]
     next_cursor = rows[limit]["id"] if len(rows) > limit else None
     return {"items": items, "next_cursor": next_cursor}
