@@ -160,7 +160,7 @@ up: network db build build-front wait-db back front health ## Run the app: db, b
 	@echo "The app is up: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
 
 .PHONY: down
-down: ## Stop every container and remove the networks of the lesson
+down: ## Stop every container and remove the networks of the lesson (docker run stack)
 	@$(STEP) --if-running $(FRONT_NAME) '$(DOCKER) stop $(FRONT_NAME)'
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(STEP) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
@@ -183,6 +183,29 @@ lesson: ## Walk through the whole lesson, checking each outcome (non-interactive
 images: ## Make sure the lesson's images exist (local stand-ins where no registry answers)
 	@$(IMAGES) $(ALPINE_IMAGE) $(DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
 
+##@ Beyond docker run: Compose
+
+# Compose v2 (`docker compose`) where it is installed, else Debian's docker-compose 1.29.
+COMPOSE = $(shell $(DOCKER) compose version >/dev/null 2>&1 && echo "$(DOCKER) compose" || echo docker-compose)
+COMPOSE_PROJECT ?= k8scourse
+COMPOSE_ENV = DB_IMAGE=$(DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)
+
+.PHONY: secrets
+secrets: ## Write .secrets/ (Compose's password files) from DB_PASSWORD and DB_ROOT_PASSWORD
+	@mkdir -p -m 700 .secrets
+	@umask 022 && $(SECRETS_ENV) sh -c 'printf %s "$$MYSQL_PASSWORD" >.secrets/db_password && printf %s "$$MYSQL_ROOT_PASSWORD" >.secrets/db_root_password'
+
+.PHONY: compose-up
+compose-up: secrets ## Run the three tiers with Compose (compose.yaml), until /health is 200
+	@$(IMAGES) $(DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
+	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' $(NETWORK) '$(COMPOSE_ENV) $(COMPOSE) -p $(COMPOSE_PROJECT) up -d --build'
+	@scripts/health '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
+	@echo "The app is up with Compose: http://localhost:$(FRONT_PORT)"
+
+.PHONY: compose-down
+compose-down: ## Stop and remove the Compose stack (containers, network)
+	@$(STEP) '$(COMPOSE_ENV) $(COMPOSE) -p $(COMPOSE_PROJECT) down --remove-orphans'
+
 ##@ Development
 
 $(VENV)/.installed: requirements-dev.txt back/requirements.txt
@@ -198,7 +221,7 @@ lint: venv ## ruff on the Python code, shellcheck on the scripts, hadolint on th
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	shellcheck scripts/step scripts/standin-images scripts/health scripts/wait-db scripts/lesson \
-	  scripts/bench scripts/standins/*/*.sh front/*.sh .ci/run
+	  scripts/bench scripts/install-compose scripts/standins/*/*.sh front/*.sh .ci/run
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile scripts/standins/*/Dockerfile
 
 .PHONY: test

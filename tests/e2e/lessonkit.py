@@ -49,6 +49,9 @@ def engine_answers():
 
 def lesson_leftovers():
     found = [c for c in LESSON_CONTAINERS if docker("container", "inspect", c).returncode == 0]
+    compose = docker("ps", "-a", "--filter", "label=com.docker.compose.project=k8scourse", "-q")
+    if compose.stdout.strip():
+        found.append("the Compose project k8scourse (make compose-down)")
     found += [n for n in LESSON_NETWORKS if docker("network", "inspect", n).returncode == 0]
     return found
 
