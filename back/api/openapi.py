@@ -13,6 +13,19 @@ def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _object(required, closed=True, **properties):
+    return {
+        "type": "object",
+        "required": required,
+        "additionalProperties": not closed,
+        "properties": properties,
+    }
+
+
+STRING, INTEGER = {"type": "string"}, {"type": "integer"}
+RUNNING = {"const": "running"}
+TIMESTAMP = {"type": "integer", "description": "ms since the epoch"}
+
 ERROR = {
     "400": _json(_ref("Error"), "Invalid input; `message` says why"),
     "404": _json(_ref("Error"), "No such image"),
@@ -106,70 +119,42 @@ SPEC = {
     },
     "components": {
         "schemas": {
-            "NewImage": {
-                "type": "object",
-                "required": ["caption", "filename"],
-                "properties": {
-                    "caption": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "filename": {
-                        "type": "string",
-                        "maxLength": 255,
-                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                    },
+            # Extra keys in a request body are ignored, hence closed=False.
+            "NewImage": _object(
+                ["caption", "filename"],
+                closed=False,
+                caption={"type": "string", "minLength": 1, "maxLength": 100},
+                filename={
+                    "type": "string",
+                    "maxLength": 255,
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
                 },
-            },
-            "Image": {
-                "type": "object",
-                "required": ["id", "caption", "filename"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "integer"},
-                    "caption": {"type": "string"},
-                    "filename": {"type": "string"},
+            ),
+            "Image": _object(
+                ["id", "caption", "filename"], id=INTEGER, caption=STRING, filename=STRING
+            ),
+            "ImagePage": _object(
+                ["items", "next_cursor"],
+                items={"type": "array", "items": _ref("Image")},
+                next_cursor={
+                    "type": ["integer", "null"],
+                    "description": "Pass as `cursor` for the next page; null on the last",
                 },
-            },
-            "ImagePage": {
-                "type": "object",
-                "required": ["items", "next_cursor"],
-                "additionalProperties": False,
-                "properties": {
-                    "items": {"type": "array", "items": _ref("Image")},
-                    "next_cursor": {
-                        "type": ["integer", "null"],
-                        "description": "Pass as `cursor` for the next page; null on the last",
-                    },
+            ),
+            "Live": _object(["status", "timestamp"], status=RUNNING, timestamp=TIMESTAMP),
+            "Health": _object(
+                ["status", "db", "timestamp"],
+                status=RUNNING,
+                db={"type": "boolean"},
+                timestamp=TIMESTAMP,
+                error={"type": "string", "description": "Only when db is false"},
+                mysql_host={"type": "string", "description": "Only when db is false"},
+                hint={
+                    "type": "string",
+                    "description": "When MYSQL_HOST is localhost inside a container",
                 },
-            },
-            "Live": {
-                "type": "object",
-                "required": ["status", "timestamp"],
-                "properties": {
-                    "status": {"const": "running"},
-                    "timestamp": {"type": "integer", "description": "ms since the epoch"},
-                },
-            },
-            "Health": {
-                "type": "object",
-                "required": ["status", "db", "timestamp"],
-                "additionalProperties": False,
-                "properties": {
-                    "status": {"const": "running"},
-                    "db": {"type": "boolean"},
-                    "timestamp": {"type": "integer", "description": "ms since the epoch"},
-                    "error": {"type": "string", "description": "Only when db is false"},
-                    "mysql_host": {"type": "string", "description": "Only when db is false"},
-                    "hint": {
-                        "type": "string",
-                        "description": "When MYSQL_HOST is localhost inside a container",
-                    },
-                },
-            },
-            "Error": {
-                "type": "object",
-                "required": ["error", "message"],
-                "additionalProperties": False,
-                "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-            },
+            ),
+            "Error": _object(["error", "message"], error=STRING, message=STRING),
         }
     },
 }

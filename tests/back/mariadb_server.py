@@ -6,7 +6,9 @@ GRANT in init.sql is exercised and the app's user really has only row privileges
 Needs the Debian package mariadb-server (mariadbd, mariadb-install-db) and mariadb-client.
 """
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -34,6 +36,13 @@ def free_port():
 
 def _binary(name):
     return shutil.which(name) or str(Path("/usr/sbin", name))
+
+
+def _stopped(task_stat):
+    try:
+        return task_stat.read_text().rsplit(")", 1)[1].split()[0] == "T"
+    except FileNotFoundError:
+        return True  # the thread has ended
 
 
 class MariaDB:
@@ -107,6 +116,17 @@ class MariaDB:
             self.process.terminate()  # SIGTERM: a clean shutdown
             self.process.wait(timeout=60)
         self.process = None
+
+    def pause(self):
+        """Freeze the server (SIGSTOP): it still accepts TCP connections but never answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        # The signal is asynchronous: wait until every thread is really stopped.
+        tasks = Path(f"/proc/{self.process.pid}/task")
+        while not all(_stopped(task) for task in tasks.glob("*/stat")):
+            time.sleep(0.01)
+
+    def resume(self):
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def root(self, database=None):
         return pymysql.connect(
