@@ -35,4 +35,3 @@ control_socket_disable = True
 
 def when_ready(server):
     server.log.info("Server running on port %s, database %s", _config.port, _config.db_address)
-
