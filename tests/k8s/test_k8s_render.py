@@ -1,0 +1,82 @@
+"""k8s/ renders with a current kustomize, and every object is valid for a current
+Kubernetes: the rendered output is what is checked, not the source files."""
+
+import copy
+
+import pytest
+from k8skit import K8S, REPO, TARGETS, by_kind, find, makefile_arm64_db_image, only_container
+from kubernetes_validate import utils as kv
+from yamllint import linter
+from yamllint.config import YamlLintConfig
+
+# The newest schemas the pinned kubernetes-validate bundles (1.37 for 1.37.0).
+K8S_VERSION = kv.latest_version()
+
+
+def test_schemas_are_current():
+    major, minor = (int(n) for n in K8S_VERSION.split(".")[:2])
+    assert (major, minor) >= (1, 37), f"kubernetes-validate bundles only {K8S_VERSION}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_object_validates_strictly(rendered, target):
+    failures = []
+    for doc in rendered[target]:
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        try:
+            # strict: an unknown field (a typo like readOnlyRootFilesytem) is an error.
+            kv.validate(doc, K8S_VERSION, strict=True)
+        except kv.ValidationError as exc:
+            where = ".".join(str(p) for p in exc.path)
+            failures.append(f"{name}: {where}: {exc.message}")
+        except kv.SchemaNotFoundError as exc:
+            failures.append(f"{name}: {exc.message}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_everything_lands_in_the_k8scourse_namespace(rendered, target):
+    for doc in rendered[target]:
+        meta = doc["metadata"]
+        assert meta["labels"]["app.kubernetes.io/part-of"] == "k8scourse", meta["name"]
+        if doc["kind"] == "Namespace":
+            assert meta["name"] == "k8scourse"
+        else:
+            assert meta.get("namespace") == "k8scourse", f"{doc['kind']}/{meta['name']}"
+
+
+def test_the_init_configmap_is_db_init_sql(docs):
+    """kustomize cannot read ../db/init.sql, so k8s/base/db/init.sql is a copy: it must
+    not drift. The rendered ConfigMap is compared too, which still holds if the copy is
+    one day replaced by a kustomization next to db/init.sql."""
+    lesson = (REPO / "db" / "init.sql").read_bytes()
+    copy = K8S / "base" / "db" / "init.sql"
+    if copy.exists():
+        assert copy.read_bytes() == lesson, "cp db/init.sql k8s/base/db/init.sql"
+    [configmap] = [
+        c
+        for c in by_kind(docs, "ConfigMap")
+        if c["metadata"]["name"].startswith("k8scourse-db-init")
+    ]
+    assert configmap["data"]["init.sql"] == lesson.decode("utf-8")
+
+
+def test_arm64_overlay_changes_only_the_mysql_image(rendered):
+    base, arm = copy.deepcopy(rendered["k8s"]), rendered["k8s/arm64"]
+    assert only_container(find(arm, "StatefulSet", "k8scourse-db"))["image"] == (
+        makefile_arm64_db_image()
+    )
+    # The base with that one image swapped is the overlay, object for object.
+    only_container(find(base, "StatefulSet", "k8scourse-db"))["image"] = makefile_arm64_db_image()
+    assert base == arm
+
+
+def test_yaml_is_lint_clean():
+    # yamllint's default rules, warnings included: nothing to configure, nothing to forget.
+    config = YamlLintConfig("extends: default")
+    problems = []
+    for path in sorted(K8S.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        for problem in linter.run(text, config, str(path)):
+            problems.append(f"{path.relative_to(REPO)}:{problem.line}: {problem}")
+    assert not problems, "\n".join(problems)
