@@ -16,6 +16,7 @@ NETWORK          ?= k8scourse
 DEMO_NETWORK     ?= alpine-network
 ALPINE_IMAGE     ?= alpine
 DB_NAME          ?= k8scourse-db
+# db/init.sql grants its rights to 'user': change DB_USER and init.sql together.
 DB_PORT          ?= 3306
 DB_USER          ?= user
 DB_PASSWORD      ?= mysql
@@ -205,6 +206,14 @@ compose-up: secrets ## Run the three tiers with Compose (compose.yaml), until /h
 .PHONY: compose-down
 compose-down: ## Stop and remove the Compose stack (containers, network)
 	@$(STEP) '$(COMPOSE_ENV) $(COMPOSE) -p $(COMPOSE_PROJECT) down --remove-orphans'
+
+##@ Beyond docker run: Kubernetes
+
+.PHONY: k8s-validate
+k8s-validate: venv ## Render k8s/ with Kustomize and validate it against the Kubernetes 1.37 schemas (no cluster)
+	$(VENV)/bin/kubectl kustomize k8s | $(VENV)/bin/kubernetes-validate --strict --quiet -
+	$(VENV)/bin/kubectl kustomize k8s/arm64 | $(VENV)/bin/kubernetes-validate --strict --quiet -
+	$(PY) -m pytest tests/k8s $(PYTEST_ARGS)
 
 ##@ Development
 

@@ -66,11 +66,18 @@ def _tls_context(env):
         raise ConfigError(f"MYSQL_SSL_CA {ca!r} cannot be loaded: {exc}") from None
 
 
-def _in_container(env):
+# Files that Docker and Podman create in every container.
+CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
+
+
+def _in_container(env, markers=CONTAINER_MARKERS):
     # Overridable so tests (and odd runtimes) can say it explicitly.
     if env.get("RUNNING_IN_CONTAINER", "").strip():
         return _bool(env, "RUNNING_IN_CONTAINER", False)
-    return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
+    # Kubernetes (containerd, CRI-O) leaves no marker file, but sets this in every pod.
+    if env.get("KUBERNETES_SERVICE_HOST"):
+        return True
+    return any(Path(marker).exists() for marker in markers)
 
 
 @dataclass(frozen=True)

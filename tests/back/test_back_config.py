@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import Config, ConfigError
+from api.config import Config, ConfigError, _in_container
 
 BACK = Path(__file__).resolve().parents[2] / "back"
 
@@ -93,3 +93,11 @@ def test_gunicorn_refuses_a_bad_setting_with_one_line():
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "MYSQL_PORT must be a whole number, got 'abc'" in result.stderr
+
+
+def test_a_kubernetes_pod_counts_as_a_container(tmp_path):
+    no_markers = [str(tmp_path / "absent")]
+    assert _in_container({}, markers=no_markers) is False
+    assert _in_container({"KUBERNETES_SERVICE_HOST": "10.96.0.1"}, markers=no_markers) is True
+    (tmp_path / "absent").touch()
+    assert _in_container({}, markers=no_markers) is True

@@ -112,6 +112,19 @@ def test_up_twice_is_fine():
     assert '"db":true' in second.stdout.replace(" ", "")
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["network", "db", "wait-db", "build", "back", "build-front", "front", "stop", "alpine"],
+)
+def test_every_step_can_run_twice(target):
+    first = make(target)
+    assert first.returncode == 0, first.output
+    second = make(target)
+    assert second.returncode == 0, second.output
+    if target == "alpine":
+        remove("one", "two")
+
+
 def test_port_in_use_by_a_container_is_named():
     make("stop")
     squatter = "run -d --rm --name k8scourse-e2e-squatter -p 3000:3000 alpine sleep 60"
