@@ -7,6 +7,9 @@ learner's running stack is never clobbered.
 
 import os
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,3 +67,26 @@ def describe_image(image):
         return "absent"
     text = label.stdout.strip()
     return f"stand-in: {text}" if text and text != "<no value>" else "the real image"
+
+
+def http(url, headers=None, timeout=10):
+    """GET url; returns (status, headers, raw body). Never decompresses."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def wait_for_http(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if http(url, timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+        time.sleep(0.5)

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from lessonkit import REPO, docker, make
+from lessonkit import REPO, docker, http, make, wait_for_http
 from playwright.sync_api import expect, sync_playwright
 
 pytestmark = pytest.mark.e2e
@@ -44,16 +44,6 @@ expect.set_options(timeout=10_000)
 # ---- helpers -----------------------------------------------------------------------
 
 
-def http(url, headers=None, timeout=10):
-    """GET url; returns (status, headers, raw body). Never decompresses."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
 def api_json(method, path, body=None):
     """The API directly (no browser, so no CORS): for setting up and cleaning up rows."""
     data = None if body is None else json.dumps(body).encode()
@@ -63,19 +53,6 @@ def api_json(method, path, body=None):
     with urllib.request.urlopen(request, timeout=10) as response:
         raw = response.read()
         return json.loads(raw) if raw else None
-
-
-def wait_for_http(url, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if http(url, timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"{url} did not answer 200 within {timeout} s", pytrace=False)
-        time.sleep(0.5)
 
 
 def running(name):

@@ -88,12 +88,14 @@ def test_the_fix_mysql_host_makes_health_green():
 
 
 def test_back_runs_as_a_non_root_user():
+    assert make("up").returncode == 0
     uid = docker("exec", "back", "id", "-u")
     assert uid.returncode == 0, uid.stderr
     assert int(uid.stdout) != 0
 
 
 def test_docker_stop_back_is_fast():
+    assert make("up").returncode == 0
     started = time.monotonic()
     stop = docker("stop", "back")
     elapsed = time.monotonic() - started
