@@ -207,6 +207,29 @@ compose-up: secrets ## Run the three tiers with Compose (compose.yaml), until /h
 compose-down: ## Stop and remove the Compose stack (containers, network)
 	@$(STEP) '$(COMPOSE_ENV) $(COMPOSE) -p $(COMPOSE_PROJECT) down --remove-orphans'
 
+##@ Beyond docker run: Swarm
+
+STACK           ?= k8scourse
+# Set when `docker swarm init` cannot choose an address by itself (several interfaces).
+SWARM_ADVERTISE ?=
+SWARM_STATE      = $(shell $(DOCKER) info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)
+STACK_LEFT       = $(DOCKER) ps -aq --filter label=com.docker.stack.namespace=$(STACK); \
+                   $(DOCKER) network ls -q --filter label=com.docker.stack.namespace=$(STACK)
+
+.PHONY: swarm-up
+swarm-up: secrets build build-front ## Deploy the three tiers as a Swarm stack (swarm/stack.yaml), until /health is 200
+	@$(IMAGES) $(DB_IMAGE) $(NGINX_IMAGE)
+	@if [ "$(SWARM_STATE)" != active ]; then $(STEP) '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
+	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
+	@scripts/health '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
+	@echo "The app is up on Swarm: http://localhost:$(FRONT_PORT)  ($(DOCKER) stack ps $(STACK))"
+
+.PHONY: swarm-down
+swarm-down: ## Remove the Swarm stack and wait until it is gone (the swarm stays)
+	@if [ "$(SWARM_STATE)" = active ]; then $(STEP) '$(DOCKER) stack rm $(STACK)'; fi
+	@for _ in $$(seq 1 60); do [ -z "$$($(STACK_LEFT))" ] && exit 0; sleep 1; done; \
+	  echo "make: the stack $(STACK) is still being removed: check '$(DOCKER) stack ps $(STACK)'" >&2; exit 1
+
 ##@ Beyond docker run: Kubernetes
 
 .PHONY: k8s-validate
