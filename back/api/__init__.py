@@ -8,6 +8,7 @@ from flask import Flask, request
 from . import errors, health, images, openapi
 from .config import Config
 from .db import Database
+from .probes import Probes
 
 
 def create_app(config=None):
@@ -16,7 +17,7 @@ def create_app(config=None):
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024  # bigger bodies get a 413
     app.config["API"] = config
-    app.extensions["db"] = Database(config)
+    app.extensions["db"] = db = Database(config)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(images.bp)
@@ -36,4 +37,6 @@ def create_app(config=None):
         response.headers.add("Vary", "Origin")  # caches must not mix answers across origins
         return response
 
+    # Probes skip Flask: they are most of the traffic a server ever sees (probes.py).
+    app.wsgi_app = Probes(app.wsgi_app, config, db)
     return app

@@ -1,4 +1,9 @@
-"""Probes: /livez (the process answers), /health and /readyz (a real database round trip)."""
+"""Probes: /livez (the process answers), /health and /readyz (a real database round trip).
+
+Docker, Kubernetes and load balancers call these all day long, so probes.py answers the
+same three paths before Flask, with the functions below; these Flask routes describe them
+(/openapi.json) and answer the rare rest (OPTIONS, or a fast path that gave up).
+"""
 
 import time
 
@@ -19,18 +24,15 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-@bp.get("/livez")
-def livez():
-    return {"status": "running", "timestamp": now_ms()}
+def live():
+    return {"status": "running", "timestamp": now_ms()}, 200
 
 
-@bp.get("/health")
-@bp.get("/readyz")
-def health():
-    config = current_app.config["API"]
+def check(db, config):
+    """One round trip to the database server, now: 200 when it answered, 503 and why when not."""
     try:
-        # SELECT 1 costs the same whatever the size of the tables.
-        current_app.extensions["db"].query("SELECT 1")
+        # A ping costs the same whatever the size of the tables (and less than SELECT 1).
+        db.ping()
     except UNAVAILABLE as exc:
         body = {
             "status": "running",
@@ -42,7 +44,18 @@ def health():
         if config.in_container and config.mysql_host in LOCAL_HOSTS:
             body["hint"] = HINT
         return body, 503
-    return {"status": "running", "db": True, "timestamp": now_ms()}
+    return {"status": "running", "db": True, "timestamp": now_ms()}, 200
+
+
+@bp.get("/livez")
+def livez():
+    return live()
+
+
+@bp.get("/health")
+@bp.get("/readyz")
+def health():
+    return check(current_app.extensions["db"], current_app.config["API"])
 
 
 def short_error(exc, password):

@@ -34,7 +34,7 @@ ERROR = {
 }
 IMAGE_ID = {"name": "image_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 HEALTH = {
-    "summary": "Whether the process runs and the database answers a SELECT 1",
+    "summary": "Whether the process runs and the database server answers a round trip (a ping)",
     "responses": {
         "200": _json(_ref("Health"), "The database answered"),
         "503": _json(_ref("Health"), "The database did not answer within 3 s"),
