@@ -5,6 +5,7 @@ The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
 learner's running stack is never clobbered.
 """
 
+import json
 import os
 import subprocess
 import time
@@ -90,3 +91,13 @@ def wait_for_http(url, timeout=30):
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} did not answer 200 within {timeout} s")
         time.sleep(0.5)
+
+
+FIGURES = REPO / "artifacts" / "figures.jsonl"
+
+
+def record_figure(case, figure, command):
+    """Keep a measured figure for the end-of-run table (tests/conftest.py)."""
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    with FIGURES.open("a") as out:
+        out.write(json.dumps({"case": case, "figure": figure, "command": command}) + "\n")
