@@ -10,6 +10,8 @@ import sys
 # gunicorn reads this file before it loads the app: checking the settings here turns a bad
 # value into one clear line instead of a traceback in every worker.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gunicorn.glogging import Logger  # noqa: E402
+
 from api.config import Config, ConfigError  # noqa: E402
 
 try:
@@ -26,6 +28,38 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = 5
 accesslog = "-"  # stdout
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, the same lines, without the work that nobody reads.
+
+    For every request gunicorn copies each request header, response header and environ entry
+    into the line's fields, in case the format asks for one as %({name}i)s; ours does not.
+    Skipping that saves 10-20 µs of CPU per request, a tenth of a probe's (docs/benchmarks.md).
+    """
+
+    def atoms(self, resp, req, environ, request_time):
+        if "{" in self.cfg.access_log_format:  # a format that does use them
+            return super().atoms(resp, req, environ, request_time)
+        used = {key: environ[key] for key in ENVIRON_USED if key in environ}
+        return super().atoms(resp, (), used, request_time)
+
+
+# What the default format's fields (%(h)s, %(r)s, %(a)s...) read from the WSGI environ.
+ENVIRON_USED = (
+    "REMOTE_ADDR",
+    "REQUEST_METHOD",
+    "RAW_URI",
+    "SERVER_PROTOCOL",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "HTTP_REFERER",
+    "HTTP_USER_AGENT",
+    "HTTP_AUTHORIZATION",  # %(u)s, the user of Basic auth
+)
+
+
+logger_class = AccessLogger
 errorlog = "-"  # stderr
 # `docker stop` waits 10 s before it kills; in-flight requests take milliseconds.
 graceful_timeout = 5

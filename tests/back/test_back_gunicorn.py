@@ -1,15 +1,21 @@
 """The real server process: gunicorn with back/gunicorn.conf.py, as the image runs it."""
 
+import datetime
+import io
 import json
 import os
+import runpy
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import Config as GunicornConfig
+from gunicorn.glogging import Logger
 
 from mariadb_server import APP_PASSWORD, free_port
 
@@ -81,3 +87,39 @@ def test_serves_the_database(tmp_path, live_db):
         assert get(base + "/images?limit=1")[0] == 200
     finally:
         stop(process)
+
+
+def access_line(logger_class, environ):
+    """One access-log line as gunicorn's logger of that class writes it."""
+    cfg = GunicornConfig()
+    cfg.set("accesslog", "-")
+    logger = logger_class(cfg)
+    stream = io.StringIO()
+    logger.access_log.handlers[0].stream = stream
+    response = SimpleNamespace(
+        status="200 OK", sent=47, headers=[("Content-Type", "application/json")]
+    )
+    request = SimpleNamespace(headers=[("USER-AGENT", environ.get("HTTP_USER_AGENT", "-"))])
+    logger.access(response, request, environ, datetime.timedelta(microseconds=1500))
+    return stream.getvalue()
+
+
+def test_the_cheaper_access_log_writes_gunicorns_lines():
+    settings = runpy.run_path(str(BACK / "gunicorn.conf.py"))
+    assert settings["logger_class"].__mro__[1] is Logger
+    environ = {
+        "REMOTE_ADDR": "10.0.0.7",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/images?limit=1",
+        "PATH_INFO": "/images",
+        "QUERY_STRING": "limit=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "http://localhost:8080/",
+        "HTTP_USER_AGENT": 'curl/8 "quoted"',
+        "HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==",  # user:pw
+        "HTTP_HOST": "api",
+    }
+    for env in (environ, {k: environ[k] for k in list(environ)[:6]}):
+        line = access_line(settings["logger_class"], env)
+        assert line == access_line(Logger, env)
+        assert '"GET /images?limit=1 HTTP/1.1" 200 47' in line
