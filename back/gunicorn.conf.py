@@ -4,12 +4,14 @@ Override with environment variables: PORT, WEB_CONCURRENCY (worker processes),
 GUNICORN_THREADS (threads per worker), or any flag through GUNICORN_CMD_ARGS.
 """
 
+import json
 import os
 import sys
 
 # gunicorn reads this file before it loads the app: checking the settings here turns a bad
 # value into one clear line instead of a traceback in every worker.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gunicorn import util  # noqa: E402
 from gunicorn.glogging import Logger  # noqa: E402
 
 from api.config import Config, ConfigError  # noqa: E402
@@ -69,3 +71,22 @@ control_socket_disable = True
 
 def when_ready(server):
     server.log.info("Server running on port %s, database %s", _config.port, _config.db_address)
+
+
+def json_error(sock, status_int, reason, mesg):
+    """gunicorn's own answer to requests it cannot even parse, in the API's JSON shape.
+
+    A request line too long (414), headers too large (431) or malformed (400) never reach
+    Flask: gunicorn answers itself, with an HTML page by default. The API promises JSON for
+    every error, so the same answer is sent as JSON (tests/back/test_back_gunicorn.py).
+    """
+    body = json.dumps({"error": reason, "message": mesg or reason}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# The workers are forked from this process, so they inherit the replacement.
+util.write_error = json_error

@@ -4,6 +4,7 @@ Parameterised SQL only: values travel separately from the statement, so a captio
 like `'); DROP TABLE images; --` is stored as plain text.
 """
 
+import json
 import re
 
 from flask import Blueprint, abort, current_app, request, url_for
@@ -71,16 +72,34 @@ def _int_arg(name, default, high):
 def _json_object():
     if not request.is_json:
         abort(415, "Send JSON with Content-Type: application/json.")
-    body = request.get_json(silent=True)  # silent: our own 400 message below
+    try:
+        body = json.loads(_body_bytes())
+    except (ValueError, RecursionError):  # not JSON, not text, or nested thousands deep
+        body = None
     if not isinstance(body, dict):
         abort(400, "The body must be a JSON object with caption and filename.")
     return body
+
+
+def _body_bytes():
+    """The request body, refused with a 413 past MAX_CONTENT_LENGTH."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None:
+        # A chunked body announces no length that Flask could refuse up front, and
+        # Werkzeug would silently cut it at the limit: read one byte past it to tell.
+        data = request.environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            abort(413)
+        return data
+    return request.get_data(cache=False)  # Flask already refused a longer Content-Length
 
 
 def _validate(body):
     caption, filename = body.get("caption"), body.get("filename")
     if not isinstance(caption, str) or not 1 <= len(caption.strip()) <= 100:
         abort(400, "caption must be a string of 1 to 100 characters.")
+    if not _is_unicode_text(caption):
+        abort(400, "caption must be Unicode text: it holds an unpaired surrogate.")
     if not isinstance(filename, str) or len(filename) > 255 or not FILENAME.fullmatch(filename):
         abort(
             400,
@@ -88,3 +107,12 @@ def _validate(body):
             "starting with a letter or digit.",
         )
     return caption.strip(), filename
+
+
+def _is_unicode_text(text):
+    """JSON lets "\\ud800" through, but no database (nor UTF-8) can store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import runpy
+import socket
 import subprocess
 import sys
 import time
@@ -123,3 +124,35 @@ def test_the_cheaper_access_log_writes_gunicorns_lines():
         line = access_line(settings["logger_class"], env)
         assert line == access_line(Logger, env)
         assert '"GET /images?limit=1 HTTP/1.1" 200 47' in line
+
+
+def raw_request(base, request_bytes):
+    """Send bytes as they are (no client library would send these) and read the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.decode("latin-1"), body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /" + b"1" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+        (b"POST /images HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+        (b"GET /livez HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+    ],
+)
+def test_requests_gunicorn_refuses_itself_get_json_errors(tmp_path, request_bytes, status):
+    process, base, _, _ = run_gunicorn(tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
+    try:
+        head, body = raw_request(base, request_bytes)
+    finally:
+        stop(process)
+    assert head.startswith(f"HTTP/1.1 {status} ")
+    assert "Content-Type: application/json" in head
+    assert set(json.loads(body)) == {"error", "message"}

@@ -1,5 +1,6 @@
 """HTTP behaviour that needs no working database: errors, validation, CORS, /livez, a down db."""
 
+import io
 import time
 
 import pymysql
@@ -77,6 +78,32 @@ def test_invalid_images_are_400_with_the_reason(offline_client, body, reason):
         response = offline_client.post("/images", json=body)
     assert response.status_code == 400
     assert reason in error_of(response)["message"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"caption": "\\ud800", "filename": "a.gif"}',  # a lone surrogate: no UTF-8 for it
+        '{"caption": "a\\udfffb", "filename": "a.gif"}',
+        "[" * 5000 + "]" * 5000,  # nested deeper than the JSON parser's recursion
+        '{"caption": ' + "[" * 5000 + "]" * 5000 + "}",
+    ],
+)
+def test_json_that_cannot_be_stored_is_400(offline_client, raw):
+    response = offline_client.post("/images", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    error_of(response)
+
+
+def test_a_chunked_body_over_16_kib_is_413_not_cut(offline_client):
+    padded = b'{"caption": "hi", "filename": "a.gif"}' + b" " * 64 * 1024
+    response = offline_client.post(
+        "/images",
+        input_stream=io.BytesIO(padded),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+    )
+    assert response.status_code == 413
+    error_of(response)
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=abc", "limit=²", "cursor=-1"])
