@@ -96,7 +96,8 @@ def _body_bytes():
 
 def _validate(body):
     caption, filename = body.get("caption"), body.get("filename")
-    if not isinstance(caption, str) or not 1 <= len(caption.strip()) <= 100:
+    # 100 characters as sent (what the schema promises), and not only blanks.
+    if not isinstance(caption, str) or len(caption) > 100 or not caption.strip():
         abort(400, "caption must be a string of 1 to 100 characters.")
     if not _is_unicode_text(caption):
         abort(400, "caption must be Unicode text: it holds an unpaired surrogate.")

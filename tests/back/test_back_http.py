@@ -60,6 +60,8 @@ def test_body_over_16_kib_is_413(offline_client):
         ({"caption": "", "filename": "a.gif"}, "caption"),
         ({"caption": "   ", "filename": "a.gif"}, "caption"),
         ({"caption": "x" * 101, "filename": "a.gif"}, "caption"),
+        ({"caption": " " + "x" * 100, "filename": "a.gif"}, "caption"),  # 101 as sent
+        ({"caption": " \t\n", "filename": "a.gif"}, "caption"),
         ({"caption": 5, "filename": "a.gif"}, "caption"),
         ({"caption": "hi"}, "filename"),
         ({"caption": "hi", "filename": ""}, "filename"),

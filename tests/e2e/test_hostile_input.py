@@ -202,12 +202,18 @@ def test_json_that_is_not_an_object_is_400_json(raw):
 
 
 @pytest.mark.parametrize("depth", [1000, 5000])
-def test_deeply_nested_json_is_400_json(depth):
+def test_deeply_nested_json_is_400_json(created, depth):
     # A few KiB of brackets: the parser's recursion limit must turn into a 400, not a 500.
     nested = b"[" * depth + b"]" * depth
     assert len(nested) < MAX_BODY
     assert_json_error(post(nested), 400)
-    assert_json_error(post(b'{"caption": "a", "filename": "a.gif", "x": ' + nested + b"}"), 400)
+    # In a field the API ignores, the nesting is either parsed (Python 3.13 copes with a
+    # depth of 1,000) and the image stored, or refused: never a 500.
+    status, _, body = create(
+        created, b'{"caption": "a", "filename": "a.gif", "x": ' + nested + b"}"
+    )
+    if status != 201:
+        assert_json_error((status, _, body), 400)
 
 
 @pytest.mark.parametrize(
