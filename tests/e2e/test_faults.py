@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from lessonkit import docker, http, make
+from lessonkit import docker, http, make, record_figure
 
 pytestmark = pytest.mark.e2e
 
@@ -56,34 +56,62 @@ def stack_again():
 
 
 def assert_unavailable_within_bound():
-    status, body, elapsed = timed_get("/health")
+    """Both answers come within the bound; returns their times in seconds."""
+    status, body, health_time = timed_get("/health")
     assert status == 503 and body["db"] is False, body
-    assert elapsed < BOUND, f"/health took {elapsed:.2f} s"
-    status, body, elapsed = timed_get("/images")
+    assert health_time < BOUND, f"/health took {health_time:.2f} s"
+    status, body, images_time = timed_get("/images")
     assert status == 503 and "error" in body, body
-    assert elapsed < BOUND, f"/images took {elapsed:.2f} s"
+    assert images_time < BOUND, f"/images took {images_time:.2f} s"
+    return health_time, images_time
+
+
+def record(case, times, recovered, test):
+    record_figure(
+        case,
+        f"/health 503 in {times[0]:.2f} s, /images 503 in {times[1]:.2f} s, "
+        f"/health 200 again {recovered:.2f} s after the database's return, same process",
+        f"pytest tests/e2e/test_faults.py -k {test}",
+    )
 
 
 def test_database_stopped(stack_again):
     before = backend_id()
     assert docker("stop", "k8scourse-db").returncode == 0
-    assert_unavailable_within_bound()
+    times = assert_unavailable_within_bound()
 
     assert make("db", "wait-db").returncode == 0
     recovered = healthy_within(BOUND)
     assert recovered is not None, "not healthy within 3 s of the database's return"
     assert backend_id() == before  # same process: it was never restarted
+    record("database stopped (docker stop k8scourse-db)", times, recovered, "stopped")
 
 
 def test_database_cut_off_from_the_network(stack_again):
     before = backend_id()
     # The database lives on, but packets to it go nowhere: connections hang, not fail.
     assert docker("network", "disconnect", "k8scourse", "k8scourse-db").returncode == 0
-    assert_unavailable_within_bound()
+    times = assert_unavailable_within_bound()
 
     assert docker("network", "connect", "k8scourse", "k8scourse-db").returncode == 0
-    assert healthy_within(BOUND) is not None
+    recovered = healthy_within(BOUND)
+    assert recovered is not None
     assert backend_id() == before
+    record("database cut off (docker network disconnect)", times, recovered, "cut_off")
+
+
+def test_database_hung(stack_again):
+    before = backend_id()
+    # A frozen server: the kernel still accepts connections, nothing ever answers.
+    assert docker("pause", "k8scourse-db").returncode == 0
+    try:
+        times = assert_unavailable_within_bound()
+    finally:
+        assert docker("unpause", "k8scourse-db").returncode == 0
+    recovered = healthy_within(BOUND)
+    assert recovered is not None
+    assert backend_id() == before
+    record("database hung (docker pause k8scourse-db)", times, recovered, "hung")
 
 
 def test_database_name_unresolvable():
@@ -104,6 +132,11 @@ def test_database_name_unresolvable():
                 time.sleep(0.2)
         assert status == 503 and body["mysql_host"] == "no-such-db", body
         assert elapsed < BOUND
+        record_figure(
+            "database name unresolvable (MYSQL_HOST=no-such-db)",
+            f"/health 503 in {elapsed:.2f} s",
+            "pytest tests/e2e/test_faults.py -k unresolvable",
+        )
     finally:
         docker("rm", "-f", name)
 
@@ -116,5 +149,11 @@ def test_backend_started_before_the_database_heals_by_itself(stack_again):
     assert healthy_within(2) is None
 
     assert make("db").returncode == 0  # initialises from scratch, takes seconds
-    assert healthy_within(120) is not None
+    healed = healthy_within(120)
+    assert healed is not None
     assert backend_id() == before
+    record_figure(
+        "start order reversed (backend before database)",
+        f"503 meanwhile, 200 {healed:.1f} s after `make db` (init included), no restart",
+        "pytest tests/e2e/test_faults.py -k started_before",
+    )
