@@ -48,3 +48,15 @@ def lesson_engine():
         )
     yield
     make("down")
+
+
+@pytest.fixture(scope="module")
+def lesson_stack():
+    """db, back and front as `make up` starts them, for one module; `make down` after it."""
+    if external_api():
+        yield None  # someone else's API (K8SCOURSE_API_URL): nothing to start or stop
+        return
+    up = make("up", timeout=900)
+    assert up.returncode == 0, up.output
+    yield up
+    make("down")

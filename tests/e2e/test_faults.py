@@ -10,7 +10,7 @@ import time
 import pytest
 from lessonkit import docker, http, make, record_figure
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 
 API = "http://localhost:3000"
 BOUND = 3.0  # seconds: the backend's promise for a dead, absent or hung database
@@ -37,14 +37,6 @@ def healthy_within(seconds, base=API):
             pass
         time.sleep(0.1)
     return None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def stack():
-    up = make("up")
-    assert up.returncode == 0, up.output
-    yield
-    make("down")
 
 
 @pytest.fixture

@@ -104,15 +104,12 @@ class Console:
 
 
 @pytest.fixture(scope="module")
-def stack():
-    """db, back and front as `make up` starts them; stopped again after this module."""
-    up = make("up", timeout=900)
-    assert up.returncode == 0, up.output
-    assert running("front"), "make up did not start the front container:\n" + up.output
+def stack(lesson_stack):
+    """The stack of `make up`, with the front serving; this module's extra containers go."""
+    assert running("front"), "make up did not start the front container:\n" + lesson_stack.output
     wait_for_http(f"{FRONT}/healthz")
     yield
     docker("rm", "-f", "front-3001", "back-3001", "k8scourse-e2e-front-stop")
-    make("down")
 
 
 @pytest.fixture(scope="module")

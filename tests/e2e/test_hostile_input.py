@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from lessonkit import make, record_figure
+from lessonkit import record_figure
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 
 EXTERNAL = os.environ.get("K8SCOURSE_API_URL", "").strip().rstrip("/")
 API = EXTERNAL or "http://localhost:3000"
@@ -41,17 +41,6 @@ REQUEST_TIMEOUT = 5.0
 EXAMPLES = {"POST /images": 600, "GET /images": 300}  # the operations that take input
 EXAMPLES_BY_ID = 150  # GET and DELETE /images/{image_id}
 EXAMPLES_OTHER = 10  # /livez, /health, /readyz, /openapi.json: no input at all
-
-
-@pytest.fixture(scope="module", autouse=True)
-def stack():
-    if EXTERNAL:
-        yield  # someone else's API: nothing to start or stop
-        return
-    up = make("up")
-    assert up.returncode == 0, up.output
-    yield
-    make("down")
 
 
 # --- raw HTTP -------------------------------------------------------------------------------

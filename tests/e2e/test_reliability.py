@@ -16,7 +16,7 @@ import uuid
 import pytest
 from lessonkit import REPO, docker, http, make, record_figure
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 
 API = "http://localhost:3000"
 LOAD_SECONDS = 60
@@ -88,14 +88,6 @@ class Writer(threading.Thread):
     def stop(self):
         self.stopping.set()
         self.join(timeout=30)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def stack():
-    up = make("up")
-    assert up.returncode == 0, up.output
-    yield
-    make("down")
 
 
 def wait_healthy(timeout=60):
