@@ -23,8 +23,9 @@ except ConfigError as exc:
 
 bind = f"0.0.0.0:{_config.port}"
 # Chosen by measurement on 2 cores (docs/benchmarks.md): threads, because a request mostly
-# waits on the database; 2 processes x 4 threads beat 2 x 8 (less GIL contention) and gevent
-# (no faster here, much worse p99, and it needs monkey-patching).
+# waits on the database. Re-measured with the probes' fast path: 2 x 8, 4 x 2 and sync
+# workers (4 or 8) cost as much CPU per request or more, and sync workers would let a hung
+# database block every process; gevent was no faster, with a much worse p99.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
