@@ -9,7 +9,7 @@ import pytest
 
 from api import create_app
 from api.config import Config
-from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, free_port, missing_binaries
+from mariadb_server import MariaDB, db_config, free_port, missing_binaries
 
 
 @pytest.fixture(scope="session")
@@ -30,17 +30,6 @@ def live_db(mariadb):
     if mariadb.process is None:
         mariadb.start()
     return mariadb
-
-
-def db_config(server, **changes):
-    settings = {
-        "mysql_host": "127.0.0.1",
-        "mysql_port": server.port,
-        "mysql_user": APP_USER,
-        "mysql_password": APP_PASSWORD,
-        "in_container": False,
-    } | changes
-    return Config(**settings)
 
 
 @pytest.fixture

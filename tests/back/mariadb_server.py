@@ -153,3 +153,18 @@ class MariaDB:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def db_config(server, **changes):
+    """The app's Config for that server, as the app's user. Lives here, not in conftest.py:
+    tests/k8s has a conftest.py too, and `from conftest import` may find that one."""
+    settings = {
+        "mysql_host": "127.0.0.1",
+        "mysql_port": server.port,
+        "mysql_user": APP_USER,
+        "mysql_password": APP_PASSWORD,
+        "in_container": False,
+    } | changes
+    from api.config import Config  # the app's own, from back/
+
+    return Config(**settings)

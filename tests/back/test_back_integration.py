@@ -7,8 +7,7 @@ import pytest
 
 from api import create_app
 from api.images import PAGE_SQL
-from conftest import db_config
-from mariadb_server import APP_PASSWORD, APP_USER, INIT_SQL
+from mariadb_server import APP_PASSWORD, APP_USER, INIT_SQL, db_config
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,7 @@ from werkzeug.test import Client
 from api import create_app
 from api.config import Config
 from api.probes import Probes
-from conftest import db_config
-from mariadb_server import free_port
+from mariadb_server import db_config, free_port
 
 ALLOWED = {"Origin": "http://localhost:8080"}
 OTHER = {"Origin": "http://evil.example"}
