@@ -14,7 +14,7 @@ import urllib.request
 import uuid
 
 import pytest
-from lessonkit import REPO, docker, http, make, record_figure
+from lessonkit import REPO, docker, http, make, record_figure, wait_for_http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 
@@ -90,24 +90,12 @@ class Writer(threading.Thread):
         self.join(timeout=30)
 
 
-def wait_healthy(timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if http(API + "/health", timeout=3)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"/health not 200 within {timeout} s")
-
-
 def test_every_acknowledged_write_survives_a_database_restart():
     writer = Writer(f"restart-{uuid.uuid4().hex[:8]}")
     writer.start()
     time.sleep(2)
     assert docker("restart", "k8scourse-db").returncode == 0
-    wait_healthy()
+    wait_for_http(API + "/health", timeout=60)
     time.sleep(2)
     writer.stop()
 
@@ -137,7 +125,7 @@ def test_killing_the_backend_mid_write_leaves_no_half_rows():
     time.sleep(0.5)
     writer.stop()
     assert make("back").returncode == 0
-    wait_healthy()
+    wait_for_http(API + "/health", timeout=60)
 
     rows = rows_tagged(writer.tag, "id, caption, filename")
     for row_id, caption, filename in rows:
