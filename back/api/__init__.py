@@ -8,7 +8,7 @@ from flask import Flask, request
 from . import errors, health, images, openapi
 from .config import Config
 from .db import Database
-from .probes import Probes
+from .probes import Probes, cors_headers
 
 
 def create_app(config=None):
@@ -26,15 +26,14 @@ def create_app(config=None):
 
     @app.after_request
     def cors(response):
-        # Browsers only let the configured front-end origins read our answers.
         origin = request.environ.get("HTTP_ORIGIN")
-        if origin in config.cors_origins:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            if request.method == "OPTIONS":  # a preflight; Flask answers OPTIONS itself
-                response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
-                response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-                response.headers["Access-Control-Max-Age"] = "600"
-        response.headers.add("Vary", "Origin")  # caches must not mix answers across origins
+        for name, value in cors_headers(origin, config.cors_origins):
+            response.headers.add(name, value)
+        if request.method == "OPTIONS" and origin in config.cors_origins:
+            # A preflight; Flask answers OPTIONS itself.
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
         return response
 
     # Probes skip Flask: they are most of the traffic a server ever sees (probes.py).

@@ -16,6 +16,13 @@ from .health import check, live
 STATUS = {200: "200 OK", 503: "503 SERVICE UNAVAILABLE"}
 
 
+def cors_headers(origin, allowed):
+    """Browsers only let the configured front-end origins read our answers; caches must not
+    mix answers across origins. Shared by the probes and Flask's after_request hook."""
+    allow = [("Access-Control-Allow-Origin", origin)] if origin in allowed else []
+    return [*allow, ("Vary", "Origin")]
+
+
 class Probes:
     def __init__(self, app, config, db):
         self.app = app  # Flask's own WSGI callable
@@ -38,10 +45,6 @@ class Probes:
         # As Flask's JSON provider writes it: sorted keys, compact, a final newline.
         data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        # The same CORS answer as the after_request hook in __init__.py.
-        origin = environ.get("HTTP_ORIGIN")
-        if origin in self.cors_origins:
-            headers.append(("Access-Control-Allow-Origin", origin))
-        headers.append(("Vary", "Origin"))
+        headers += cors_headers(environ.get("HTTP_ORIGIN"), self.cors_origins)
         start_response(STATUS[status], headers)
         return [] if method == "HEAD" else [data]
