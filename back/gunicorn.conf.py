@@ -1,9 +1,10 @@
 """gunicorn settings. Run from back/:  gunicorn -c gunicorn.conf.py "api:create_app()"
 
-Override with environment variables: PORT, WEB_CONCURRENCY (worker processes),
-GUNICORN_THREADS (threads per worker), or any flag through GUNICORN_CMD_ARGS.
+Override with environment variables: PORT, WEB_CONCURRENCY (worker processes), or any
+flag through GUNICORN_CMD_ARGS (e.g. "--worker-class gthread --threads 4").
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -11,8 +12,10 @@ import sys
 # gunicorn reads this file before it loads the app: checking the settings here turns a bad
 # value into one clear line instead of a traceback in every worker.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gevent  # noqa: E402
 from gunicorn import util  # noqa: E402
 from gunicorn.glogging import Logger  # noqa: E402
+from gunicorn.workers.ggevent import GeventWorker  # noqa: E402
 
 from api.config import Config, ConfigError  # noqa: E402
 
@@ -22,13 +25,58 @@ except ConfigError as exc:
     sys.exit(f"Configuration error: {exc}")
 
 bind = f"0.0.0.0:{_config.port}"
-# Chosen by measurement on 2 cores (docs/benchmarks.md): threads, because a request mostly
-# waits on the database. Re-measured with the probes' fast path: 2 x 8, 4 x 2 and sync
-# workers (4 or 8) cost as much CPU per request or more, and sync workers would let a hung
-# database block every process; gevent was no faster, with a much worse p99.
-worker_class = "gthread"
+
+
+class TurnTakingGeventWorker(GeventWorker):
+    """gunicorn's gevent worker, where connections take turns and idle ones end at shutdown.
+
+    A greenlet serves its keep-alive connection in a loop, and on a busy machine the client's
+    next request is often already there: without a pause it would keep the process to itself
+    while the other connections wait (p99 of 0.4 s on /livez, docs/benchmarks.md).
+    At shutdown, gunicorn waits for every open connection, including a browser's idle
+    keep-alive one: `docker stop` would take graceful_timeout. Those are closed at once;
+    requests in progress still finish.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waiting = {}  # greenlet -> the timeout of its wait for the next request
+
+    @contextlib.contextmanager
+    def timeout_ctx(self):
+        # gunicorn waits for each request of a connection inside this context.
+        timeout = gevent.Timeout(self.cfg.keepalive, False)  # False: ends it without error
+        greenlet = gevent.getcurrent()
+        self.waiting[greenlet] = timeout
+        try:
+            with timeout:
+                yield
+        finally:
+            del self.waiting[greenlet]
+
+    def handle_request(self, listener_name, req, sock, addr):
+        super().handle_request(listener_name, req, sock, addr)
+        gevent.sleep(0)  # let the other greenlets run before the next request
+
+    def handle_exit(self, sig, frame):
+        super().handle_exit(sig, frame)  # stop accepting, finish what is in progress
+        gevent.spawn(self.end_waits)  # not from the signal handler itself
+
+    def end_waits(self):
+        # As if each wait had timed out: gunicorn closes the connection quietly.
+        for greenlet, timeout in list(self.waiting.items()):
+            greenlet.kill(timeout, block=False)
+
+
+# Chosen by measurement on 2 cores (docs/benchmarks.md): one thread per process switching
+# between requests while they wait (gevent) costs less CPU per request than threads, which
+# fight over the GIL; one worker per core. gevent makes the standard library's sockets and
+# locks cooperative, so PyMySQL and db.py need no change; a request blocked on the
+# database only holds its greenlet, and the connection pool (MYSQL_POOL_SIZE per process)
+# keeps the database's connection count bounded whatever the number of clients.
+worker_class = TurnTakingGeventWorker
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_connections = 1000  # open client connections per process (gunicorn's default)
 keepalive = 5
 accesslog = "-"  # stdout
 

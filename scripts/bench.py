@@ -7,7 +7,7 @@ alternation so that both see the same machine. Prints one table. Speed targets a
 never enforced: the exit status is non-zero only when a request failed or a step broke.
 
 Knobs (environment): BENCH_SECONDS (per wrk run, default 10), and what gunicorn reads itself:
-WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_CMD_ARGS (e.g. "--worker-class gevent").
+WEB_CONCURRENCY, GUNICORN_CMD_ARGS (e.g. "--worker-class gthread --threads 4" to compare).
 """
 
 import os
@@ -222,7 +222,6 @@ def main():
     print(
         f"\nwrk -t2 -c{{8,32}} -d{SECONDS}s --latency, gunicorn: {workers}, "
         f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '-')}, "
-        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '-')}, "
         f"{os.cpu_count()} CPUs, load average {load_before} before and {load_average()} after; "
         f"{ROWS:,}-row copy of the table filled in {filled_in:.1f} s\n"
     )

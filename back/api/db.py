@@ -3,9 +3,13 @@
 Opening a connection costs a TCP and auth handshake, so connections are kept and reused.
 Nothing connects at start-up: the app starts even when the database is down, and every
 request that needs the database tries again.
+
+The locks below are threading's: gunicorn's gevent worker turns them into cooperative
+ones, and they work as they are under threads.
 """
 
 import queue
+import threading
 
 import pymysql
 
@@ -13,12 +17,25 @@ import pymysql
 # or went away. The connection is thrown away and the request gets a 503.
 UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
 
+# How long a request waits for a free connection before it gets a 503. With the 2 s
+# timeouts of a connection, a request still has its answer within 3 s.
+WAIT_FOR_CONNECTION = 1.0
+
+
+class PoolBusy(pymysql.err.OperationalError):
+    """Every connection of this process is in use, and none came free in time."""
+
 
 class Database:
-    def __init__(self, config, max_idle=16):
+    def __init__(self, config):
         self.config = config
+        self.size = config.mysql_pool_size
+        # At most `size` connections per process, whatever the number of requests in
+        # flight: the server's max_connections (151 by default) is shared by every replica.
+        self._slots = threading.BoundedSemaphore(self.size)
         # LIFO: the most recently used connection is the one most likely still alive.
-        self._idle = queue.LifoQueue(maxsize=max_idle)
+        self._idle = queue.LifoQueue()
+        self._shared_ping = SharedCall(lambda: self._run(_ping, repeatable=True))
 
     def connect(self):
         c = self.config
@@ -59,10 +76,20 @@ class Database:
 
         As real a check as SELECT 1 (the server must answer on an open, logged-in connection)
         and cheaper on both sides: no statement to parse, no result set to build and read.
+        Calls that arrive while a ping is on its way share its answer (SharedCall): a burst
+        of probes costs the database one round trip, not one each.
         """
-        self._run(_ping, repeatable=True)
+        self._shared_ping()
 
     def _run(self, operation, repeatable):
+        if not self._slots.acquire(timeout=WAIT_FOR_CONNECTION):
+            raise PoolBusy(f"all {self.size} database connections of this process are busy")
+        try:
+            return self._run_on_a_connection(operation, repeatable)
+        finally:
+            self._slots.release()
+
+    def _run_on_a_connection(self, operation, repeatable):
         conn, reused = self._take()
         if reused and not repeatable and not _alive(conn):
             self._discard(conn)
@@ -94,10 +121,7 @@ class Database:
             return self.connect(), False
 
     def _give_back(self, conn):
-        try:
-            self._idle.put_nowait(conn)
-        except queue.Full:
-            _close(conn)
+        self._idle.put_nowait(conn)  # never more than `size`: the slots see to it
 
     def _discard(self, conn):
         """Close a broken connection and every idle one: they most likely broke too."""
@@ -107,6 +131,54 @@ class Database:
                 _close(self._idle.get_nowait())
             except queue.Empty:
                 return
+
+
+class SharedCall:
+    """Calls that overlap share one run of `function` ("single flight").
+
+    The first caller runs it; callers that arrive before it returns wait for the same result
+    (or exception) instead of starting their own. Every answer was finished after its caller
+    arrived, so nothing is served from a cache.
+    """
+
+    def __init__(self, function):
+        self._function = function
+        self._lock = threading.Lock()
+        self._flight = None  # the run in progress, if any
+
+    def __call__(self):
+        while True:
+            with self._lock:
+                flight = self._flight
+                leader = flight is None
+                if leader:
+                    flight = self._flight = _Flight()
+            if leader:
+                try:
+                    flight.result = self._function()
+                except Exception as exc:
+                    flight.error = exc
+                else:
+                    flight.answered = True
+                finally:
+                    with self._lock:
+                        self._flight = None
+                    flight.done.set()
+            else:
+                flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            if flight.answered:
+                return flight.result
+            # The first caller was interrupted (its worker is stopping): try again.
+
+
+class _Flight:
+    def __init__(self):
+        self.done = threading.Event()
+        self.result = None
+        self.error = None
+        self.answered = False
 
 
 def _alive(conn):

@@ -46,8 +46,9 @@ def _stopped(task_stat):
 
 
 class MariaDB:
-    def __init__(self, basedir, port=None, buffer_pool="64M"):
+    def __init__(self, basedir, port=None, buffer_pool="64M", options=()):
         self.basedir = Path(basedir)
+        self.options = list(options)  # more mariadbd flags, e.g. --ssl-cert=...
         self.datadir = self.basedir / "data"
         self.socket = self.basedir / "mysqld.sock"
         self.log = self.basedir / "error.log"
@@ -92,6 +93,7 @@ class MariaDB:
                 "--innodb-log-file-size=8M",
                 f"--innodb-buffer-pool-size={self.buffer_pool}",
                 "--max-connections=500",
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -1,6 +1,7 @@
 """The real server process: gunicorn with back/gunicorn.conf.py, as the image runs it."""
 
 import datetime
+import http.client
 import io
 import json
 import os
@@ -8,6 +9,7 @@ import runpy
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -156,3 +158,51 @@ def test_requests_gunicorn_refuses_itself_get_json_errors(tmp_path, request_byte
     assert head.startswith(f"HTTP/1.1 {status} ")
     assert "Content-Type: application/json" in head
     assert set(json.loads(body)) == {"error", "message"}
+
+
+def keep_alive_connections(base, count):
+    """Connections that made one request each and stay open, like a browser's."""
+    host, port = base.removeprefix("http://").split(":")
+    connections = []
+    for _ in range(count):
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", "/livez")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200 and not response.will_close
+        connections.append(connection)
+    return connections
+
+
+def test_stopping_closes_idle_keep_alive_connections_at_once(tmp_path):
+    # gunicorn would wait for them until graceful_timeout (5 s): `docker stop` with the page
+    # open in a browser would take that long.
+    process, base, _, err = run_gunicorn(tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
+    connections = keep_alive_connections(base, 3)
+    started = time.monotonic()
+    stop(process)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3, f"gunicorn took {elapsed:.1f} s to stop"
+    for connection in connections:
+        assert connection.sock.recv(100) == b""  # closed quietly: no error page
+    assert "Error handling request" not in err.read_text()
+
+
+@pytest.mark.integration
+def test_a_request_in_progress_at_shutdown_still_gets_its_answer(tmp_path, live_db):
+    process, base, _, _ = run_gunicorn(
+        tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(live_db.port), MYSQL_PASSWORD=APP_PASSWORD
+    )
+    assert get(base + "/health")[0] == 200  # a pooled connection, which will hang
+    answers = []
+    live_db.pause()
+    try:
+        asking = threading.Thread(target=lambda: answers.append(get(base + "/health")))
+        asking.start()
+        time.sleep(0.3)  # the request now waits on the hung database (up to 2 s)
+        stop(process)
+        asking.join(10)
+    finally:
+        live_db.resume()
+    [(status, body)] = answers
+    assert status == 503 and body["db"] is False and "timed out" in body["error"]

@@ -1,0 +1,105 @@
+"""MYSQL_SSL=1 against a server that refuses the app's user without TLS, through the real
+gunicorn of the image (its gevent worker wraps the standard library's ssl module)."""
+
+import datetime
+import ipaddress
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, missing_binaries
+from test_back_gunicorn import get, run_gunicorn, stop
+
+pytestmark = pytest.mark.integration
+
+
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1, which is also its own CA."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "k8scourse test db")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert, key_file = directory / "server-cert.pem", directory / "server-key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, key_file
+
+
+@pytest.fixture(scope="module")
+def tls_db(tmp_path_factory):
+    if missing_binaries():
+        pytest.skip("mariadb-server not installed")  # conftest's mariadb fixture says more
+    base = tmp_path_factory.mktemp("tls-db")
+    cert, key = self_signed_certificate(base)
+    server = MariaDB(base, options=[f"--ssl-cert={cert}", f"--ssl-key={key}"]).create()
+    with server.root() as conn, conn.cursor() as cur:
+        cur.execute("ALTER USER %s@'%%' REQUIRE SSL", (APP_USER,))
+    yield server, cert
+    server.stop()
+
+
+def db_env(server, **more):
+    return {
+        "MYSQL_HOST": "127.0.0.1",
+        "MYSQL_PORT": str(server.port),
+        "MYSQL_PASSWORD": APP_PASSWORD,
+    } | more
+
+
+def test_mysql_ssl_connects_with_tls_and_verifies_the_server(tmp_path, tls_db):
+    server, cert = tls_db
+    process, base, _, _ = run_gunicorn(
+        tmp_path, **db_env(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(cert))
+    )
+    try:
+        assert get(base + "/health")[0] == 200
+        assert get(base + "/images?limit=1")[0] == 200
+    finally:
+        stop(process)
+
+
+def test_without_mysql_ssl_that_server_refuses_the_app(tmp_path, tls_db):
+    # The other side of the test above: the 200s there really needed TLS.
+    server, _ = tls_db
+    process, base, _, _ = run_gunicorn(tmp_path, **db_env(server))
+    try:
+        status, body = get(base + "/health")
+    finally:
+        stop(process)
+    assert status == 503 and "Access denied" in body["error"]
+
+
+def test_a_certificate_from_another_ca_is_refused(tmp_path, tls_db):
+    server, _ = tls_db
+    other_ca, _ = self_signed_certificate(tmp_path)
+    process, base, _, _ = run_gunicorn(
+        tmp_path, **db_env(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca))
+    )
+    try:
+        status, body = get(base + "/health")
+    finally:
+        stop(process)
+    assert status == 503 and "CERTIFICATE_VERIFY_FAILED" in body["error"]
