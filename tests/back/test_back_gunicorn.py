@@ -4,6 +4,7 @@ import datetime
 import http.client
 import io
 import json
+import logging
 import os
 import runpy
 import socket
@@ -92,40 +93,80 @@ def test_serves_the_database(tmp_path, live_db):
         stop(process)
 
 
-def access_line(logger_class, environ):
+def access_line(logger_class, environ, sent=47, access_log_format=None):
     """One access-log line as gunicorn's logger of that class writes it."""
     cfg = GunicornConfig()
     cfg.set("accesslog", "-")
-    logger = logger_class(cfg)
-    stream = io.StringIO()
-    logger.access_log.handlers[0].stream = stream
+    if access_log_format:
+        cfg.set("access_log_format", access_log_format)
     response = SimpleNamespace(
-        status="200 OK", sent=47, headers=[("Content-Type", "application/json")]
+        status="200 OK", sent=sent, headers=[("Content-Type", "application/json")]
     )
-    request = SimpleNamespace(headers=[("USER-AGENT", environ.get("HTTP_USER_AGENT", "-"))])
-    logger.access(response, request, environ, datetime.timedelta(microseconds=1500))
+    request = SimpleNamespace(headers=[("HOST", environ.get("HTTP_HOST", "-"))])
+    stream = io.StringIO()
+    access_log = logging.getLogger("gunicorn.access")
+    others = access_log.handlers[:]  # pytest's capture handlers: not there in production
+    for handler in others:
+        access_log.removeHandler(handler)
+    try:
+        logger = logger_class(cfg)
+        [handler] = access_log.handlers  # gunicorn's own, to stdout
+        handler.stream = stream
+        logger.access(response, request, environ, datetime.timedelta(microseconds=1500))
+    finally:
+        for handler in others:
+            access_log.addHandler(handler)
     return stream.getvalue()
 
 
-def test_the_cheaper_access_log_writes_gunicorns_lines():
+def same_second_lines(environ, **options):
+    """Ours and gunicorn's line for the same request (again if a second ticked in between)."""
+    settings = runpy.run_path(str(BACK / "gunicorn.conf.py"))
+    for _ in range(3):
+        ours = access_line(settings["logger_class"], environ, **options)
+        theirs = access_line(Logger, environ, **options)
+        if ours.split("[")[1][:20] == theirs.split("[")[1][:20]:
+            return ours, theirs
+    raise AssertionError("the clock never held still")
+
+
+REQUEST = {
+    "REMOTE_ADDR": "10.0.0.7",
+    "REQUEST_METHOD": "GET",
+    "RAW_URI": "/images?limit=1",
+    "PATH_INFO": "/images",
+    "QUERY_STRING": "limit=1",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "HTTP_REFERER": "http://localhost:8080/",
+    "HTTP_USER_AGENT": 'curl/8 "quoted"',
+    "HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==",  # user:pw
+    "HTTP_HOST": "api",
+}
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        REQUEST,
+        {k: REQUEST[k] for k in list(REQUEST)[:6]},  # no referer, agent, user
+        REQUEST | {"RAW_URI": '/images?x="1"', "HTTP_REFERER": 'a"b'},
+        REQUEST | {"HTTP_AUTHORIZATION": "Bearer abc"},
+    ],
+    ids=["full", "bare", "quotes", "bearer"],
+)
+@pytest.mark.parametrize("sent", [47, 0, None])
+def test_the_cheaper_access_log_writes_gunicorns_lines(environ, sent):
+    ours, theirs = same_second_lines(environ, sent=sent)
+    assert ours == theirs
+    assert ours.count("\n") == 1 and ours.startswith(environ["REMOTE_ADDR"] + " - ")
+
+
+def test_any_other_access_log_format_is_gunicorns_own():
     settings = runpy.run_path(str(BACK / "gunicorn.conf.py"))
     assert settings["logger_class"].__mro__[1] is Logger
-    environ = {
-        "REMOTE_ADDR": "10.0.0.7",
-        "REQUEST_METHOD": "GET",
-        "RAW_URI": "/images?limit=1",
-        "PATH_INFO": "/images",
-        "QUERY_STRING": "limit=1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_REFERER": "http://localhost:8080/",
-        "HTTP_USER_AGENT": 'curl/8 "quoted"',
-        "HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==",  # user:pw
-        "HTTP_HOST": "api",
-    }
-    for env in (environ, {k: environ[k] for k in list(environ)[:6]}):
-        line = access_line(settings["logger_class"], env)
-        assert line == access_line(Logger, env)
-        assert '"GET /images?limit=1 HTTP/1.1" 200 47' in line
+    ours, theirs = same_second_lines(REQUEST, access_log_format='%(h)s %(t)s "%({host}i)s" %(D)s')
+    assert ours == theirs
+    assert '"api" 1500' in ours  # the request's Host header as gunicorn reads it, the time
 
 
 def raw_request(base, request_bytes):
