@@ -6,8 +6,8 @@ of it filled to 1,000,000 rows (a second database, served by a second gunicorn),
 alternation so that both see the same machine. Prints one table. Speed targets are reported,
 never enforced: the exit status is non-zero only when a request failed or a step broke.
 
-Knobs (environment): BENCH_SECONDS (per wrk run, default 5), BENCH_ROUNDS (runs of each
-target, alternating, median kept; default 3), and what gunicorn reads itself:
+Knobs (environment): BENCH_SECONDS (per wrk run, default 4), BENCH_ROUNDS (runs of each
+target, alternating, median kept; default 5), and what gunicorn reads itself:
 WEB_CONCURRENCY, GUNICORN_CMD_ARGS (e.g. "--worker-class gthread --threads 4" to compare).
 """
 
@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO / "tests" / "back"))
 
 from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, free_port  # noqa: E402
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # runs of each target; the median is kept
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # runs of each target; the median is kept
 CONCURRENCY = (8, 32)
 ROWS = 1_000_000
 PAGE = "/images"  # the first page: up to 50 rows, newest first
@@ -34,6 +34,7 @@ PAGE = "/images"  # the first page: up to 50 rows, newest first
 # so it isolates what the table size costs (the 50-row page also serialises 50x more).
 ONE = "/images?limit=1"
 BIG_DB = "images_big"
+PAGE_ROWS, PAGE_DB = 50, "images_page"  # exactly one full first page
 
 
 def wrk(url, connections):
@@ -217,22 +218,26 @@ def main():
         servers = []
         try:
             filled_in = fill(db, ROWS)
+            fill(db, PAGE_ROWS, PAGE_DB)
             small, base = start_gunicorn(db, workdir)
-            servers.append(small)
+            page_server, page_base = start_gunicorn(db, workdir, PAGE_DB)
             big, big_base = start_gunicorn(db, workdir, BIG_DB)
-            servers.append(big)
+            servers += [small, page_server, big]
             for c in CONCURRENCY:  # warm up: connections opened, code paths hot
-                for url in (base, big_base):
+                for url in (base, page_base, big_base):
                     subprocess.run(
                         ["wrk", "-t2", f"-c{c}", "-d1s", url + "/health"],
                         check=True,
                         capture_output=True,
                     )
             big_results = []
-            one_row, million = "1 row", f"{ROWS:,} rows"
+            one_row, fifty, million = "1 row", f"{PAGE_ROWS} rows", f"{ROWS:,} rows"
             targets = [(one_row, "/livez", base, small)]
             for path in ("/health", ONE, PAGE):
                 targets += [(one_row, path, base, small), (million, path, big_base, big)]
+            # The first page is 1 item on the 1-row table and 50 on the big one: the 50-row
+            # table gives the like-for-like pair, a full page on both.
+            targets.insert(-1, (fifty, PAGE, page_base, page_server))
             for c in CONCURRENCY:
                 results.append((one_row, "SELECT 1 (mariadb-slap)", c, slap(db, c)))
                 for (size, path, _, _), figures in in_rounds(targets, c, db).items():
@@ -275,6 +280,12 @@ def main():
             ratio = rps[(big, path, c)] / rps[("1 row", path, c)]
             note = " (1 item vs 50: not like for like)" if path == PAGE else ""
             print(f"- {path} at c={c}, {big} vs 1 row: {ratio:.0%} (target 90%-110%){note}")
+    for c in CONCURRENCY:
+        ratio = rps[(big, PAGE, c)] / rps[(f"{PAGE_ROWS} rows", PAGE, c)]
+        print(
+            f"- {PAGE} at c={c}, {big} vs {PAGE_ROWS} rows: {ratio:.0%} (target 90%-110%; "
+            "a full page on both)"
+        )
 
     failures = sum(r["errors"] + r["non_2xx"] for *_, r in results)
     if failures:

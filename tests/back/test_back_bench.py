@@ -33,7 +33,9 @@ def test_the_benchmark_runs_and_prints_every_target():
     expected = {("1 row", t) for t in ("SELECT 1 (mariadb-slap)", "/livez")}
     for path in ("/health", "/images?limit=1", "/images"):
         expected |= {("1 row", path), ("1,000,000 rows", path)}
+    expected.add(("50 rows", "/images"))  # the like-for-like first page
     for c in ("8", "32"):
         assert {(size, target) for size, target, conc in rows if conc == c} == expected
     assert "each target 2 times in alternating order" in result.stdout
     assert "- /health vs /livez at c=32:" in result.stdout
+    assert "- /images at c=32, 1,000,000 rows vs 50 rows:" in result.stdout
