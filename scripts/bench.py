@@ -34,7 +34,8 @@ PAGE = "/images"  # the first page: up to 50 rows, newest first
 # so it isolates what the table size costs (the 50-row page also serialises 50x more).
 ONE = "/images?limit=1"
 BIG_DB = "images_big"
-PAGE_ROWS, PAGE_DB = 50, "images_page"  # exactly one full first page
+# The big table's newest 50 rows alone: the same first page as the big table's, full.
+PAGE_ROWS, PAGE_DB = 50, "images_page"
 
 
 def wrk(url, connections):
@@ -177,6 +178,21 @@ def fill(db, rows, database=BIG_DB):
     return time.monotonic() - started
 
 
+def newest_rows_of(db, source, rows, database=PAGE_DB):
+    """A database whose table holds only the newest `rows` rows of `source`'s: its first
+    page is byte for byte the big table's (same ids, same captions), only the size differs."""
+    with db.root("images") as conn, conn.cursor() as cur:
+        # Our own constants again, not input.
+        cur.execute(f"CREATE DATABASE {database} CHARACTER SET utf8mb4")
+        cur.execute(f"CREATE TABLE {database}.images LIKE {source}.images")
+        cur.execute(
+            f"INSERT INTO {database}.images SELECT * FROM {source}.images "  # noqa: S608
+            f"ORDER BY id DESC LIMIT {rows}"
+        )
+        cur.execute(f"ANALYZE TABLE {database}.images")
+        cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {database}.* TO %s@'%%'", (APP_USER,))
+
+
 def in_rounds(targets, connections, db, rounds=ROUNDS):
     """Every target measured `rounds` times, in alternating order; each one's median run.
 
@@ -218,7 +234,7 @@ def main():
         servers = []
         try:
             filled_in = fill(db, ROWS)
-            fill(db, PAGE_ROWS, PAGE_DB)
+            newest_rows_of(db, BIG_DB, PAGE_ROWS)
             small, base = start_gunicorn(db, workdir)
             page_server, page_base = start_gunicorn(db, workdir, PAGE_DB)
             big, big_base = start_gunicorn(db, workdir, BIG_DB)
@@ -236,7 +252,7 @@ def main():
             for path in ("/health", ONE, PAGE):
                 targets += [(one_row, path, base, small), (million, path, big_base, big)]
             # The first page is 1 item on the 1-row table and 50 on the big one: the 50-row
-            # table gives the like-for-like pair, a full page on both.
+            # table, the big one's newest rows, gives the like-for-like pair.
             targets.insert(-1, (fifty, PAGE, page_base, page_server))
             for c in CONCURRENCY:
                 results.append((one_row, "SELECT 1 (mariadb-slap)", c, slap(db, c)))
@@ -284,7 +300,7 @@ def main():
         ratio = rps[(big, PAGE, c)] / rps[(f"{PAGE_ROWS} rows", PAGE, c)]
         print(
             f"- {PAGE} at c={c}, {big} vs {PAGE_ROWS} rows: {ratio:.0%} (target 90%-110%; "
-            "a full page on both)"
+            "the same 50 items on both)"
         )
 
     failures = sum(r["errors"] + r["non_2xx"] for *_, r in results)
