@@ -27,11 +27,11 @@ class Probes:
     def __init__(self, app, config, db):
         self.app = app  # Flask's own WSGI callable
         self.cors_origins = config.cors_origins
-        self.answers = {
-            "/livez": live,
-            "/health": lambda: check(db, config),
-            "/readyz": lambda: check(db, config),
-        }
+
+        def database_check():
+            return check(db, config)
+
+        self.answers = {"/livez": live, "/health": database_check, "/readyz": database_check}
 
     def __call__(self, environ, start_response):
         answer = self.answers.get(environ.get("PATH_INFO"))
