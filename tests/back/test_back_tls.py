@@ -61,45 +61,36 @@ def tls_db(tmp_path_factory):
     server.stop()
 
 
-def db_env(server, **more):
-    return {
-        "MYSQL_HOST": "127.0.0.1",
-        "MYSQL_PORT": str(server.port),
-        "MYSQL_PASSWORD": APP_PASSWORD,
-    } | more
+def answers(tmp_path, server, paths, **env):
+    """(status, body) of each path, from the real gunicorn on that server with those settings."""
+    settings = {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(server.port)}
+    process, base, _, _ = run_gunicorn(tmp_path, MYSQL_PASSWORD=APP_PASSWORD, **settings, **env)
+    try:
+        return [get(base + path) for path in paths]
+    finally:
+        stop(process)
 
 
 def test_mysql_ssl_connects_with_tls_and_verifies_the_server(tmp_path, tls_db):
     server, cert = tls_db
-    process, base, _, _ = run_gunicorn(
-        tmp_path, **db_env(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(cert))
+    health, page = answers(
+        tmp_path, server, ["/health", "/images?limit=1"], MYSQL_SSL="1", MYSQL_SSL_CA=str(cert)
     )
-    try:
-        assert get(base + "/health")[0] == 200
-        assert get(base + "/images?limit=1")[0] == 200
-    finally:
-        stop(process)
+    assert health[0] == 200
+    assert page[0] == 200
 
 
 def test_without_mysql_ssl_that_server_refuses_the_app(tmp_path, tls_db):
     # The other side of the test above: the 200s there really needed TLS.
     server, _ = tls_db
-    process, base, _, _ = run_gunicorn(tmp_path, **db_env(server))
-    try:
-        status, body = get(base + "/health")
-    finally:
-        stop(process)
+    [(status, body)] = answers(tmp_path, server, ["/health"])
     assert status == 503 and "Access denied" in body["error"]
 
 
 def test_a_certificate_from_another_ca_is_refused(tmp_path, tls_db):
     server, _ = tls_db
     other_ca, _ = self_signed_certificate(tmp_path)
-    process, base, _, _ = run_gunicorn(
-        tmp_path, **db_env(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca))
+    [(status, body)] = answers(
+        tmp_path, server, ["/health"], MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca)
     )
-    try:
-        status, body = get(base + "/health")
-    finally:
-        stop(process)
     assert status == 503 and "CERTIFICATE_VERIFY_FAILED" in body["error"]
