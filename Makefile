@@ -5,28 +5,53 @@
 # Override any variable on the command line:
 #   make up BACK_PORT=3001      make db DB_IMAGE=mysql:8.4      make DOCKER=podman up
 #
-# `make help` lists the targets.
+# `make help` lists the targets, `make names` the names this project uses.
+#
+# Copying this Makefile into your own project? It needs .env (the PROJECT line)
+# and three scripts: scripts/step, scripts/health, scripts/wait-db. Optional:
+# scripts/lesson (make lesson) and scripts/standin-images with scripts/standins/
+# (local stand-ins for machines without a registry; without them Docker just pulls).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# ---- One source of truth for names, ports and images (the lesson's values) ----
+# ---- One name for the whole stack: PROJECT, one line in .env ----
+# .env is read by this Makefile and by Compose. With the lesson's name every
+# command prints exactly as the lesson writes it, and the backend and the front
+# keep the lesson's container names `back` and `front`; any other name gives
+# everything its own name, so two stacks run side by side:
+#   make up PROJECT=photoshare BACK_PORT=3100 FRONT_PORT=8180 DB_PORT=3406
+LESSON_PROJECT := k8scourse
+ifeq ($(origin PROJECT),undefined)
+  PROJECT := $(shell sed -n 's/^PROJECT=//p' .env 2>/dev/null | tr -d '\r ')
+endif
+ifeq ($(PROJECT),)
+  $(error PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile, or run make PROJECT=yourname)
+endif
+# It names images, a Compose project and a Kubernetes namespace: all three must accept it.
+ifneq ($(shell printf '%s' '$(PROJECT)' | grep -Ex '[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?'),$(PROJECT))
+  $(error PROJECT=$(PROJECT): use lowercase letters, digits and dashes (up to 40), e.g. make PROJECT=photoshare)
+endif
+# `back`/`front` in the lesson, <PROJECT>-back/<PROJECT>-front for any other project.
+APP_PREFIX := $(if $(filter $(LESSON_PROJECT),$(PROJECT)),,$(PROJECT)-)
+
+# ---- Every name, port and image derives from PROJECT or is the lesson's value ----
 DOCKER           ?= docker
-NETWORK          ?= k8scourse
+NETWORK          ?= $(PROJECT)
 DEMO_NETWORK     ?= alpine-network
 ALPINE_IMAGE     ?= alpine
-DB_NAME          ?= k8scourse-db
+DB_NAME          ?= $(PROJECT)-db
 # db/init.sql grants its rights to 'user': change DB_USER and init.sql together.
 DB_PORT          ?= 3306
 DB_USER          ?= user
 DB_PASSWORD      ?= mysql
 DB_ROOT_PASSWORD ?= root
-BACK_NAME        ?= back
-BACK_IMAGE       ?= k8scourse-back
+BACK_NAME        ?= $(APP_PREFIX)back
+BACK_IMAGE       ?= $(PROJECT)-back
 BACK_PORT        ?= 3000
 PYTHON_IMAGE     ?= python:3.13-slim
-FRONT_NAME       ?= front
-FRONT_IMAGE      ?= k8scourse-front
+FRONT_NAME       ?= $(APP_PREFIX)front
+FRONT_IMAGE      ?= $(PROJECT)-front
 FRONT_PORT       ?= 8080
 NGINX_IMAGE      ?= nginx:1.28
 # The browser, not the front container, calls the API: so a host URL, not a container name.
@@ -50,9 +75,12 @@ SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PA
 # The backend's own defaults are the lesson's user/password; pass them only when changed.
 BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)$(if $(filter-out 8080,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
 
-export DOCKER
+# The scripts name the containers and images in their messages.
+export DOCKER DB_NAME BACK_IMAGE FRONT_IMAGE
 STEP    := $(SECRETS_ENV) scripts/step
-IMAGES  := scripts/standin-images
+# Local stand-ins where no registry answers; where scripts/standin-images was not
+# copied along, nothing (`:`): docker pulls what it needs, as usual.
+IMAGES  := $(if $(wildcard scripts/standin-images),scripts/standin-images,:)
 VENV    := .venv
 PY      := $(VENV)/bin/python
 
@@ -93,14 +121,14 @@ alpine-network: ## Create alpine-network and start "one" and "two" on it
 inspect: ## Show alpine-network: its containers and their addresses
 	@$(STEP) '$(DOCKER) network inspect $(DEMO_NETWORK)'
 
-##@ Part 3: the database and the backend on the k8scourse network
+##@ Part 3: the database and the backend on the $(NETWORK) network
 
 .PHONY: network
-network: ## Create the k8scourse network
+network: ## Create the $(NETWORK) network
 	@$(STEP) --unless-network $(NETWORK) '$(DOCKER) network create $(NETWORK)'
 
 .PHONY: db
-db: network ## Start MySQL as k8scourse-db on k8scourse, loading db/init.sql
+db: network ## Start MySQL as $(DB_NAME) on $(NETWORK), loading db/init.sql
 	@$(IMAGES) $(DB_IMAGE)
 	@$(STEP) --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql --network $(NETWORK) $(DB_IMAGE)'
 
@@ -109,20 +137,20 @@ wait-db: ## Wait until the database answers a real query over TCP (init done)
 	@$(SECRETS_ENV) scripts/wait-db $(DB_NAME) $(DB_USER) $(HEALTH_TIMEOUT)
 
 .PHONY: build
-build: ## Build the backend image k8scourse-back from back/
+build: ## Build the backend image $(BACK_IMAGE) from back/
 	@$(IMAGES) $(PYTHON_IMAGE)
 	@$(STEP) 'cd back && $(DOCKER) build -t $(BACK_IMAGE) .'
 
 .PHONY: back-broken
-back-broken: network ## The lesson's first try: back WITHOUT MYSQL_HOST (its /health fails)
+back-broken: network ## The lesson's first try: $(BACK_NAME) WITHOUT MYSQL_HOST (its /health fails)
 	@$(STEP) --replace $(BACK_NAME) '!MYSQL_HOST' '$(DOCKER) run -p $(BACK_PORT):3000 -d --name $(BACK_NAME) --rm --network $(NETWORK) $(BACK_IMAGE)'
 
 .PHONY: back
-back: network ## Start back with -e MYSQL_HOST=k8scourse-db (the lesson's fix)
+back: network ## Start $(BACK_NAME) with -e MYSQL_HOST=$(DB_NAME) (the lesson's fix)
 	@$(STEP) --replace $(BACK_NAME) 'MYSQL_HOST=$(DB_NAME)' '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -d $(BACK_IMAGE)'
 
 .PHONY: health
-health: ## curl localhost:3000/health, waiting while the database initialises
+health: ## curl localhost:$(BACK_PORT)/health, waiting while the database initialises
 	@scripts/health '$(BACK_NAME)' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 
 .PHONY: ps
@@ -140,12 +168,12 @@ stop: ## Stop the backend
 ##@ Lesson 6: the front end, served by nginx
 
 .PHONY: build-front
-build-front: ## Build the front image k8scourse-front from front/
+build-front: ## Build the front image $(FRONT_IMAGE) from front/
 	@$(IMAGES) $(NGINX_IMAGE)
 	@$(STEP) 'cd front && $(DOCKER) build -t $(FRONT_IMAGE) .'
 
 .PHONY: front
-front: ## Start the front on port 8080; the page calls the API at BASE_URL
+front: ## Start $(FRONT_NAME) on port $(FRONT_PORT); the page calls the API at $(BASE_URL)
 	@$(STEP) --replace $(FRONT_NAME) 'BASE_URL=$(BASE_URL)' '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
 
 .PHONY: open
@@ -161,17 +189,21 @@ up: network db build build-front wait-db back front health ## Run the app: db, b
 	@echo "The app is up: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
 
 .PHONY: down
-down: ## Stop every container and remove the networks of the lesson (docker run stack)
+down: ## Stop this project's containers and remove its network (the lesson's: the alpine demo's too)
 	@$(STEP) --if-running $(FRONT_NAME) '$(DOCKER) stop $(FRONT_NAME)'
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(STEP) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
+ifeq ($(PROJECT),$(LESSON_PROJECT))
 	@$(STEP) --if-running one '$(DOCKER) rm -f one'
 	@$(STEP) --if-running two '$(DOCKER) rm -f two'
+endif
 	@$(STEP) --if-network $(NETWORK) '$(DOCKER) network rm $(NETWORK)'
+ifeq ($(PROJECT),$(LESSON_PROJECT))
 	@$(STEP) --if-network $(DEMO_NETWORK) '$(DOCKER) network rm $(DEMO_NETWORK)'
+endif
 
 .PHONY: clean
-clean: down ## down, then remove the app's images and the local virtualenv
+clean: down ## down, then remove this project's images and the local virtualenv
 	@for image in $(BACK_IMAGE) $(FRONT_IMAGE); do \
 	  if $(DOCKER) image inspect $$image >/dev/null 2>&1; then $(STEP) "$(DOCKER) rmi $$image"; fi; done
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
@@ -188,28 +220,33 @@ images: ## Make sure the lesson's images exist (local stand-ins where no registr
 
 # Compose v2 (`docker compose`) where it is installed, else Debian's docker-compose 1.29.
 COMPOSE = $(shell $(DOCKER) compose version >/dev/null 2>&1 && echo "$(DOCKER) compose" || echo docker-compose)
-COMPOSE_PROJECT ?= k8scourse
-COMPOSE_ENV = DB_IMAGE=$(DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)
+# Compose and Swarm read the passwords from files (*_FILE). The lesson's public
+# defaults are committed in db/lesson-passwords/, so `docker compose up` works on a
+# fresh clone; any other password is written to .secrets/$(PROJECT)/ (never
+# committed, never printed) and the stack files are pointed there with DB_SECRETS.
+LESSON_PASSWORDS = $(and $(filter mysql,$(DB_PASSWORD)),$(filter root,$(DB_ROOT_PASSWORD)))
+SECRETS_DIR      = .secrets/$(PROJECT)
+COMPOSE_ENV = PROJECT=$(PROJECT) DB_IMAGE=$(DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)$(if $(LESSON_PASSWORDS),, DB_SECRETS=$(CURDIR)/$(SECRETS_DIR))
 
 .PHONY: secrets
-secrets: ## Write .secrets/ (Compose's password files) from DB_PASSWORD and DB_ROOT_PASSWORD
-	@mkdir -p -m 700 .secrets
-	@umask 022 && $(SECRETS_ENV) sh -c 'printf %s "$$MYSQL_PASSWORD" >.secrets/db_password && printf %s "$$MYSQL_ROOT_PASSWORD" >.secrets/db_root_password'
+secrets: ## Write DB_PASSWORD and DB_ROOT_PASSWORD into .secrets/$(PROJECT)/ for Compose and Swarm
+	@mkdir -p -m 700 .secrets $(SECRETS_DIR)
+	@umask 022 && $(SECRETS_ENV) sh -c 'printf %s "$$MYSQL_PASSWORD" >$(SECRETS_DIR)/password && printf %s "$$MYSQL_ROOT_PASSWORD" >$(SECRETS_DIR)/root-password'
 
 .PHONY: compose-up
-compose-up: secrets ## Run the three tiers with Compose (compose.yaml), until /health is 200
+compose-up: $(if $(LESSON_PASSWORDS),,secrets) ## Run the three tiers with Compose (compose.yaml), until /health is 200
 	@$(IMAGES) $(DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
-	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' $(NETWORK) '$(COMPOSE_ENV) $(COMPOSE) -p $(COMPOSE_PROJECT) up -d --build'
+	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' $(NETWORK) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) up -d --build'
 	@scripts/health '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up with Compose: http://localhost:$(FRONT_PORT)"
 
 .PHONY: compose-down
-compose-down: ## Stop and remove the Compose stack (containers, network)
-	@$(STEP) '$(COMPOSE_ENV) $(COMPOSE) -p $(COMPOSE_PROJECT) down --remove-orphans'
+compose-down: ## Stop and remove the Compose stack: containers and network (a named db-data volume you chose stays)
+	@$(STEP) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) down --remove-orphans'
 
 ##@ Beyond docker run: Swarm
 
-STACK           ?= k8scourse
+STACK           ?= $(PROJECT)
 # Set when `docker swarm init` cannot choose an address by itself (several interfaces).
 SWARM_ADVERTISE ?=
 SWARM_STATE      = $(shell $(DOCKER) info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)
@@ -217,7 +254,7 @@ STACK_LEFT       = $(DOCKER) ps -aq --filter label=com.docker.stack.namespace=$(
                    $(DOCKER) network ls -q --filter label=com.docker.stack.namespace=$(STACK)
 
 .PHONY: swarm-up
-swarm-up: secrets build build-front ## Deploy the three tiers as a Swarm stack (swarm/stack.yaml), until /health is 200
+swarm-up: $(if $(LESSON_PASSWORDS),,secrets) build build-front ## Deploy the three tiers as a Swarm stack (swarm/stack.yaml), until /health is 200
 	@$(IMAGES) $(DB_IMAGE) $(NGINX_IMAGE)
 	@if [ "$(SWARM_STATE)" != active ]; then $(STEP) '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
@@ -273,7 +310,15 @@ bench: venv ## Benchmark the backend under gunicorn against a real database (pri
 	scripts/bench
 
 .PHONY: help
+# The descriptions say $(NAME); help prints this project's value in its place.
+HELP_NAMES := NETWORK DB_NAME BACK_NAME BACK_IMAGE BACK_PORT FRONT_NAME FRONT_IMAGE FRONT_PORT BASE_URL STACK
+
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} \
 	  /^##@/ {printf "\n%s\n", substr($$0, 5)} \
-	  /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	  /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
+	  | sed $(foreach name,$(HELP_NAMES),-e 's|$$($(name))|$($(name))|g')
+
+.PHONY: names
+names: ## Print the names this project uses (all derived from PROJECT, in .env)
+	@$(foreach name,PROJECT $(HELP_NAMES) DB_IMAGE,printf '%s=%s\n' $(name) '$($(name))';)
