@@ -321,4 +321,4 @@ help: ## List the targets
 
 .PHONY: names
 names: ## Print the names this project uses (all derived from PROJECT, in .env)
-	@$(foreach name,PROJECT $(HELP_NAMES) DB_IMAGE,printf '%s=%s\n' $(name) '$($(name))';)
+	@$(foreach name,PROJECT $(HELP_NAMES) DB_PORT DB_IMAGE,printf '%s=%s\n' $(name) '$($(name))';)

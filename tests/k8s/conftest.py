@@ -2,13 +2,25 @@
 
 import pytest
 import yaml
-from k8skit import REPO, TARGETS, makefile_defaults, render
+from k8skit import RENAMED_PROJECT, REPO, makefile_defaults, render
+from learnerkit import learner_copy, rename
 
 
 @pytest.fixture(scope="session")
-def rendered():
-    """Every kustomization, rendered once: {"k8s": [documents], "k8s/arm64": [...]}."""
-    return {target: render(target) for target in TARGETS}
+def renamed_copy(tmp_path_factory):
+    """The repository copied out as a learner would, renamed as the README says."""
+    return rename(learner_copy(tmp_path_factory.mktemp("copy")), RENAMED_PROJECT)
+
+
+@pytest.fixture(scope="session")
+def rendered(renamed_copy):
+    """Every kustomization, rendered once: {"k8s": [documents], "k8s/arm64": [...],
+    "renamed": the renamed copy's k8s/}."""
+    return {
+        "k8s": render(REPO / "k8s"),
+        "k8s/arm64": render(REPO / "k8s/arm64"),
+        "renamed": render(renamed_copy / "k8s"),
+    }
 
 
 @pytest.fixture(scope="session")

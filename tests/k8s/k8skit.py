@@ -5,6 +5,7 @@ k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' s
 """
 
 import base64
+import os
 import re
 import shutil
 import subprocess
@@ -12,11 +13,17 @@ import sys
 from pathlib import Path
 
 import yaml
+from learnerkit import project_name
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
-# Every kustomization a learner can apply: the default and the arm64 overlay.
-TARGETS = ("k8s", "k8s/arm64")
+PROJECT = project_name(REPO)
+# Every kustomization a learner can apply: the default and the arm64 overlay, and the
+# default of a copy renamed as the README says (conftest.py makes it).
+RENAMED_PROJECT = "photoshare"
+TARGETS = ("k8s", "k8s/arm64", "renamed")
+# The project each target is named after.
+TARGET_PROJECT = {"k8s": PROJECT, "k8s/arm64": PROJECT, "renamed": RENAMED_PROJECT}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod"}
 
 
@@ -31,16 +38,16 @@ def kubectl():
     return found
 
 
-def render(target):
-    """`kubectl kustomize <target>` as a list of documents."""
+def render(path):
+    """`kubectl kustomize <path>` as a list of documents."""
     result = subprocess.run(
-        [kubectl(), "kustomize", str(REPO / target)],
+        [kubectl(), "kustomize", str(path)],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
     )
-    assert result.returncode == 0, f"kubectl kustomize {target} failed:\n{result.stderr}"
+    assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
@@ -166,9 +173,22 @@ def ingress_hosts(docs):
 
 
 def makefile_defaults():
-    """`NAME ?= value` lines: the lesson's defaults, whatever this machine overrides."""
+    """The names and ports `make names` prints with the defaults (whatever this machine's
+    environment overrides); DB_IMAGE as written, not the one picked for an ARM host."""
+    env = {"PATH": os.environ["PATH"]}
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-s", "names"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    names = dict(line.split("=", 1) for line in out.splitlines())
     text = (REPO / "Makefile").read_text(encoding="utf-8")
-    return {m[1]: m[2] for m in re.finditer(r"^(\w+)\s*\?=\s*(.*?)\s*$", text, re.M)}
+    names["DB_IMAGE"] = re.search(r"^DB_IMAGE \?= (\S+)$", text, re.M)[1]
+    return names
 
 
 def makefile_arm64_db_image():
@@ -193,15 +213,23 @@ def dockerfile_exposed(path):
 
 # ---- compose.yaml, written by the lead ----
 
-_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
 
 
 def compose_default(value):
-    """A compose string with `${VAR:-default}` replaced by its default (the lesson's value)."""
+    """A compose string as Compose reads it on a fresh clone: `${PROJECT:?…}` from .env,
+    `${VAR:-default}` replaced by its default (the lesson's value)."""
     if not isinstance(value, str):
         return value
-    value = _INTERPOLATION.sub(lambda m: m[2] or "", value)
-    return value.replace("$$", "$")
+
+    def substitute(match):
+        name, kind, default = match.groups()
+        if name == "PROJECT":
+            return PROJECT
+        assert kind == "-", f"${{{name}}} has no default and is not in .env"
+        return default
+
+    return _INTERPOLATION.sub(substitute, value).replace("$$", "$")
 
 
 def compose_env(service):

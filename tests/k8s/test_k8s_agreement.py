@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from k8skit import (
+    PROJECT,
     REPO,
     compose_container_ports,
     compose_default,
@@ -30,7 +31,9 @@ from k8skit import (
 from api import create_app
 from api.config import Config
 
-DB, BACK, FRONT = "k8scourse-db", "k8scourse-back", "k8scourse-front"
+# The rendered names: the project's name and the part's (compose.yaml's service names).
+PARTS = ("db", "back", "front")
+DB, BACK, FRONT = (f"{PROJECT}-{part}" for part in PARTS)
 INIT_SQL = (REPO / "db" / "init.sql").read_text(encoding="utf-8")
 
 
@@ -247,21 +250,26 @@ def test_every_service_selects_a_workload(docs):
         assert any(selector.items() <= labels.items() for labels in templates), service
 
 
-# ---- compose.yaml (the lead's): same names, images, ports and variables ----
+# ---- compose.yaml: same names, images, ports and variables ----
+
+# compose.yaml's services carry the parts' names; Kubernetes prefixes them (rendered).
+RENDERED = dict(zip(PARTS, (DB, BACK, FRONT), strict=True))
 
 
 def test_compose_uses_the_same_names(docs, compose, make_vars):
     workloads = {d["metadata"]["name"] for d in docs if d["kind"] in ("Deployment", "StatefulSet")}
-    assert workloads <= set(compose["services"]), "a tier is named differently in compose"
-    networks = {compose_default(n.get("name", k)) for k, n in compose["networks"].items()}
-    assert make_vars["NETWORK"] in networks
-    assert "k8scourse" in compose["services"][DB].get("networks", [])
-    assert "k8scourse" in compose["services"][BACK].get("networks", [])
+    assert set(compose["services"]) == set(PARTS)
+    assert workloads == set(RENDERED.values()), "a tier is named differently in k8s"
+    # One network named like the Makefile's, on which the database answers to the
+    # Makefile's DB_NAME (the Kubernetes Service's name).
+    assert compose_default(compose["networks"]["default"]["name"]) == make_vars["NETWORK"]
+    aliases = compose["services"]["db"]["networks"]["default"]["aliases"]
+    assert [compose_default(a) for a in aliases] == [make_vars["DB_NAME"]] == [DB]
 
 
-@pytest.mark.parametrize("name", [DB, BACK, FRONT])
-def test_compose_images_and_ports_match(docs, compose, name):
-    service = compose["services"][name]
+@pytest.mark.parametrize("part", PARTS)
+def test_compose_images_and_ports_match(docs, compose, part):
+    service, name = compose["services"][part], RENDERED[part]
     kind = "StatefulSet" if name == DB else "Deployment"
     container = only_container(find(docs, kind, name))
     assert compose_default(service["image"]) == container["image"]
@@ -270,11 +278,12 @@ def test_compose_images_and_ports_match(docs, compose, name):
     assert published <= ours, f"{name}: compose publishes {published}, pods listen on {ours}"
 
 
-@pytest.mark.parametrize("name", [DB, BACK, FRONT])
-def test_compose_env_names_match(docs, compose, name):
+@pytest.mark.parametrize("part", PARTS)
+def test_compose_env_names_match(docs, compose, part):
+    name = RENDERED[part]
     kind = "StatefulSet" if name == DB else "Deployment"
     ours = env_of(only_container(find(docs, kind, name)))
-    theirs = compose_env(compose["services"][name])
+    theirs = compose_env(compose["services"][part])
     # Kubernetes may spell out a default (MYSQL_PORT); otherwise the same variables,
     # with the password in both as a mounted file.
     assert set(theirs) <= set(ours), f"{name}: only in compose: {set(theirs) - set(ours)}"
@@ -285,12 +294,12 @@ def test_compose_env_names_match(docs, compose, name):
 
 def test_compose_db_healthcheck_is_the_startup_probe(docs, compose):
     container = only_container(find(docs, "StatefulSet", DB))
-    test = compose["services"][DB]["healthcheck"]["test"]
+    test = compose["services"]["db"]["healthcheck"]["test"]
     compose_check = " ".join(test[1:] if isinstance(test, list) else [test])
     ours = " ".join(container["startupProbe"]["exec"]["command"])
     for needle in ("--protocol=TCP", "-h127.0.0.1", "SELECT 1", "MYSQL_PWD"):
         assert needle in compose_check and needle in ours, needle
-    mounts = [str(v) for v in compose["services"][DB].get("volumes", [])]
+    mounts = [str(v) for v in compose["services"]["db"].get("volumes", [])]
     assert any(
         m.startswith("./db/init.sql:/docker-entrypoint-initdb.d/init.sql") for m in mounts
     ), mounts

@@ -4,7 +4,19 @@ Kubernetes: the rendered output is what is checked, not the source files."""
 import copy
 
 import pytest
-from k8skit import K8S, REPO, TARGETS, by_kind, find, makefile_arm64_db_image, only_container
+import yaml
+from k8skit import (
+    K8S,
+    PROJECT,
+    RENAMED_PROJECT,
+    REPO,
+    TARGET_PROJECT,
+    TARGETS,
+    by_kind,
+    find,
+    makefile_arm64_db_image,
+    only_container,
+)
 from kubernetes_validate import utils as kv
 from yamllint import linter
 from yamllint.config import YamlLintConfig
@@ -35,14 +47,30 @@ def test_every_object_validates_strictly(rendered, target):
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_everything_lands_in_the_k8scourse_namespace(rendered, target):
+def test_everything_is_named_after_the_project(rendered, target):
+    """The namespace, every object's name prefix and its part-of label: the project's
+    name, which for k8s/ is .env's PROJECT (kubectl does not read .env: the two lines
+    of k8s/base/kustomization.yaml must say the same)."""
+    project = TARGET_PROJECT[target]
     for doc in rendered[target]:
         meta = doc["metadata"]
-        assert meta["labels"]["app.kubernetes.io/part-of"] == "k8scourse", meta["name"]
+        assert meta["labels"]["app.kubernetes.io/part-of"] == project, meta["name"]
         if doc["kind"] == "Namespace":
-            assert meta["name"] == "k8scourse"
+            assert meta["name"] == project, "k8s/base/kustomization.yaml and .env differ"
         else:
-            assert meta.get("namespace") == "k8scourse", f"{doc['kind']}/{meta['name']}"
+            assert meta.get("namespace") == project, f"{doc['kind']}/{meta['name']}"
+            assert meta["name"].startswith(f"{project}-"), f"{doc['kind']}/{meta['name']}"
+        template = doc.get("spec", {}).get("template", {}).get("metadata", {})
+        if template:
+            assert template["labels"]["app.kubernetes.io/part-of"] == project, meta["name"]
+
+
+def test_a_renamed_copy_renders_like_the_lesson(rendered):
+    """Renamed as the README says, the copy renders the same objects with the other name
+    everywhere: Services, the backend's MYSQL_HOST, images, hosts, CORS_ORIGINS, BASE_URL."""
+    lesson = yaml.safe_dump_all(rendered["k8s"])
+    assert PROJECT in lesson
+    assert yaml.safe_dump_all(rendered["renamed"]) == lesson.replace(PROJECT, RENAMED_PROJECT)
 
 
 def test_the_init_configmap_is_db_init_sql(docs):
@@ -56,18 +84,17 @@ def test_the_init_configmap_is_db_init_sql(docs):
     [configmap] = [
         c
         for c in by_kind(docs, "ConfigMap")
-        if c["metadata"]["name"].startswith("k8scourse-db-init")
+        if c["metadata"]["name"].startswith(f"{PROJECT}-db-init")
     ]
     assert configmap["data"]["init.sql"] == lesson.decode("utf-8")
 
 
 def test_arm64_overlay_changes_only_the_mysql_image(rendered):
     base, arm = copy.deepcopy(rendered["k8s"]), rendered["k8s/arm64"]
-    assert only_container(find(arm, "StatefulSet", "k8scourse-db"))["image"] == (
-        makefile_arm64_db_image()
-    )
+    db = f"{PROJECT}-db"
+    assert only_container(find(arm, "StatefulSet", db))["image"] == makefile_arm64_db_image()
     # The base with that one image swapped is the overlay, object for object.
-    only_container(find(base, "StatefulSet", "k8scourse-db"))["image"] = makefile_arm64_db_image()
+    only_container(find(base, "StatefulSet", db))["image"] = makefile_arm64_db_image()
     assert base == arm
 
 

@@ -1,0 +1,70 @@
+"""A learner's copy of this repository, made the way the README's recipes say.
+
+`learner_copy()` takes the tracked files out of the checkout with `git archive`
+(into a folder outside the repository, in a new git repository of its own), so a
+test sees exactly what a learner who copies the sample gets: no .venv, no
+.secrets/, nothing untracked. Uncommitted edits of tracked files are included
+(`git stash create`), so a developer's run tests the working tree.
+
+`rename()` is the README's "copy it all and rename": the PROJECT line of .env,
+and for Kubernetes the two name lines of k8s/base/kustomization.yaml.
+"""
+
+import re
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LESSON_PROJECT = "k8scourse"
+
+
+def git(*args, cwd=REPO):
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+
+
+def learner_copy(dest, *paths):
+    """The repository's tracked files (or only `paths`, e.g. "back") in `dest`, as a new
+    git repository with one commit. Returns `dest`."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    tree = git("stash", "create") or "HEAD"
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", tree, *paths],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True, timeout=60)
+    git("init", "-q", cwd=dest)
+    git("add", "-A", cwd=dest)
+    identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
+    git(*identity, "commit", "-q", "-m", "from the k8scourse sample", cwd=dest)
+    return dest
+
+
+def project_name(root=REPO):
+    """The PROJECT line of .env: the one name the Makefile and Compose read."""
+    [name] = re.findall(r"^PROJECT=(\S+)$", (Path(root) / ".env").read_text(), re.M)
+    return name
+
+
+def _replace_line(path, pattern, new):
+    text = path.read_text()
+    text, count = re.subn(pattern, new, text, flags=re.M)
+    assert count == 1, f"{path}: expected one line matching {pattern!r}, found {count}"
+    path.write_text(text)
+
+
+def rename(root, name):
+    """The README's rename: one line in .env; for Kubernetes, two lines in
+    k8s/base/kustomization.yaml (kubectl does not read .env)."""
+    root = Path(root)
+    _replace_line(root / ".env", r"^PROJECT=.*$", f"PROJECT={name}")
+    kustomization = root / "k8s" / "base" / "kustomization.yaml"
+    if kustomization.exists():
+        _replace_line(kustomization, r"^namespace: .*$", f"namespace: {name}")
+        _replace_line(kustomization, r"^namePrefix: .*$", f"namePrefix: {name}-")
+    return root
