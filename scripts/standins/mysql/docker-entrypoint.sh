@@ -133,6 +133,12 @@ if [ "${1#-}" != "$1" ]; then set -- mariadbd "$@"; fi
 case $1 in
     mariadbd | mysqld)
         set -- mariadbd "${@:2}"
+        if [ "$(id -u)" = 0 ]; then
+            # As the official image (with gosu): own the data directory, then step
+            # down to mysql and start over as that user.
+            find "$DATADIR" /run/mysqld \! -user mysql -exec chown mysql:mysql '{}' +
+            exec setpriv --reuid=mysql --regid=mysql --init-groups "${BASH_SOURCE[0]}" "$@"
+        fi
         log "Stand-in: $(cat /etc/k8scourse-standin)"
         if [ ! -d "$DATADIR/mysql" ]; then
             init_database "$@"
