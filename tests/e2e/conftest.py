@@ -11,7 +11,15 @@ MariaDB: Docker is then neither checked, nor asked about, nor cleaned up.
 import os
 
 import pytest
-from lessonkit import LESSON_IMAGES, describe_image, docker, engine_answers, lesson_leftovers, make
+from lessonkit import (
+    LESSON_IMAGES,
+    OTHER_PROJECT,
+    describe_image,
+    docker,
+    engine_answers,
+    lesson_leftovers,
+    make,
+)
 
 
 def external_api():
@@ -42,12 +50,15 @@ def lesson_engine():
     leftovers = lesson_leftovers()
     if leftovers:
         pytest.exit(
-            f"the lesson's {', '.join(leftovers)} already exist: run `make down` first "
-            "(the end-to-end tests use the lesson's fixed names and ports)",
+            f"{', '.join(leftovers)} already exist: remove them first (`make down`, "
+            "`make down PROJECT=photoshare`; a volume: `docker volume rm NAME`). The "
+            "end-to-end tests use the lesson's fixed names and ports, and the README's "
+            "photoshare copy's",
             returncode=3,
         )
     yield
     make("down")
+    make("down", f"PROJECT={OTHER_PROJECT}")
 
 
 @pytest.fixture(scope="module")

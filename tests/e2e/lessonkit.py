@@ -1,8 +1,9 @@
 """Helpers of the end-to-end tests: make and docker in the repo, the lesson's names.
 
 The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
-3000, 3306), so they refuse to start when any of those already exist: a
-learner's running stack is never clobbered.
+3000, 3306), and those of the README's renamed copy (photoshare, 3100, 8180, 3406),
+so they refuse to start when any of those already exist: a learner's running stack
+is never clobbered.
 """
 
 import json
@@ -15,8 +16,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = os.environ.get("DOCKER", "docker")
-LESSON_CONTAINERS = ("one", "two", "back", "k8scourse-db", "front", "back-3001", "front-3001")
-LESSON_NETWORKS = ("k8scourse", "alpine-network")
+# The README's renamed copy ("Use it in your own project"), run beside the lesson.
+OTHER_PROJECT = "photoshare"
+LESSON_CONTAINERS = (
+    *("one", "two", "back", "k8scourse-db", "front", "back-3001", "front-3001"),
+    *(f"{OTHER_PROJECT}-{part}" for part in ("db", "back", "front")),
+    *("myapp-api", "myapp-web"),  # the README's copies of back/ and front/
+)
+LESSON_NETWORKS = ("k8scourse", "alpine-network", OTHER_PROJECT)
+COMPOSE_PROJECTS = ("k8scourse", OTHER_PROJECT)
+# compose.yaml's opt-in named volume, as Compose names it: a learner's data.
+LESSON_VOLUMES = tuple(f"{project}_db-data" for project in COMPOSE_PROJECTS)
 LESSON_IMAGES = (
     "alpine",
     os.environ.get("DB_IMAGE", "mysql:5.7"),
@@ -27,10 +37,11 @@ STANDIN_LABEL = "org.k8scourse.standin"
 
 
 def run(*args, timeout=300, **kwargs):
-    """Run a command in the repo; never raises on a non-zero exit."""
+    """Run a command in the repo (or in cwd=...); never raises on a non-zero exit."""
     kwargs.setdefault("stdin", subprocess.DEVNULL)
+    kwargs.setdefault("cwd", REPO)
     return subprocess.run(
-        args, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+        args, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
     )
 
 
@@ -53,10 +64,12 @@ def engine_answers():
 
 def lesson_leftovers():
     found = [c for c in LESSON_CONTAINERS if docker("container", "inspect", c).returncode == 0]
-    compose = docker("ps", "-a", "--filter", "label=com.docker.compose.project=k8scourse", "-q")
-    if compose.stdout.strip():
-        found.append("the Compose project k8scourse (make compose-down)")
+    for project in COMPOSE_PROJECTS:
+        label = f"label=com.docker.compose.project={project}"
+        if docker("ps", "-a", "--filter", label, "-q").stdout.strip():
+            found.append(f"the Compose project {project} (make compose-down PROJECT={project})")
     found += [n for n in LESSON_NETWORKS if docker("network", "inspect", n).returncode == 0]
+    found += [v for v in LESSON_VOLUMES if docker("volume", "inspect", v).returncode == 0]
     return found
 
 

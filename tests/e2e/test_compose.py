@@ -1,11 +1,14 @@
-"""compose.yaml on the real engine, with both Compose flavours the README promises."""
+"""compose.yaml on the real engine, with both Compose flavours the README promises:
+through the Makefile, and with Compose alone on a fresh copy of the repository."""
 
 import json
 import shutil
 import urllib.request
+from pathlib import Path
 
 import pytest
-from lessonkit import docker, make, run
+from learnerkit import learner_copy
+from lessonkit import docker, http, make, run, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -21,22 +24,34 @@ def project_containers():
     return sorted(out.split())
 
 
+def volumes():
+    return set(docker("volume", "ls", "-q").stdout.split())
+
+
 def health_of(name):
     state = json.loads(docker("inspect", name).stdout)[0]["State"]
     return state.get("Health", {}).get("Status")
 
 
+def assert_nothing_left(volumes_before):
+    assert project_containers() == []
+    assert docker("network", "inspect", "k8scourse").returncode != 0
+    assert volumes() == volumes_before, "compose down left a volume behind"
+
+
 @pytest.fixture(params=sorted(FLAVOURS))
 def compose(request):
+    """The Compose command of one flavour, e.g. "docker compose"."""
     command, installed = FLAVOURS[request.param]
     if not installed():
         pytest.skip(f"{command} is not installed (scripts/install-compose installs it; CI does)")
-    yield f"COMPOSE={command}"
+    yield command
     make("compose-down", f"COMPOSE={command}")
 
 
 def test_compose_up_reaches_healthy_and_down_leaves_nothing(compose):
-    up = make("compose-up", compose, timeout=600)
+    before = volumes()
+    up = make("compose-up", f"COMPOSE={compose}", timeout=600)
     assert up.returncode == 0, up.output
 
     containers = project_containers()
@@ -51,16 +66,73 @@ def test_compose_up_reaches_healthy_and_down_leaves_nothing(compose):
 
     back = next(n for n in containers if "back" in n)
     env = docker("inspect", "-f", "{{json .Config.Env}}", back).stdout
+    assert "MYSQL_HOST=k8scourse-db" in env  # the lesson's name: an alias on the network
     assert "MYSQL_PASSWORD_FILE=/run/secrets/db_password" in env
     assert "MYSQL_PASSWORD=" not in env  # the password is a file, not an environment variable
     db = next(n for n in containers if "db" in n)
     assert docker("port", db).stdout.strip() == ""  # the database is not published
 
-    down = make("compose-down", compose)
+    down = make("compose-down", f"COMPOSE={compose}")
     assert down.returncode == 0, down.output
-    assert project_containers() == []
-    for network in ("k8scourse", "k8scourse_default"):
-        assert docker("network", "inspect", network).returncode != 0, network
+    assert_nothing_left(before)
+
+
+def test_a_fresh_clone_runs_with_compose_alone(compose, tmp_path):
+    """No make at all: `docker compose up -d` on the files as cloned, then `down`."""
+    clone = learner_copy(tmp_path / "k8scourse")
+    before = volumes()
+    up = run(*compose.split(), "up", "-d", cwd=clone, timeout=600)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        wait_for_http("http://localhost:3000/health", timeout=60)
+        status, _, body = http("http://localhost:3000/health")
+        assert status == 200 and json.loads(body)["db"] is True
+        assert http("http://localhost:8080/config.json")[0] == 200
+    finally:
+        down = run(*compose.split(), "down", cwd=clone)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert_nothing_left(before)
+
+
+def test_a_chosen_password_is_never_shown_and_the_opt_in_volume_stays(tmp_path):
+    """`make compose-up DB_PASSWORD=...` with the named volume switched on as compose.yaml
+    says: the password reaches the containers as files, and is in no printed command, no
+    `docker inspect` and no file git would commit; `make compose-down` removes all but
+    the volume the learner chose."""
+    copy = learner_copy(tmp_path / "k8scourse")
+    compose_file = copy / "compose.yaml"
+    text = compose_file.read_text()
+    for old, new in (
+        ("      # - db-data:/var/lib/mysql\n", "      - db-data:/var/lib/mysql\n"),
+        ("    tmpfs:\n      - /var/lib/mysql:mode=1777,size=1g\n", ""),
+        ("# volumes:\n#   db-data:\n", "volumes:\n  db-data:\n"),
+    ):
+        assert text.count(old) == 1, f"compose.yaml no longer has {old!r}"
+        text = text.replace(old, new)
+    compose_file.write_text(text)
+    secret, root_secret = "e2e-Chosen-pw", "e2e-Root-pw"
+    passwords = (f"DB_PASSWORD={secret}", f"DB_ROOT_PASSWORD={root_secret}")
+    before = volumes()
+    try:
+        up = make("compose-up", *passwords, cwd=copy, timeout=600)
+        assert up.returncode == 0, up.output
+        assert secret not in up.output and root_secret not in up.output
+        for name in project_containers():
+            inspect = docker("inspect", name).stdout
+            assert secret not in inspect and root_secret not in inspect, name
+        status, _, body = http("http://localhost:3000/health")
+        assert status == 200 and json.loads(body)["db"] is True
+        written = Path(copy / ".secrets" / "k8scourse" / "password")
+        assert written.read_text() == secret
+        assert run("git", "status", "--porcelain", "--", ".secrets", cwd=copy).stdout == ""
+    finally:
+        down = make("compose-down", *passwords, cwd=copy)
+    try:
+        assert down.returncode == 0, down.output
+        assert project_containers() == []
+        assert volumes() - before == {"k8scourse_db-data"}
+    finally:
+        docker("volume", "rm", "k8scourse_db-data")
 
 
 def test_compose_up_refuses_while_the_lesson_network_exists():

@@ -14,7 +14,7 @@ from lessonkit import docker, http, make
 pytestmark = pytest.mark.e2e
 
 STACK = "k8scourse"
-BACK_SERVICE = f"{STACK}_k8scourse-back"
+BACK_SERVICE = f"{STACK}_back"
 
 
 def swarm_state():
@@ -49,6 +49,7 @@ def wait_until(predicate, timeout, what):
 def swarm():
     if swarm_state() == "active":
         pytest.skip("this node is already in a swarm: the test would have to leave it")
+    volumes_before = docker("volume", "ls", "-q").stdout.split()
     try:
         up = make("swarm-up", "SWARM_ADVERTISE=127.0.0.1", timeout=600)
         assert up.returncode == 0, up.output
@@ -57,10 +58,13 @@ def swarm():
         make("swarm-down", timeout=120)
         docker("swarm", "leave", "--force")
         docker("network", "rm", "docker_gwbridge")
+    # The database's data lives on a tmpfs: no volume outlives the stack.
+    assert docker("volume", "ls", "-q").stdout.split() == volumes_before
 
 
 def test_every_replica_runs_and_health_is_green(swarm):
-    assert "docker stack deploy --resolve-image never -c swarm/stack.yaml k8scourse" in swarm.output
+    deploy = "docker stack deploy --resolve-image never -c swarm/stack.yaml k8scourse"
+    assert "PROJECT=k8scourse " in swarm.output and deploy in swarm.output
     wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
     status, _, body = http("http://localhost:3000/health")
     assert status == 200 and json.loads(body)["db"] is True

@@ -1,0 +1,169 @@
+"""The README's "Use it in your own project" recipes on the real engine, each in a copy
+made as a learner makes it: the tracked files taken out with `git archive` into a folder
+outside the repository, a new git repository there (tests/learnerkit.py).
+
+1. Copy it all and rename: the renamed stack runs beside the lesson's, both healthy,
+   each front calling its own API, and goes away alone.
+2. Copy back/ (or front/) into your app: it builds and runs from the other folder.
+3. Copy the Makefile and its scripts: they drive a project that has only its tiers,
+   without the stand-in machinery.
+(The renamed Kubernetes overlay: tests/k8s; Compose alone on a fresh clone:
+test_compose.py.)
+"""
+
+import json
+
+import pytest
+from learnerkit import learner_copy, rename
+from lessonkit import OTHER_PROJECT, docker, http, make, run, wait_for_http
+
+pytestmark = pytest.mark.e2e
+
+# The README's command for the renamed stack's ports.
+PORTS = ("BACK_PORT=3100", "FRONT_PORT=8180", "DB_PORT=3406")
+NAMES = {part: f"{OTHER_PROJECT}-{part}" for part in ("db", "back", "front")}
+
+
+def running(name):
+    state = docker("container", "inspect", "-f", "{{.State.Running}}", name).stdout.strip()
+    return state == "true"
+
+
+def env_of(name):
+    return docker("inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", name).stdout
+
+
+def image_exists(image):
+    return docker("image", "inspect", image).returncode == 0
+
+
+def health(port):
+    status, _, body = http(f"http://localhost:{port}/health")
+    return status, json.loads(body)
+
+
+def base_url_of_the_page(port):
+    return json.loads(http(f"http://localhost:{port}/config.json")[2])["baseUrl"]
+
+
+def allowed_origin(api_port, origin):
+    _, headers, _ = http(f"http://localhost:{api_port}/health", headers={"Origin": origin})
+    return headers.get("Access-Control-Allow-Origin")
+
+
+def post_image(port, caption):
+    body = json.dumps({"caption": caption, "filename": "copy.gif"}).encode()
+    return run(
+        *("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"),
+        *("-H", "Content-Type: application/json", "--data-binary", "@-"),
+        f"http://localhost:{port}/images",
+        input=body.decode(),
+    ).stdout
+
+
+def captions(port):
+    return {
+        item["caption"] for item in json.loads(http(f"http://localhost:{port}/images")[2])["items"]
+    }
+
+
+def test_a_renamed_copy_runs_beside_the_lesson_and_goes_alone(lesson_stack, tmp_path):
+    copy = rename(learner_copy(tmp_path / OTHER_PROJECT), OTHER_PROJECT)
+    up = make("up", *PORTS, cwd=copy, timeout=900)
+    try:
+        assert up.returncode == 0, up.output
+        # Every name follows the one line of .env; the commands print them.
+        assert (
+            "$ docker run -p 3100:3000 --name photoshare-back --rm --network photoshare "
+            "-e MYSQL_HOST=photoshare-db -e CORS_ORIGINS=http://localhost:8180 -d photoshare-back"
+        ) in up.output
+        assert all(running(name) for name in NAMES.values())
+        assert "MYSQL_HOST=photoshare-db" in env_of(NAMES["back"]).splitlines()
+        members = json.loads(docker("network", "inspect", OTHER_PROJECT).stdout)[0]["Containers"]
+        assert sorted(c["Name"] for c in members.values()) == [NAMES["back"], NAMES["db"]]
+
+        # Both stacks healthy at once, each front calling its own API, which allows it.
+        for api in (3000, 3100):
+            status, body = health(api)
+            assert status == 200 and body["db"] is True, (api, body)
+        assert base_url_of_the_page(8080) == "http://localhost:3000"
+        assert base_url_of_the_page(8180) == "http://localhost:3100"
+        assert allowed_origin(3100, "http://localhost:8180") == "http://localhost:8180"
+        assert allowed_origin(3000, "http://localhost:8080") == "http://localhost:8080"
+        # Two databases: what one stack saves, the other does not see.
+        assert post_image(3100, "saved in photoshare") == "201"
+        assert "saved in photoshare" in captions(3100)
+        assert "saved in photoshare" not in captions(3000)
+    finally:
+        down = make("down", cwd=copy)
+
+    assert down.returncode == 0, down.output
+    assert not any(docker("container", "inspect", n).returncode == 0 for n in NAMES.values())
+    assert docker("network", "inspect", OTHER_PROJECT).returncode != 0
+    # The lesson's stack did not notice.
+    assert all(running(name) for name in ("k8scourse-db", "back", "front"))
+    assert health(3000)[0] == 200
+    clean = make("clean", cwd=copy)
+    assert clean.returncode == 0, clean.output
+    assert not image_exists("photoshare-back") and not image_exists("photoshare-front")
+    assert image_exists("k8scourse-back") and image_exists("k8scourse-front")
+
+
+def test_back_and_front_copied_alone_build_and_run_from_another_folder(lesson_stack, tmp_path):
+    """The README's recipe: back/ into myapp/api, front/ into myapp/web, built there with
+    docker build alone and run against the lesson's database (any MySQL will do)."""
+    sample = learner_copy(tmp_path / "sample", "back", "front")
+    app = tmp_path / "myapp"
+    app.mkdir()
+    (sample / "back").rename(app / "api")
+    (sample / "front").rename(app / "web")
+    try:
+        for folder, image in (("api", "myapp-api"), ("web", "myapp-web")):
+            build = run("docker", "build", "-q", "-t", image, ".", cwd=app / folder, timeout=600)
+            assert build.returncode == 0, build.stderr
+        api = docker(
+            *"run -d --rm --name myapp-api -p 3200:3000 --network k8scourse".split(),
+            *("-e", "MYSQL_HOST=k8scourse-db", "-e", "CORS_ORIGINS=http://localhost:8280"),
+            "myapp-api",
+        )
+        assert api.returncode == 0, api.stderr
+        web = docker(
+            *"run -d --rm --name myapp-web -p 8280:8080".split(),
+            *("-e", "BASE_URL=http://localhost:3200", "myapp-web"),
+        )
+        assert web.returncode == 0, web.stderr
+        wait_for_http("http://localhost:3200/health")
+        assert health(3200)[1]["db"] is True
+        wait_for_http("http://localhost:8280/healthz")
+        assert base_url_of_the_page(8280) == "http://localhost:3200"
+        assert allowed_origin(3200, "http://localhost:8280") == "http://localhost:8280"
+    finally:
+        docker("rm", "-f", "myapp-api", "myapp-web")
+        docker("rmi", "myapp-api", "myapp-web")
+
+
+def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, tmp_path):
+    """The Makefile with the three scripts it names, .env, and the project's tiers: no
+    scripts/standin-images (docker just uses or pulls the images), nothing else."""
+    travels = ("Makefile", ".env", "scripts/step", "scripts/health", "scripts/wait-db")
+    project = learner_copy(tmp_path / "myshop", *travels, "back", "front", "db/init.sql")
+    rename(project, OTHER_PROJECT)
+    assert not (project / "scripts" / "standin-images").exists()
+    assert "make up" in make("help", cwd=project).stdout
+    up = make("up", *PORTS, cwd=project, timeout=900)
+    try:
+        assert up.returncode == 0, up.output
+        assert "standin" not in up.output
+        assert health(3100)[1]["db"] is True
+        assert base_url_of_the_page(8180) == "http://localhost:3100"
+        missing = make(
+            "db", "DB_NAME=photoshare-db2", "DB_IMAGE=k8scourse-e2e-absent:1", cwd=project
+        )
+        assert missing.returncode != 0
+        assert "k8scourse-e2e-absent:1' is missing and cannot be pulled" in missing.stderr
+        assert "make images" not in missing.stderr  # no stand-ins in this project
+    finally:
+        down = make("down", cwd=project)
+        make("clean", cwd=project)
+    assert down.returncode == 0, down.output
+    assert docker("network", "inspect", OTHER_PROJECT).returncode != 0
