@@ -12,6 +12,7 @@ test_compose.py.)
 """
 
 import json
+import urllib.request
 
 import pytest
 from learnerkit import learner_copy, rename
@@ -53,12 +54,11 @@ def allowed_origin(api_port, origin):
 
 def post_image(port, caption):
     body = json.dumps({"caption": caption, "filename": "copy.gif"}).encode()
-    return run(
-        *("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"),
-        *("-H", "Content-Type: application/json", "--data-binary", "@-"),
-        f"http://localhost:{port}/images",
-        input=body.decode(),
-    ).stdout
+    request = urllib.request.Request(
+        f"http://localhost:{port}/images", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return reply.status
 
 
 def captions(port):
@@ -91,7 +91,7 @@ def test_a_renamed_copy_runs_beside_the_lesson_and_goes_alone(lesson_stack, tmp_
         assert allowed_origin(3100, "http://localhost:8180") == "http://localhost:8180"
         assert allowed_origin(3000, "http://localhost:8080") == "http://localhost:8080"
         # Two databases: what one stack saves, the other does not see.
-        assert post_image(3100, "saved in photoshare") == "201"
+        assert post_image(3100, "saved in photoshare") == 201
         assert "saved in photoshare" in captions(3100)
         assert "saved in photoshare" not in captions(3000)
     finally:
