@@ -51,14 +51,15 @@ def lesson_engine():
     if leftovers:
         pytest.exit(
             f"{', '.join(leftovers)} already exist: remove them first (`make down`, "
-            "`make down PROJECT=photoshare`; a volume: `docker volume rm NAME`). The "
-            "end-to-end tests use the lesson's fixed names and ports, and the README's "
-            "photoshare copy's",
+            "`make down PROJECT=photoshare`, `make down PROJECT=myapp`; a volume: "
+            "`docker volume rm NAME`). The end-to-end tests use the lesson's fixed names "
+            "and ports, and those of the README's recipes",
             returncode=3,
         )
     yield
     make("down")
     make("down", f"PROJECT={OTHER_PROJECT}")
+    make("down", "PROJECT=myapp")
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,10 @@ OTHER_PROJECT = "photoshare"
 LESSON_CONTAINERS = (
     *("one", "two", "back", "k8scourse-db", "front", "back-3001", "front-3001"),
     *(f"{OTHER_PROJECT}-{part}" for part in ("db", "back", "front")),
-    *("myapp-api", "myapp-web"),  # the README's copies of back/ and front/
+    # The README's own project: its copies of back/ and front/, and the Makefile's stack.
+    *("myapp-api", "myapp-web", "myapp-db", "myapp-back", "myapp-front"),
 )
-LESSON_NETWORKS = ("k8scourse", "alpine-network", OTHER_PROJECT)
+LESSON_NETWORKS = ("k8scourse", "alpine-network", OTHER_PROJECT, "myapp")
 COMPOSE_PROJECTS = ("k8scourse", OTHER_PROJECT)
 # compose.yaml's opt-in named volume, as Compose names it: a learner's data.
 LESSON_VOLUMES = tuple(f"{project}_db-data" for project in COMPOSE_PROJECTS)

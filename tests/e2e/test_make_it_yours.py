@@ -119,7 +119,7 @@ def test_back_and_front_copied_alone_build_and_run_from_another_folder(lesson_st
     (sample / "front").rename(app / "web")
     try:
         for folder, image in (("api", "myapp-api"), ("web", "myapp-web")):
-            build = run("docker", "build", "-q", "-t", image, ".", cwd=app / folder, timeout=600)
+            build = run("docker", "build", "-q", "-t", image, f"myapp/{folder}", cwd=tmp_path)
             assert build.returncode == 0, build.stderr
         api = docker(
             *"run -d --rm --name myapp-api -p 3200:3000 --network k8scourse".split(),
@@ -143,22 +143,22 @@ def test_back_and_front_copied_alone_build_and_run_from_another_folder(lesson_st
 
 
 def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, tmp_path):
-    """The Makefile with the three scripts it names, .env, and the project's tiers: no
-    scripts/standin-images (docker just uses or pulls the images), nothing else."""
+    """The README's recipe: the Makefile, .env and the three scripts it names, in a
+    project that has its own tiers (here the sample's) and nothing else: no
+    scripts/standin-images, so docker uses (or pulls) the images itself."""
     travels = ("Makefile", ".env", "scripts/step", "scripts/health", "scripts/wait-db")
-    project = learner_copy(tmp_path / "myshop", *travels, "back", "front", "db/init.sql")
-    rename(project, OTHER_PROJECT)
+    project = learner_copy(tmp_path / "myapp", *travels, "back", "front", "db/init.sql")
+    rename(project, "myapp")
     assert not (project / "scripts" / "standin-images").exists()
     assert "make up" in make("help", cwd=project).stdout
     up = make("up", *PORTS, cwd=project, timeout=900)
     try:
         assert up.returncode == 0, up.output
-        assert "standin" not in up.output
+        assert "--name myapp-db" in up.output and "standin" not in up.output
         assert health(3100)[1]["db"] is True
         assert base_url_of_the_page(8180) == "http://localhost:3100"
-        missing = make(
-            "db", "DB_NAME=photoshare-db2", "DB_IMAGE=k8scourse-e2e-absent:1", cwd=project
-        )
+        absent = ("DB_NAME=myapp-db2", "DB_IMAGE=k8scourse-e2e-absent:1")
+        missing = make("db", *absent, cwd=project)
         assert missing.returncode != 0
         assert "k8scourse-e2e-absent:1' is missing and cannot be pulled" in missing.stderr
         assert "make images" not in missing.stderr  # no stand-ins in this project
@@ -166,4 +166,4 @@ def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, t
         down = make("down", cwd=project)
         make("clean", cwd=project)
     assert down.returncode == 0, down.output
-    assert docker("network", "inspect", OTHER_PROJECT).returncode != 0
+    assert docker("network", "inspect", "myapp").returncode != 0
