@@ -93,3 +93,89 @@ def test_arm64_hosts_get_a_multi_arch_database_image(tmp_path):
     # An explicit choice wins, without the notice.
     out = make("-n", "db", "DB_IMAGE=mariadb:11", env={"PATH": path})
     assert "notice" not in out and out.strip().endswith("mariadb:11'")
+
+
+def step_commands(dry_run):
+    """The commands scripts/step would print, from a dry run."""
+    return [printed_command(line) for line in dry_run.splitlines() if "scripts/step" in line]
+
+
+def test_every_name_follows_project_and_the_lesson_keeps_its_own():
+    lesson = dict(line.split("=", 1) for line in make("names").splitlines())
+    assert lesson["PROJECT"] == "k8scourse"  # .env
+    assert (lesson["BACK_NAME"], lesson["FRONT_NAME"]) == ("back", "front")
+    renamed = dict(line.split("=", 1) for line in make("names", "PROJECT=photoshare").splitlines())
+    assert renamed == {
+        **lesson,
+        "PROJECT": "photoshare",
+        "NETWORK": "photoshare",
+        "DB_NAME": "photoshare-db",
+        "BACK_NAME": "photoshare-back",
+        "BACK_IMAGE": "photoshare-back",
+        "FRONT_NAME": "photoshare-front",
+        "FRONT_IMAGE": "photoshare-front",
+        "STACK": "photoshare",
+    }
+    # From the environment too, as every other variable.
+    assert "NETWORK=photoshare" in make("names", env={"PROJECT": "photoshare"})
+
+
+def test_a_renamed_stack_prints_its_own_names_and_ports():
+    dry = make(
+        "-n", "up", "PROJECT=photoshare", "BACK_PORT=3100", "FRONT_PORT=8180", "DB_PORT=3406"
+    )
+    commands = step_commands(dry)
+    assert "docker network create photoshare" in commands
+    assert any(
+        c.startswith("cd db && docker run -p 3406:3306 -d --name photoshare-db ")
+        and c.endswith(" --network photoshare mysql:5.7")
+        for c in commands
+    ), commands
+    assert (
+        "docker run -p 3100:3000 --name photoshare-back --rm --network photoshare "
+        "-e MYSQL_HOST=photoshare-db -e CORS_ORIGINS=http://localhost:8180 -d photoshare-back"
+    ) in commands
+    assert (
+        "docker run -p 8180:8080 --name photoshare-front --rm "
+        "-e BASE_URL=http://localhost:3100 -d photoshare-front"
+    ) in commands
+
+
+def test_down_of_another_project_touches_only_its_own():
+    commands = step_commands(make("-n", "down", "PROJECT=photoshare"))
+    assert commands == [
+        "docker stop photoshare-front",
+        "docker stop photoshare-back",
+        "docker stop photoshare-db",
+        "docker network rm photoshare",
+    ]
+    lesson = step_commands(make("-n", "down"))
+    assert "docker rm -f one" in lesson and "docker network rm alpine-network" in lesson
+
+
+def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
+    bad = subprocess.run(
+        ["make", "names", "PROJECT=Photo_Share"], cwd=REPO, capture_output=True, text=True
+    )
+    assert bad.returncode != 0
+    assert "PROJECT=Photo_Share: use lowercase letters, digits and dashes" in bad.stderr
+    # The Makefile copied without .env.
+    (tmp_path / "Makefile").write_text((REPO / "Makefile").read_text())
+    missing = subprocess.run(["make", "help"], cwd=tmp_path, capture_output=True, text=True)
+    assert missing.returncode != 0
+    assert "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile" in (
+        missing.stderr
+    )
+    assert "make up" in make("-f", str(tmp_path / "Makefile"), "help", "PROJECT=myapp")
+
+
+def test_compose_gets_the_project_and_a_chosen_password_only_as_a_file_path():
+    lesson = step_commands(make("-n", "compose-up"))[-1]
+    assert lesson.startswith("PROJECT=k8scourse DB_IMAGE=mysql:5.7 BACK_PORT=3000 ")
+    assert lesson.endswith(" compose -p k8scourse up -d --build") or lesson.endswith(
+        "docker-compose -p k8scourse up -d --build"
+    )
+    assert "DB_SECRETS" not in lesson  # the committed lesson passwords
+    chosen = step_commands(make("-n", "compose-up", "DB_PASSWORD=s3cret-pw"))[-1]
+    assert f"DB_SECRETS={REPO}/.secrets/k8scourse " in chosen
+    assert "s3cret-pw" not in chosen
