@@ -75,9 +75,11 @@ SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PA
 # The backend's own defaults are the lesson's user/password; pass them only when changed.
 BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)$(if $(filter-out 8080,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
 
-# The scripts name the containers and images in their messages.
-export DOCKER DB_NAME BACK_IMAGE FRONT_IMAGE
-STEP    := $(SECRETS_ENV) scripts/step
+export DOCKER
+# The scripts name this project's images and database in their messages. Passed to
+# them, not exported: a make run by a recipe (tests, a copy) derives its own names.
+STEP    := $(SECRETS_ENV) BACK_IMAGE=$(BACK_IMAGE) FRONT_IMAGE=$(FRONT_IMAGE) scripts/step
+HEALTH  := DB_NAME=$(DB_NAME) scripts/health
 # Local stand-ins where no registry answers; where scripts/standin-images was not
 # copied along, nothing (`:`): docker pulls what it needs, as usual.
 IMAGES  := $(if $(wildcard scripts/standin-images),scripts/standin-images,:)
@@ -151,7 +153,7 @@ back: network ## Start $(BACK_NAME) with -e MYSQL_HOST=$(DB_NAME) (the lesson's 
 
 .PHONY: health
 health: ## curl localhost:$(BACK_PORT)/health, waiting while the database initialises
-	@scripts/health '$(BACK_NAME)' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
+	@$(HEALTH) '$(BACK_NAME)' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 
 .PHONY: ps
 ps: ## List the running containers
@@ -237,7 +239,7 @@ secrets: ## Write DB_PASSWORD and DB_ROOT_PASSWORD into .secrets/$(PROJECT)/ for
 compose-up: $(if $(LESSON_PASSWORDS),,secrets) ## Run the three tiers with Compose (compose.yaml), until /health is 200
 	@$(IMAGES) $(DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' $(NETWORK) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) up -d --build'
-	@scripts/health '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
+	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up with Compose: http://localhost:$(FRONT_PORT)"
 
 .PHONY: compose-down
@@ -258,7 +260,7 @@ swarm-up: $(if $(LESSON_PASSWORDS),,secrets) build build-front ## Deploy the thr
 	@$(IMAGES) $(DB_IMAGE) $(NGINX_IMAGE)
 	@if [ "$(SWARM_STATE)" != active ]; then $(STEP) '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
-	@scripts/health '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
+	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up on Swarm: http://localhost:$(FRONT_PORT)  ($(DOCKER) stack ps $(STACK))"
 
 .PHONY: swarm-down

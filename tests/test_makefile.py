@@ -179,3 +179,19 @@ def test_compose_gets_the_project_and_a_chosen_password_only_as_a_file_path():
     chosen = step_commands(make("-n", "compose-up", "DB_PASSWORD=s3cret-pw"))[-1]
     assert f"DB_SECRETS={REPO}/.secrets/k8scourse " in chosen
     assert "s3cret-pw" not in chosen
+
+
+def test_a_make_run_by_a_recipe_derives_its_own_names():
+    """`make test` runs the tests, and they run make again (here and in copies): what the
+    outer make exports must not pin the inner one's names to the lesson's."""
+    env_of_a_recipe = make("--eval", "recipe-env: ; @env -0", "recipe-env")
+    env = dict(item.split("=", 1) for item in env_of_a_recipe.split("\0") if "=" in item)
+    inner = subprocess.run(
+        ["make", "--no-print-directory", "names", "PROJECT=photoshare"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "DB_NAME=photoshare-db" in inner and "BACK_IMAGE=photoshare-back" in inner
