@@ -29,7 +29,8 @@ def learner_copy(dest, *paths):
     git repository with one commit. Returns `dest`."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    tree = git("stash", "create") or "HEAD"
+    identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
+    tree = git(*identity, "stash", "create") or "HEAD"
     archive = subprocess.run(
         ["git", "archive", "--format=tar", tree, *paths],
         cwd=REPO,
@@ -40,7 +41,6 @@ def learner_copy(dest, *paths):
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True, timeout=60)
     git("init", "-q", cwd=dest)
     git("add", "-A", cwd=dest)
-    identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
     git(*identity, "commit", "-q", "-m", "from the k8scourse sample", cwd=dest)
     return dest
 
