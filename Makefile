@@ -313,7 +313,7 @@ bench: venv ## Benchmark the backend under gunicorn against a real database (pri
 
 .PHONY: help
 # The descriptions say $(NAME); help prints this project's value in its place.
-HELP_NAMES := NETWORK DB_NAME BACK_NAME BACK_IMAGE BACK_PORT FRONT_NAME FRONT_IMAGE FRONT_PORT BASE_URL STACK
+HELP_NAMES := PROJECT NETWORK DB_NAME BACK_NAME BACK_IMAGE BACK_PORT FRONT_NAME FRONT_IMAGE FRONT_PORT BASE_URL STACK
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} \
@@ -323,4 +323,4 @@ help: ## List the targets
 
 .PHONY: names
 names: ## Print the names this project uses (all derived from PROJECT, in .env)
-	@$(foreach name,PROJECT $(HELP_NAMES) DB_PORT DB_IMAGE,printf '%s=%s\n' $(name) '$($(name))';)
+	@$(foreach name,$(HELP_NAMES) DB_PORT DB_IMAGE,printf '%s=%s\n' $(name) '$($(name))';)
