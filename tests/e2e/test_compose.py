@@ -87,7 +87,8 @@ def test_a_fresh_clone_runs_with_compose_alone(compose, tmp_path):
         wait_for_http("http://localhost:3000/health", timeout=60)
         status, _, body = http("http://localhost:3000/health")
         assert status == 200 and json.loads(body)["db"] is True
-        assert http("http://localhost:8080/config.json")[0] == 200
+        # The front starts once the backend is healthy: `up -d` may return before it serves.
+        wait_for_http("http://localhost:8080/config.json", timeout=60)
     finally:
         down = run(*compose.split(), "down", cwd=clone)
     assert down.returncode == 0, down.stdout + down.stderr
