@@ -54,17 +54,17 @@ class Database:
 
     def ping(self):
         """One round trip (MySQL's COM_PING): as real a check as SELECT 1, and cheaper."""
-        self._read(lambda conn: conn.ping(reconnect=False))
+        self._read(lambda conn: conn.ping())
 
     def execute(self, sql, args=()):
         """Run a write once and return (rowcount, lastrowid).
 
-        A write that failed may have been applied, so it is never repeated. Instead, a kept
-        connection is checked first: ping(reconnect=True) replaces it if the server closed it.
+        A write that failed may have been applied, so it is never repeated: instead, the
+        connection is checked first with a ping, which replaces it if the server closed it.
         """
+        self.ping()
 
         def write(conn):
-            conn.ping(reconnect=True)
             with conn.cursor() as cursor:
                 cursor.execute(sql, args)
                 return cursor.rowcount, cursor.lastrowid

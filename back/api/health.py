@@ -21,9 +21,9 @@ LOCALHOST_HINT = (
 # What the resolver says (glibc, musl) when a name is unknown on every network we are on.
 UNRESOLVED = ("Name or service not known", "Temporary failure in name resolution")
 UNRESOLVED_HINT = (
-    "MYSQL_HOST={host} does not resolve here: in Docker, the backend and the database are not "
-    "on the same network. Start both containers with --network <network>, and set "
-    "-e MYSQL_HOST=<db container name>"
+    "MYSQL_HOST={host} does not resolve here. In Docker: the name has a typo, or the backend "
+    "and the database are not on the same network: start both containers with "
+    "--network <network>, and set -e MYSQL_HOST=<db container name>"
 )
 
 

@@ -73,13 +73,25 @@ def _json_object():
     if not request.is_json:
         abort(415, "Send JSON with Content-Type: application/json.")
     try:
-        # get_data() refuses a body over MAX_CONTENT_LENGTH with a 413, chunked ones too.
-        body = json.loads(request.get_data(cache=False))
+        body = json.loads(_body_bytes())
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested thousands deep
         body = None
     if not isinstance(body, dict):
         abort(400, "The body must be a JSON object with caption and filename.")
     return body
+
+
+def _body_bytes():
+    """The request body, refused with a 413 past MAX_CONTENT_LENGTH."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None:
+        # A chunked body announces no length that Flask could refuse up front, and
+        # Werkzeug would silently cut it at the limit: read one byte past it to tell.
+        data = request.environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            abort(413)
+        return data
+    return request.get_data(cache=False)  # Flask already refused a longer Content-Length
 
 
 def _validate(body):
