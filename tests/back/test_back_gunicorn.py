@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import select
 import os
 import socket
 import subprocess
@@ -159,7 +160,9 @@ def test_stopping_with_idle_keep_alive_connections_open_takes_under_a_second(tmp
     # (1 s after their last answer): a browser tab left open must not hold `docker stop` up.
     process, base, _, err = run_gunicorn(tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
     connections = idle_keep_alive_connections(base, 3)
-    time.sleep(0.3)  # idle, and still open: gunicorn.conf.py's keepalive is 1 s
+    time.sleep(0.6)  # idle, and still open: gunicorn.conf.py's keepalive is 1 s
+    # Still open: a closed connection would be readable (its end of file).
+    assert select.select([c.sock for c in connections], [], [], 0)[0] == []
     started = time.monotonic()
     stop(process)
     elapsed = time.monotonic() - started
