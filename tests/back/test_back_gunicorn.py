@@ -2,8 +2,8 @@
 
 import http.client
 import json
-import select
 import os
+import select
 import socket
 import subprocess
 import sys
