@@ -1,16 +1,23 @@
-"""The backend benchmark; run it through scripts/bench.
+"""The backend benchmark; run it through scripts/bench (or make bench).
 
-Starts a throw-away MariaDB and gunicorn (with back/gunicorn.conf.py) on free ports of
-127.0.0.1 and measures with wrk at concurrency 8 and 32: the lesson's 1-row table, and a copy
-of it filled to 1,000,000 rows (a second database, served by a second gunicorn), measured in
-alternation so that both see the same machine. Prints one table. Speed targets are reported,
-never enforced: the exit status is non-zero only when a request failed or a step broke.
+Starts a throw-away MariaDB and gunicorn (each back/ with its own gunicorn.conf.py) on free
+ports of 127.0.0.1 and measures with wrk at concurrency 8 and 32: /livez, /health and the
+first page of /images on a table of 50 rows and on a copy holding 1,000,000 rows (whose
+newest 50 rows are the same 50: the same answer, only the table's size differs).
 
-Knobs (environment): BENCH_SECONDS (per wrk run, default 4), BENCH_ROUNDS (runs of each
-target, alternating, median kept; default 5), and what gunicorn reads itself:
-WEB_CONCURRENCY, GUNICORN_CMD_ARGS (e.g. "--worker-class gthread --threads 4" to compare).
+`--against REF` (or BENCH_AGAINST=REF) also runs the back/ of another git revision, checked
+out with `git worktree`, on the same database, the targets of both measured in alternating
+rounds: each change shows its cost beside the code it replaces. A revision whose
+back/requirements.txt differs from ours gets its own virtualenv, cached in the temp folder.
+
+Speed targets are reported, never enforced: the exit status is non-zero only when a request
+failed or a step broke. Knobs (environment): BENCH_SECONDS (per wrk run, default 4),
+BENCH_ROUNDS (runs of each target, alternating, median kept; default 5), and what gunicorn
+reads itself, for this revision only: WEB_CONCURRENCY, GUNICORN_CMD_ARGS.
 """
 
+import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -28,16 +35,11 @@ from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, free_port  # noqa: E
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # runs of each target; the median is kept
 CONCURRENCY = (8, 32)
-ROWS = 1_000_000
-PAGE = "/images"  # the first page: up to 50 rows, newest first
-# The same page with one row: at 1 row and at 1M rows it returns the same amount of data,
-# so it isolates what the table size costs (the 50-row page also serialises 50x more).
-ONE = "/images?limit=1"
-BIG_DB = "images_big"
-# The big table's newest 50 rows alone: the same first page as the big table's, full.
-PAGE_ROWS, PAGE_DB = 50, "images_page"
-# The tables as the printed table names them.
-ONE_ROW, FIFTY, MILLION = "1 row", f"{PAGE_ROWS} rows", f"{ROWS:,} rows"
+ROWS, PAGE_ROWS = 1_000_000, 50
+PAGE = "/images"  # the first page: 50 rows, newest first
+BIG_DB, PAGE_DB = "images_big", "images_page"
+MILLION, FIFTY = f"{ROWS:,} rows", f"{PAGE_ROWS} rows"
+THIS = "this"
 
 
 def wrk(url, connections):
@@ -68,6 +70,11 @@ def wrk(url, connections):
     }
 
 
+def _ms(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
 def cpu_seconds(root_pid):
     """CPU time (user + system) used so far by a process and its children, from /proc.
 
@@ -84,11 +91,6 @@ def cpu_seconds(root_pid):
         if root_pid in (pid, ppid):
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / tick
-
-
-def _ms(text):
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
 def slap(db, connections):
@@ -129,7 +131,8 @@ def measure(url, connections, server, db):
     return result
 
 
-def start_gunicorn(db, workdir, database="images"):
+def start_gunicorn(revision, db, workdir, database):
+    """gunicorn serving one revision's back/ on one database; (process, base URL)."""
     port = free_port()
     env = os.environ | {
         "PORT": str(port),
@@ -139,12 +142,16 @@ def start_gunicorn(db, workdir, database="images"):
         "MYSQL_PASSWORD": APP_PASSWORD,
         "MYSQL_DATABASE": database,
     }
+    if revision["name"] != THIS:  # settings to try apply to this revision only
+        env.pop("GUNICORN_CMD_ARGS", None)
+        env.pop("WEB_CONCURRENCY", None)
+    log = workdir / f"gunicorn-{revision['label']}-{database}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
-        cwd=REPO / "back",
+        [revision["python"], "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
+        cwd=revision["back"],
         env=env,
         stdout=subprocess.DEVNULL,  # the access log: written as in production, then dropped
-        stderr=(workdir / f"gunicorn-{database}.log").open("w"),
+        stderr=log.open("w"),
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -157,9 +164,7 @@ def start_gunicorn(db, workdir, database="images"):
                 break
         time.sleep(0.1)
     process.kill()
-    raise RuntimeError(
-        "gunicorn did not become healthy:\n" + (workdir / f"gunicorn-{database}.log").read_text()
-    )
+    raise RuntimeError(f"gunicorn did not become healthy:\n{log.read_text()}")
 
 
 def fill(db, rows, database=BIG_DB):
@@ -200,17 +205,40 @@ def _open_to_the_app(cur, database):
     cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {database}.* TO %s@'%%'", (APP_USER,))
 
 
+def git(*args):
+    return subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def python_for(back):
+    """Our Python if that back/ pins the same packages as ours, else a virtualenv of its own."""
+    requirements = (back / "requirements.txt").read_bytes()
+    if requirements == (REPO / "back" / "requirements.txt").read_bytes():
+        return sys.executable
+    digest = hashlib.sha256(requirements).hexdigest()[:12]
+    venv = Path(tempfile.gettempdir()) / f"k8scourse-bench-venv-{digest}"
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").exists():
+        print(f"bench: a virtualenv for {back / 'requirements.txt'} in {venv}", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "-r", str(back / "requirements.txt")]
+        subprocess.run(pip, check=True)
+        (venv / ".installed").touch()
+    return str(python)
+
+
 def in_rounds(targets, connections, db, rounds=ROUNDS):
     """Every target measured `rounds` times, in alternating order; each one's median run.
 
     On a shared 2-core machine one run can land in someone else's burst. Going through the
-    targets forwards, then backwards, gives each the same machine on average (the 1-row and
-    the 1,000,000-row table of a path are neighbours), and the median drops the outlier.
+    targets forwards, then backwards, gives each the same machine on average (the two
+    revisions' runs of a target are neighbours), and the median drops the outlier.
     """
     runs = {target: [] for target in targets}
     for i in range(rounds):
         for target in targets if i % 2 == 0 else targets[::-1]:
-            _, path, base, server = target
+            label, size, path, base, server = target
             runs[target].append(measure(base + path, connections, server, db))
     return {target: median_run(figures) for target, figures in runs.items()}
 
@@ -231,85 +259,113 @@ def load_average():
     return Path("/proc/loadavg").read_text().split()[0]
 
 
+def revisions(against, workdir):
+    this = {"name": THIS, "label": f"this ({git('rev-parse', '--short', 'HEAD')}+)"}
+    this |= {"back": REPO / "back", "python": sys.executable}
+    if not against:
+        return [this]
+    tree = workdir / "against"
+    git("worktree", "add", "--detach", str(tree), against)
+    back = tree / "back"
+    other = {"name": against, "label": f"{against} ({git('rev-parse', '--short', against)})"}
+    return [this, other | {"back": back, "python": python_for(back), "tree": tree}]
+
+
+def report(results, sides):
+    print(
+        "| back/ | table | target | conc. | req/s | p50 ms | p99 ms | errors | non-2xx "
+        "| app CPU µs/req | db CPU µs/req |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, size, target, c, r in results:
+        print(
+            f"| {label} | {size} | {target} | {c} | {r['rps']:,.0f} | {fmt(r['p50'], '.2f')} | "
+            f"{fmt(r['p99'], '.2f')} | {r['errors']} | {r['non_2xx']} | "
+            f"{fmt(r.get('app_us'), '.0f')} | {fmt(r.get('db_us'), '.0f')} |"
+        )
+    fig = {(label, size, target, c): r for label, size, target, c, r in results}
+    this = sides[0]["label"]
+    print()
+    if len(sides) > 1:
+        other = sides[1]["label"]
+        new, old = fig[(this, FIFTY, PAGE, 32)], fig[(other, FIFTY, PAGE, 32)]
+        print(
+            f"- {PAGE} first page ({FIFTY}) at c=32, this vs {other}: "
+            f"{new['rps'] / old['rps']:.0%} (target >= 90%); p99 {new['p99']:.2f} vs "
+            f"{old['p99']:.2f} ms (target: no worse)"
+        )
+    health, live = fig[(this, FIFTY, "/health", 32)], fig[(this, FIFTY, "/livez", 32)]
+    print(f"- /health vs /livez at c=32: {health['rps'] / live['rps']:.0%} (target >= 70%)")
+    for c in CONCURRENCY:
+        ratio = fig[(this, MILLION, PAGE, c)]["rps"] / fig[(this, FIFTY, PAGE, c)]["rps"]
+        print(f"- {PAGE} at c={c}, {MILLION} vs {FIFTY}: {ratio:.0%} (target 90%-110%)")
+    failures = sum(r["errors"] + r["non_2xx"] for *_, r in results)
+    print(f"- failed requests: {failures} (target 0)")
+    return failures
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--against",
+        default=os.environ.get("BENCH_AGAINST") or None,
+        metavar="REF",
+        help="also run the back/ of this git revision, in alternating rounds",
+    )
+    against = parser.parse_args().against
     load_before = load_average()
-    results = []  # (table size, target, concurrency, figures)
+    results = []  # (revision, table size, target, concurrency, figures)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
-        db = MariaDB(workdir, buffer_pool="256M").create()
-        servers = []
+        sides, servers, db = [], [], None
         try:
+            sides = revisions(against, workdir)
+            db = MariaDB(workdir / "db", buffer_pool="256M").create()
             filled_in = fill(db, ROWS)
             newest_rows_of(db, BIG_DB, PAGE_ROWS)
-            small, base = start_gunicorn(db, workdir)
-            page_server, page_base = start_gunicorn(db, workdir, PAGE_DB)
-            big, big_base = start_gunicorn(db, workdir, BIG_DB)
-            servers += [small, page_server, big]
-            for c in CONCURRENCY:  # warm up: connections opened, code paths hot
-                for url in (base, page_base, big_base):
-                    subprocess.run(
-                        ["wrk", "-t2", f"-c{c}", "-d1s", url + "/health"],
-                        check=True,
-                        capture_output=True,
-                    )
-            big_results = []
-            targets = [(ONE_ROW, "/livez", base, small)]
-            for path in ("/health", ONE, PAGE):
-                targets += [(ONE_ROW, path, base, small), (MILLION, path, big_base, big)]
-            # The first page is 1 item on the 1-row table and 50 on the big one: the 50-row
-            # table, the big one's newest rows, gives the like-for-like pair.
-            targets.insert(-1, (FIFTY, PAGE, page_base, page_server))
+            targets = []
+            for side in sides:
+                page_server, page_base = start_gunicorn(side, db, workdir, PAGE_DB)
+                big_server, big_base = start_gunicorn(side, db, workdir, BIG_DB)
+                servers += [page_server, big_server]
+                for c in CONCURRENCY:  # warm up: connections opened, code paths hot
+                    for url in (page_base, big_base):
+                        subprocess.run(
+                            ["wrk", "-t2", f"-c{c}", "-d1s", url + "/health"],
+                            check=True,
+                            capture_output=True,
+                        )
+                for path in ("/livez", "/health", PAGE):
+                    targets.append((side["label"], FIFTY, path, page_base, page_server))
+                targets.append((side["label"], MILLION, PAGE, big_base, big_server))
+            # Each target next to the same target of the other revision.
+            targets.sort(key=lambda t: (t[1], t[2]))
             for c in CONCURRENCY:
-                results.append((ONE_ROW, "SELECT 1 (mariadb-slap)", c, slap(db, c)))
-                for (size, path, _, _), figures in in_rounds(targets, c, db).items():
-                    (big_results if size == MILLION else results).append((size, path, c, figures))
-            results += big_results
+                results.append(("—", FIFTY, "SELECT 1 (mariadb-slap)", c, slap(db, c)))
+                for (label, size, path, _, _), figures in in_rounds(targets, c, db).items():
+                    results.append((label, size, path, c, figures))
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=30)
-            db.stop()
+            if db is not None:
+                db.stop()
+            for side in sides:
+                if "tree" in side:
+                    git("worktree", "remove", "--force", str(side["tree"]))
 
-    workers = os.environ.get("GUNICORN_CMD_ARGS", "") or "back/gunicorn.conf.py defaults"
+    this_args = os.environ.get("GUNICORN_CMD_ARGS", "") or "its gunicorn.conf.py as it is"
+    labels = ", ".join(side["label"] for side in sides)
     print(
         f"\nwrk -t2 -c{{8,32}} -d{SECONDS}s --latency, each target {ROUNDS} times in alternating "
-        f"order, the median run shown (errors: all runs); gunicorn: {workers}, "
-        f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '-')}, "
+        f"order, the median run shown (errors: all runs); back/ of {labels}; "
+        f"this: {this_args}, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '-')}; "
         f"{os.cpu_count()} CPUs, load average {load_before} before and {load_average()} after; "
         f"{ROWS:,}-row copy of the table filled in {filled_in:.1f} s\n"
     )
-    print(
-        "| table | target | conc. | req/s | p50 ms | p99 ms | errors | non-2xx "
-        "| app CPU µs/req | db CPU µs/req |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, target, c, r in results:
-        print(
-            f"| {size} | {target} | {c} | {r['rps']:,.0f} | {fmt(r['p50'], '.2f')} | "
-            f"{fmt(r['p99'], '.2f')} | {r['errors']} | {r['non_2xx']} | "
-            f"{fmt(r.get('app_us'), '.0f')} | {fmt(r.get('db_us'), '.0f')} |"
-        )
-
-    rps = {(size, target, c): r["rps"] for size, target, c, r in results}
-    health_vs_live = rps[(ONE_ROW, "/health", 32)] / rps[(ONE_ROW, "/livez", 32)]
-    print()
-    print(f"- /health vs /livez at c=32: {health_vs_live:.0%} (target >= 85%)")
-    print(f"- /health at c=32: {rps[(ONE_ROW, '/health', 32)]:,.0f} req/s (target >= 7,000)")
-    for path in ("/health", ONE, PAGE):
-        for c in CONCURRENCY:
-            ratio = rps[(MILLION, path, c)] / rps[(ONE_ROW, path, c)]
-            note = " (1 item vs 50: not like for like)" if path == PAGE else ""
-            print(f"- {path} at c={c}, {MILLION} vs {ONE_ROW}: {ratio:.0%} (target 90%-110%){note}")
-    for c in CONCURRENCY:
-        ratio = rps[(MILLION, PAGE, c)] / rps[(FIFTY, PAGE, c)]
-        print(
-            f"- {PAGE} at c={c}, {MILLION} vs {FIFTY}: {ratio:.0%} (target 90%-110%; "
-            "the same 50 items on both)"
-        )
-
-    failures = sum(r["errors"] + r["non_2xx"] for *_, r in results)
-    if failures:
-        print(f"\nFAILED: {failures} requests failed")
+    results.sort(key=lambda r: (r[3], r[1] == MILLION))  # by concurrency, the big table last
+    if report(results, sides):
+        print("\nFAILED: some requests failed")
         return 1
     return 0
 

@@ -88,7 +88,6 @@ class Config:
     mysql_password: str = field(default="mysql", repr=False)  # never printed
     mysql_database: str = "images"
     mysql_tls: ssl.SSLContext | None = field(default=None, repr=False)
-    mysql_pool_size: int = 10  # connections per gunicorn worker process
     port: int = 3000
     cors_origins: tuple[str, ...] = ("http://localhost:8080",)
     in_container: bool = False
@@ -104,7 +103,6 @@ class Config:
             mysql_password=_password(env),
             mysql_database=env.get("MYSQL_DATABASE", "").strip() or "images",
             mysql_tls=_tls_context(env),
-            mysql_pool_size=_int(env, "MYSQL_POOL_SIZE", 10, high=1000),
             port=_int(env, "PORT", 3000),
             cors_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
             in_container=_in_container(env),

@@ -1,41 +1,26 @@
-"""A tiny connection pool around PyMySQL.
+"""The database: one PyMySQL connection per worker thread, kept between requests.
 
-Opening a connection costs a TCP and auth handshake, so connections are kept and reused.
-Nothing connects at start-up: the app starts even when the database is down, and every
-request that needs the database tries again.
-
-The locks below are threading's: gunicorn's gevent worker turns them into cooperative
-ones, and they work as they are under threads.
+gunicorn's gthread worker serves each request on one of its threads; each thread keeps its
+own connection (threading.local), so a connection is never used by two requests at once and
+a replica opens at most workers x threads of them. Opening one costs a TCP and auth
+handshake, which is why it is kept. Nothing connects at start-up: the app starts even when
+the database is down, and each request that needs the database tries again.
 """
 
-import queue
 import threading
+import time
 
 import pymysql
 
-# Errors that mean "no usable connection": the server is down, unreachable, refused us,
-# or went away. The connection is thrown away and the request gets a 503.
+# Errors that mean "no usable connection": the server is down, unreachable, refused us or
+# went away. The connection is dropped and the request gets a 503 (errors.py).
 UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
-
-# How long a request waits for a free connection before it gets a 503. With the 2 s
-# timeouts of a connection, a request still has its answer within 3 s.
-WAIT_FOR_CONNECTION = 1.0
-
-
-class PoolBusy(pymysql.err.OperationalError):
-    """Every connection of this process is in use, and none came free in time."""
 
 
 class Database:
     def __init__(self, config):
         self.config = config
-        self.size = config.mysql_pool_size
-        # At most `size` connections per process, whatever the number of requests in
-        # flight: the server's max_connections (151 by default) is shared by every replica.
-        self._slots = threading.BoundedSemaphore(self.size)
-        # LIFO: the most recently used connection is the one most likely still alive.
-        self._idle = queue.LifoQueue()
-        self._shared_ping = SharedCall(lambda: self._run(_ping, repeatable=True))
+        self.local = threading.local()  # .conn: this thread's connection, or None
 
     def connect(self):
         c = self.config
@@ -47,6 +32,7 @@ class Database:
             database=c.mysql_database,
             charset="utf8mb4",
             autocommit=True,
+            cursorclass=pymysql.cursors.DictCursor,
             # Short timeouts: a dead or hung database must turn into a 503 within 3 s.
             connect_timeout=2,
             read_timeout=2,
@@ -57,149 +43,55 @@ class Database:
         )
 
     def query(self, sql, args=()):
-        """Run a read and return all rows as dicts.
+        """Run a read and return all its rows as dicts."""
 
-        A pooled connection can be stale (the server restarted since it was last used);
-        it then fails at once, and a read is safe to repeat on a fresh connection.
-        """
-        return self._run(lambda conn: _cursor_run(conn, sql, args, fetch=True), repeatable=True)
+        def read(conn):
+            with conn.cursor() as cursor:
+                cursor.execute(sql, args)
+                return cursor.fetchall()
 
-    def execute(self, sql, args=()):
-        """Run a write once (it might have been applied, so never repeat it).
-
-        Returns (rowcount, lastrowid).
-        """
-        return self._run(lambda conn: _cursor_run(conn, sql, args, fetch=False), repeatable=False)
+        return self._read(read)
 
     def ping(self):
-        """One round trip to the server (MySQL's COM_PING), for /health.
+        """One round trip (MySQL's COM_PING): as real a check as SELECT 1, and cheaper."""
+        self._read(lambda conn: conn.ping())
 
-        As real a check as SELECT 1 (the server must answer on an open, logged-in connection)
-        and cheaper on both sides: no statement to parse, no result set to build and read.
-        Calls that arrive while a ping is on its way share its answer (SharedCall): a burst
-        of probes costs the database one round trip, not one each.
+    def execute(self, sql, args=()):
+        """Run a write once and return (rowcount, lastrowid).
+
+        A write that failed may have been applied, so it is never repeated: instead, the
+        connection is checked first with a ping, which replaces it if the server closed it.
         """
-        self._shared_ping()
+        self.ping()
 
-    def _run(self, operation, repeatable):
-        if not self._slots.acquire(timeout=WAIT_FOR_CONNECTION):
-            raise PoolBusy(f"all {self.size} database connections of this process are busy")
-        try:
-            return self._run_on_a_connection(operation, repeatable)
-        finally:
-            self._slots.release()
+        def write(conn):
+            with conn.cursor() as cursor:
+                cursor.execute(sql, args)
+                return cursor.rowcount, cursor.lastrowid
 
-    def _run_on_a_connection(self, operation, repeatable):
-        conn, reused = self._take()
-        if reused and not repeatable and not _alive(conn):
-            self._discard(conn)
-            conn, reused = self.connect(), False
+        return self._use(write)
+
+    def _read(self, operation):
+        kept = getattr(self.local, "conn", None) is not None
+        started = time.monotonic()
         try:
-            result = operation(conn)
-        except UNAVAILABLE as exc:
-            self._discard(conn)
-            # A timeout means the server is slow, not that the connection was stale:
-            # waiting a second time would break the "503 within 3 s" promise.
-            if not (reused and repeatable) or isinstance(exc.__context__, TimeoutError):
+            return self._use(operation)
+        except UNAVAILABLE:
+            # A kept connection the server has closed (it restarted) fails at once: a read is
+            # safe to repeat on a new one. A slow failure means a slow server: no second wait.
+            if not kept or time.monotonic() - started > 1:
                 raise
-            conn = self.connect()
-            try:
-                result = operation(conn)
-            except UNAVAILABLE:
-                _close(conn)
-                raise
-        except pymysql.MySQLError:
-            self._give_back(conn)  # a bad statement, the connection itself is fine
+            return self._use(operation)
+
+    def _use(self, operation):
+        """Run operation(connection) on this thread's connection; drop it if it broke."""
+        if getattr(self.local, "conn", None) is None:
+            self.local.conn = self.connect()
+        conn = self.local.conn
+        try:
+            return operation(conn)
+        except UNAVAILABLE:
+            self.local.conn = None
+            if conn.open:  # PyMySQL has already closed the socket of a connection that broke
+                conn.close()
             raise
-        self._give_back(conn)
-        return result
-
-    def _take(self):
-        try:
-            return self._idle.get_nowait(), True
-        except queue.Empty:
-            return self.connect(), False
-
-    def _give_back(self, conn):
-        self._idle.put_nowait(conn)  # never more than `size`: the slots see to it
-
-    def _discard(self, conn):
-        """Close a broken connection and every idle one: they most likely broke too."""
-        _close(conn)
-        while True:
-            try:
-                _close(self._idle.get_nowait())
-            except queue.Empty:
-                return
-
-
-class SharedCall:
-    """Calls that overlap share one run of `function` ("single flight").
-
-    The first caller runs it; callers that arrive before it returns wait for the same result
-    (or exception) instead of starting their own. Every answer was finished after its caller
-    arrived, so nothing is served from a cache.
-    """
-
-    def __init__(self, function):
-        self._function = function
-        self._lock = threading.Lock()
-        self._flight = None  # the run in progress, if any
-
-    def __call__(self):
-        while True:
-            with self._lock:
-                flight = self._flight
-                leader = flight is None
-                if leader:
-                    flight = self._flight = _Flight()
-            if leader:
-                try:
-                    flight.result = self._function()
-                except Exception as exc:
-                    flight.error = exc
-                else:
-                    flight.answered = True
-                finally:
-                    with self._lock:
-                        self._flight = None
-                    flight.done.set()
-            else:
-                flight.done.wait()
-            if flight.error is not None:
-                raise flight.error
-            if flight.answered:
-                return flight.result
-            # The first caller was interrupted (its worker is stopping): try again.
-
-
-class _Flight:
-    def __init__(self):
-        self.done = threading.Event()
-        self.result = None
-        self.error = None
-        self.answered = False
-
-
-def _alive(conn):
-    """One round trip; used before writes, which must not be repeated after a failure."""
-    try:
-        conn.ping()
-    except UNAVAILABLE:
-        return False
-    return True
-
-
-def _close(conn):
-    if conn.open:  # PyMySQL already dropped the socket when the connection broke
-        conn.close()
-
-
-def _ping(conn):
-    conn.ping(reconnect=False)  # a failure must reach _run, which replaces the connection
-
-
-def _cursor_run(conn, sql, args, fetch):
-    with conn.cursor(pymysql.cursors.DictCursor) as cursor:
-        cursor.execute(sql, args)
-        return cursor.fetchall() if fetch else (cursor.rowcount, cursor.lastrowid)

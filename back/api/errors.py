@@ -1,7 +1,15 @@
-"""Every error is JSON, `{"error": ..., "message": ...}`: never an HTML page or a stack trace."""
+"""Every error is JSON, `{"error": ..., "message": ...}`: never an HTML page or a stack trace.
 
-from flask import json
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+As in Flask's docs ("Handling Application Errors"), with one change: the handlers return a
+dict, so Flask writes errors exactly as it writes every other answer.
+"""
+
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
 
 from .db import UNAVAILABLE
 
@@ -9,10 +17,10 @@ from .db import UNAVAILABLE
 def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        response = exc.get_response()  # keeps headers such as Allow on a 405
-        response.data = json.dumps({"error": exc.name, "message": exc.description})
-        response.content_type = "application/json"
-        return response
+        body = {"error": exc.name, "message": exc.description}
+        if isinstance(exc, MethodNotAllowed):  # a 405 names the methods the path does have
+            return body, exc.code, {"Allow": ", ".join(exc.valid_methods)}
+        return body, exc.code
 
     def database_unavailable(exc):
         # The details (host, reason) are on /health; API callers just learn to retry later.

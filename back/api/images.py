@@ -74,7 +74,7 @@ def _json_object():
         abort(415, "Send JSON with Content-Type: application/json.")
     try:
         body = json.loads(_body_bytes())
-    except (ValueError, RecursionError):  # not JSON, not text, or nested thousands deep
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested thousands deep
         body = None
     if not isinstance(body, dict):
         abort(400, "The body must be a JSON object with caption and filename.")

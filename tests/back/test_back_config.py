@@ -20,7 +20,6 @@ def test_defaults_match_the_lessons_database_container():
     assert config.port == 3000
     assert config.cors_origins == ("http://localhost:8080",)
     assert config.mysql_tls is None
-    assert config.mysql_pool_size == 10
 
 
 def test_environment_overrides():
@@ -33,10 +32,8 @@ def test_environment_overrides():
             "MYSQL_DATABASE": "pics",
             "PORT": "8000",
             "CORS_ORIGINS": "http://a.example, https://b.example/ ,",
-            "MYSQL_POOL_SIZE": "4",
         }
     )
-    assert config.mysql_pool_size == 4
     assert config.db_address == "k8scourse-db:3307/pics"
     assert (config.mysql_user, config.mysql_password, config.port) == ("app", "s3cret", 8000)
     assert config.cors_origins == ("http://a.example", "https://b.example")
@@ -58,7 +55,6 @@ def test_password_never_in_repr():
     [
         ({"MYSQL_PORT": "abc"}, "MYSQL_PORT must be a whole number, got 'abc'"),
         ({"PORT": "70000"}, "PORT must be between 1 and 65535, got 70000"),
-        ({"MYSQL_POOL_SIZE": "0"}, "MYSQL_POOL_SIZE must be between 1 and 1000, got 0"),
         ({"MYSQL_SSL": "maybe"}, "MYSQL_SSL must be"),
         ({"MYSQL_PASSWORD_FILE": "/nonexistent/pw"}, "MYSQL_PASSWORD_FILE '/nonexistent/pw'"),
     ],

@@ -146,6 +146,18 @@ def test_hint_for_localhost_inside_a_container():
     assert "same" in body["hint"] and "network" in body["hint"]
 
 
+def test_hint_when_the_database_name_does_not_resolve():
+    # Two containers on different Docker networks: neither can resolve the other's name.
+    config = Config(mysql_host="no-such-db.invalid", in_container=True)
+    response = create_app(config).test_client().get("/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert "Name or service not known" in body["error"] or "name resolution" in body["error"]
+    assert body["hint"].startswith("MYSQL_HOST=no-such-db.invalid does not resolve")
+    assert "--network <network>" in body["hint"]
+    assert "-e MYSQL_HOST=<db container name>" in body["hint"]
+
+
 def test_no_hint_when_the_host_is_a_container_name():
     config = Config(mysql_host="127.0.0.2", mysql_port=free_port(), in_container=True)
     body = create_app(config).test_client().get("/health").get_json()
@@ -187,3 +199,21 @@ def test_cors_origins_come_from_config():
     response = client.get("/livez", headers={"Origin": "https://front.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "https://front.example"
     assert "Access-Control-Allow-Origin" not in client.get("/livez", headers=CORS).headers
+
+
+def test_other_methods_on_probes_are_still_flask_answers(offline_client):
+    response = offline_client.post("/livez")
+    assert response.status_code == 405
+    assert error_of(response)["error"] == "Method Not Allowed"
+    preflight = offline_client.options(
+        "/health", headers=CORS | {"Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+
+
+def test_errors_are_written_like_every_other_answer(offline_client):
+    # Flask's own JSON: compact, sorted keys, one final newline, the same for errors.
+    assert offline_client.get("/livez").data.startswith(b'{"status":"running","timestamp":')
+    error = offline_client.get("/nope").data
+    assert error.startswith(b'{"error":"Not Found","message":') and error.endswith(b"}\n")

@@ -1,5 +1,5 @@
 """MYSQL_SSL=1 against a server that refuses the app's user without TLS, through the real
-gunicorn of the image (its gevent worker wraps the standard library's ssl module)."""
+gunicorn of the image."""
 
 import datetime
 import ipaddress

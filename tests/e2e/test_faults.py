@@ -106,31 +106,43 @@ def test_database_hung(stack_again):
     record("database hung (docker pause k8scourse-db)", times, recovered, "hung")
 
 
-def test_database_name_unresolvable():
+def unreachable_backend_health(*run_args):
+    """/health of a second backend started with those `docker run` options, on port 3002."""
     name = "k8scourse-faults-back"
-    run = docker(
-        *("run", "-d", "--rm", "--name", name, "--network", "k8scourse", "-p", "3002:3000"),
-        *("-e", "MYSQL_HOST=no-such-db", "k8scourse-back"),
-    )
+    run = docker("run", "-d", "--rm", "--name", name, "-p", "3002:3000", *run_args)
     assert run.returncode == 0, run.stderr
     try:
         deadline = time.monotonic() + 15
         while True:  # wait until gunicorn listens
             try:
-                status, body, elapsed = timed_get("/health", base="http://localhost:3002")
-                break
+                return timed_get("/health", base="http://localhost:3002")
             except OSError:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
-        assert status == 503 and body["mysql_host"] == "no-such-db", body
-        assert elapsed < BOUND
-        record_figure(
-            "database name unresolvable (MYSQL_HOST=no-such-db)",
-            f"/health 503 in {elapsed:.2f} s",
-            "pytest tests/e2e/test_faults.py -k unresolvable",
-        )
     finally:
         docker("rm", "-f", name)
+
+
+def test_database_name_unresolvable():
+    status, body, elapsed = unreachable_backend_health(
+        "--network", "k8scourse", "-e", "MYSQL_HOST=no-such-db", "k8scourse-back"
+    )
+    assert status == 503 and body["mysql_host"] == "no-such-db", body
+    assert elapsed < BOUND
+    assert body["hint"].startswith("MYSQL_HOST=no-such-db does not resolve"), body
+    record_figure(
+        "database name unresolvable (MYSQL_HOST=no-such-db)",
+        f"/health 503 in {elapsed:.2f} s, with a hint",
+        "pytest tests/e2e/test_faults.py -k unresolvable",
+    )
+
+
+def test_backend_on_another_network_than_the_database_gets_a_hint():
+    # The classic mistake: the right name, but the backend was started without --network.
+    status, body, _ = unreachable_backend_health("-e", "MYSQL_HOST=k8scourse-db", "k8scourse-back")
+    assert status == 503 and body["db"] is False, body
+    assert "does not resolve" in body["hint"], body
+    assert "--network <network>" in body["hint"] and "<db container name>" in body["hint"]
 
 
 def test_backend_started_before_the_database_heals_by_itself(stack_again):
