@@ -3,6 +3,7 @@ through the Makefile, and with Compose alone on a fresh copy of the repository."
 
 import json
 import shutil
+import time
 import urllib.request
 from pathlib import Path
 
@@ -144,3 +145,35 @@ def test_compose_up_refuses_while_the_lesson_network_exists():
     assert up.returncode != 0
     assert "network k8scourse was made by the docker run lesson" in up.stderr
     assert project_containers() == []
+
+
+def test_the_docker_run_targets_refuse_while_compose_runs():
+    """The other way round: make up, db, back and front refuse at once while the Compose
+    stack runs (no second k8scourse-db on Compose's network), and make down says in one
+    line what holds the network."""
+    up = make("compose-up", timeout=600)
+    try:
+        assert up.returncode == 0, up.output
+        refusal = (
+            "make: the Compose stack k8scourse is up (same names, ports and network): "
+            "stop it with 'make compose-down' first."
+        )
+        for target in ("up", "db", "back", "front"):
+            started = time.monotonic()
+            result = make(target)
+            elapsed = time.monotonic() - started
+            assert result.returncode != 0, (target, result.output)
+            assert refusal in result.stderr.splitlines(), (target, result.output)
+            assert elapsed < 20, f"make {target} took {elapsed:.0f} s to refuse"
+        assert docker("container", "inspect", "k8scourse-db").returncode != 0
+
+        down = make("down")
+        assert down.returncode != 0
+        holders = " ".join(project_containers())
+        assert (
+            "make: network k8scourse is still used by the Compose stack k8scourse "
+            f"({holders}): stop it with 'make compose-down'."
+        ) in down.stderr.splitlines(), down.output
+        assert "Error response from daemon" not in down.output
+    finally:
+        make("compose-down")

@@ -112,3 +112,18 @@ def test_the_page_is_served_through_the_edge(swarm):
     status, _, body = http("http://localhost:8080/config.json")
     assert status == 200
     assert json.loads(body)["baseUrl"] == "http://localhost:3000"
+
+
+def test_the_docker_run_targets_refuse_while_the_stack_runs(swarm):
+    refusal = (
+        "make: the Swarm stack k8scourse is up (same ports): "
+        "remove it with 'make swarm-down' first."
+    )
+    for target in ("up", "db", "back", "front"):
+        started = time.monotonic()
+        result = make(target)
+        elapsed = time.monotonic() - started
+        assert result.returncode != 0, (target, result.output)
+        assert refusal in result.stderr.splitlines(), (target, result.output)
+        assert elapsed < 20, f"make {target} took {elapsed:.0f} s to refuse"
+    assert docker("network", "inspect", "k8scourse").returncode != 0  # nothing was started
