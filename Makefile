@@ -57,17 +57,14 @@ NGINX_IMAGE      ?= nginx:1.28
 # BACK_PORT=3001`, a plain `make health` asks port 3001, `make front` gives the page
 # BASE_URL=http://localhost:3001, and `make back` keeps the backend where it is.
 published = $(shell $(DOCKER) port $(1) $(2)/tcp 2>/dev/null | sed -n '1s/.*://p')
+followed = $(if $(filter-out $(3),$($(2))),$(info notice: $(1) publishes port $($(2)), so $(2)=$($(2)) (set $(2) to choose)))
 ifeq ($(origin BACK_PORT),undefined)
   BACK_PORT := $(or $(call published,$(BACK_NAME),3000),3000)
-  ifneq ($(BACK_PORT),3000)
-    $(info notice: $(BACK_NAME) publishes port $(BACK_PORT), so BACK_PORT=$(BACK_PORT) (set BACK_PORT to choose))
-  endif
+  $(call followed,$(BACK_NAME),BACK_PORT,3000)
 endif
 ifeq ($(origin FRONT_PORT),undefined)
   FRONT_PORT := $(or $(call published,$(FRONT_NAME),8080),8080)
-  ifneq ($(FRONT_PORT),8080)
-    $(info notice: $(FRONT_NAME) publishes port $(FRONT_PORT), so FRONT_PORT=$(FRONT_PORT) (set FRONT_PORT to choose))
-  endif
+  $(call followed,$(FRONT_NAME),FRONT_PORT,8080)
 endif
 # The browser, not the front container, calls the API: so a host URL, not a container name.
 BASE_URL         ?= http://localhost:$(BACK_PORT)

@@ -1,8 +1,8 @@
 """The lesson's dead ends, tried as a learner would: each answers at once, in one line
 that names the fix, instead of waiting for a timeout.
 
-"At once" is checked against FAST, a generous bound far below HEALTH_TIMEOUT (90 s):
-these tests check that a target does not wait when waiting cannot help, not its speed.
+"At once" is lessonkit.AT_ONCE, a generous bound far below HEALTH_TIMEOUT (90 s): these
+tests check that a target does not wait when waiting cannot help, not its speed.
 The Compose and Swarm refusals are in test_compose.py and test_swarm.py.
 """
 
@@ -12,11 +12,9 @@ import subprocess
 import time
 
 import pytest
-from lessonkit import REPO, docker, http, make, wait_for_http
+from lessonkit import AT_ONCE, REPO, docker, http, make, timed_make, wait_for_http
 
 pytestmark = pytest.mark.e2e
-
-FAST = 20  # seconds; make health would wait up to HEALTH_TIMEOUT=90
 
 
 @pytest.fixture(autouse=True)
@@ -24,13 +22,6 @@ def clean_slate():
     make("down")
     yield
     make("down")
-
-
-def timed(*targets, **kwargs):
-    started = time.monotonic()
-    result = make(*targets, **kwargs)
-    result.elapsed = time.monotonic() - started
-    return result
 
 
 def one_line(result, text):
@@ -47,14 +38,14 @@ def test_a_back_started_off_the_network_is_named_at_once_and_replaced():
     by_hand = "run -p 3000:3000 --name back --rm -e MYSQL_HOST=k8scourse-db -d k8scourse-back"
     assert docker(*by_hand.split()).returncode == 0
 
-    health = timed("health")
+    health = timed_make("health")
 
     assert health.returncode != 0
     assert one_line(health, "'back' is not on the network k8scourse") == (
         "make: 'back' is not on the network k8scourse, so the name k8scourse-db does not "
         "resolve there: start it with --network k8scourse ('make back' replaces it)."
     )
-    assert health.elapsed < FAST, f"make health took {health.elapsed:.0f} s"
+    assert health.elapsed < AT_ONCE, f"make health took {health.elapsed:.0f} s"
 
     back = make("back")
 
@@ -65,13 +56,13 @@ def test_a_back_started_off_the_network_is_named_at_once_and_replaced():
 
     # The backend gone, the database still there.
     assert make("stop").returncode == 0
-    stopped = timed("health")
+    stopped = timed_make("health")
     assert one_line(stopped, "nothing answers on port 3000") == (
         "make: nothing answers on port 3000: the backend container 'back' is not running: "
         "start it with 'make back'."
     )
     assert "HTTP 000" not in stopped.output
-    assert stopped.elapsed < FAST
+    assert stopped.elapsed < AT_ONCE
 
 
 @pytest.mark.parametrize(
@@ -118,18 +109,18 @@ def test_make_back_replaces_a_back_that_differs_from_its_command(differs, by_han
 def test_health_before_the_database_exists_says_make_db():
     assert make("back").returncode == 0  # the network and the backend, no database
 
-    health = timed("health")
+    health = timed_make("health")
 
     assert health.returncode != 0
     assert one_line(health, "k8scourse-db is not running") == (
         "make: the database container k8scourse-db is not running: start it with 'make db' "
         "(or everything with 'make up')."
     )
-    assert health.elapsed < FAST
+    assert health.elapsed < AT_ONCE
 
 
 def test_health_with_nothing_running_says_make_up():
-    health = timed("health")
+    health = timed_make("health")
 
     assert health.returncode != 0
     assert one_line(health, "nothing answers") == (
@@ -137,7 +128,7 @@ def test_health_with_nothing_running_says_make_up():
         "start them with 'make up' (or 'make db', then 'make back')."
     )
     assert "HTTP 000" not in health.output
-    assert health.elapsed < FAST
+    assert health.elapsed < AT_ONCE
 
 
 def test_the_hints_name_the_projects_own_database():
@@ -145,7 +136,7 @@ def test_the_hints_name_the_projects_own_database():
     try:
         assert make("build").returncode == 0
         assert make("back-broken", *other).returncode == 0
-        health = timed("health", *other)
+        health = timed_make("health", *other)
     finally:
         make("down", "PROJECT=photoshare")
 
@@ -153,21 +144,21 @@ def test_the_hints_name_the_projects_own_database():
     line = one_line(health, "MYSQL_HOST=")
     assert "-e MYSQL_HOST=photoshare-db" in line and "k8scourse-db" not in line
     assert "$ curl localhost:3100/health" in health.stdout
-    assert health.elapsed < FAST
+    assert health.elapsed < AT_ONCE
 
 
 def test_the_targets_follow_the_port_back_really_publishes():
     assert make("network", "db", "build", "build-front", "wait-db").returncode == 0
     assert make("back", "BACK_PORT=3001").returncode == 0  # the port-clash advice, followed
 
-    health = timed("health")  # no BACK_PORT
+    health = timed_make("health")  # no BACK_PORT
 
     assert health.returncode == 0, health.output
     assert "notice: back publishes port 3001, so BACK_PORT=3001 (set BACK_PORT to choose)" in (
         health.stdout
     )
     assert "$ curl localhost:3001/health" in health.stdout
-    assert health.elapsed < FAST
+    assert health.elapsed < AT_ONCE
     assert "# back is already running" in make("back").stdout
     front = make("front")
     assert "-e BASE_URL=http://localhost:3001 -d k8scourse-front" in front.stdout
@@ -211,14 +202,14 @@ def test_a_port_clash_names_the_variable_that_moves(target, port, advice):
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("0.0.0.0", port))  # noqa: S104 - the port Docker publishes on
         squatter.listen()
-        result = timed(target)
+        result = timed_make(target)
 
     assert result.returncode != 0
     line = one_line(result, f"port {port} is already used by another program")
     assert line.endswith(f"stop it, or {advice}.")
     if target == "db":
         assert "BACK_PORT" not in line
-    assert result.elapsed < FAST
+    assert result.elapsed < AT_ONCE
 
 
 def said_at(target, text, timeout=120):
