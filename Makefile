@@ -118,7 +118,7 @@ ls: ## Show the file system inside "one", without a terminal
 	@$(STEP) '$(DOCKER) exec one ls'
 
 .PHONY: ping
-ping: ## From "one", ping "two" by name (fails on the default bridge, as the lesson shows; works on alpine-network)
+ping: ## From "one", ping "two" by name (on the default bridge it fails, the lesson's point; on alpine-network it works)
 	@$(STEP) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
 
 .PHONY: alpine-stop
