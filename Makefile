@@ -48,12 +48,24 @@ DB_PASSWORD      ?= mysql
 DB_ROOT_PASSWORD ?= root
 BACK_NAME        ?= $(APP_PREFIX)back
 BACK_IMAGE       ?= $(PROJECT)-back
-BACK_PORT        ?= 3000
 PYTHON_IMAGE     ?= python:3.13-slim
 FRONT_NAME       ?= $(APP_PREFIX)front
 FRONT_IMAGE      ?= $(PROJECT)-front
-FRONT_PORT       ?= 8080
 NGINX_IMAGE      ?= nginx:1.28
+# Unless you set them, BACK_PORT and FRONT_PORT are the ports that the running back and
+# front really publish (the engine says), else 3000 and 8080: after `make back
+# BACK_PORT=3001`, a plain `make health` asks port 3001, `make front` gives the page
+# BASE_URL=http://localhost:3001, and `make back` keeps the backend where it is.
+published = $(shell $(DOCKER) port $(1) $(2)/tcp 2>/dev/null | sed -n '1s/.*://p')
+followed = $(if $(filter-out $(3),$($(2))),$(info notice: $(1) publishes port $($(2)), so $(2)=$($(2)) (set $(2) to choose)))
+ifeq ($(origin BACK_PORT),undefined)
+  BACK_PORT := $(or $(call published,$(BACK_NAME),3000),3000)
+  $(call followed,$(BACK_NAME),BACK_PORT,3000)
+endif
+ifeq ($(origin FRONT_PORT),undefined)
+  FRONT_PORT := $(or $(call published,$(FRONT_NAME),8080),8080)
+  $(call followed,$(FRONT_NAME),FRONT_PORT,8080)
+endif
 # The browser, not the front container, calls the API: so a host URL, not a container name.
 BASE_URL         ?= http://localhost:$(BACK_PORT)
 HEALTH_TIMEOUT   ?= 90
@@ -79,7 +91,10 @@ export DOCKER
 # The scripts name this project's images and database in their messages. Passed to
 # them, not exported: a make run by a recipe (tests, a copy) derives its own names.
 STEP    := $(SECRETS_ENV) BACK_IMAGE=$(BACK_IMAGE) FRONT_IMAGE=$(FRONT_IMAGE) scripts/step
-HEALTH  := DB_NAME=$(DB_NAME) scripts/health
+HEALTH  := DB_NAME=$(DB_NAME) NETWORK=$(NETWORK) scripts/health
+# The docker run stack and the Compose or Swarm stack of one project share names and
+# ports: the targets that start the one refuse while the other is up.
+NO_STACK = --requires-no-stack $(PROJECT) $(STACK)
 # Local stand-ins where no registry answers; where scripts/standin-images was not
 # copied along, nothing (`:`): docker pulls what it needs, as usual.
 IMAGES  := $(if $(wildcard scripts/standin-images),scripts/standin-images,:)
@@ -91,20 +106,20 @@ PY      := $(VENV)/bin/python
 .PHONY: alpine
 alpine: ## Start alpine containers "one" and "two" on the default bridge
 	@$(IMAGES) $(ALPINE_IMAGE)
-	@$(STEP) --replace one network=bridge '$(DOCKER) run -it -d --rm --name one $(ALPINE_IMAGE) /bin/sh'
-	@$(STEP) --replace two network=bridge '$(DOCKER) run -it -d --rm --name two $(ALPINE_IMAGE) /bin/sh'
+	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one $(ALPINE_IMAGE) /bin/sh'
+	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two $(ALPINE_IMAGE) /bin/sh'
 
 .PHONY: shell
 shell: ## Open a shell in "one" (needs a terminal; try ls, ping two, exit)
-	@$(STEP) --tty '$(DOCKER) exec -it one /bin/sh'
+	@$(STEP) --tty --lesson-failure one alpine-network '$(DOCKER) exec -it one /bin/sh'
 
 .PHONY: ls
 ls: ## Show the file system inside "one", without a terminal
 	@$(STEP) '$(DOCKER) exec one ls'
 
 .PHONY: ping
-ping: ## From "one", ping "two" by name (fails on the default bridge, works on alpine-network)
-	@$(STEP) '$(DOCKER) exec one ping -c 1 -W 2 two'
+ping: ## From "one", ping "two" by name (on the default bridge it fails, the lesson's point; on alpine-network it works)
+	@$(STEP) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
 
 .PHONY: alpine-stop
 alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so Docker waits, then kills)
@@ -116,8 +131,8 @@ alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so
 alpine-network: ## Create alpine-network and start "one" and "two" on it
 	@$(IMAGES) $(ALPINE_IMAGE)
 	@$(STEP) --unless-network $(DEMO_NETWORK) '$(DOCKER) network create $(DEMO_NETWORK)'
-	@$(STEP) --replace one network=$(DEMO_NETWORK) '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
-	@$(STEP) --replace two network=$(DEMO_NETWORK) '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
+	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
+	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
 
 .PHONY: inspect
 inspect: ## Show alpine-network: its containers and their addresses
@@ -127,12 +142,12 @@ inspect: ## Show alpine-network: its containers and their addresses
 
 .PHONY: network
 network: ## Create the $(NETWORK) network
-	@$(STEP) --unless-network $(NETWORK) '$(DOCKER) network create $(NETWORK)'
+	@$(STEP) $(NO_STACK) --unless-network $(NETWORK) '$(DOCKER) network create $(NETWORK)'
 
 .PHONY: db
 db: network ## Start MySQL as $(DB_NAME) on $(NETWORK), loading db/init.sql
 	@$(IMAGES) $(DB_IMAGE)
-	@$(STEP) --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql --network $(NETWORK) $(DB_IMAGE)'
+	@$(STEP) --port-var DB_PORT --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql --network $(NETWORK) $(DB_IMAGE)'
 
 .PHONY: wait-db
 wait-db: ## Wait until the database answers a real query over TCP (init done)
@@ -145,11 +160,11 @@ build: ## Build the backend image $(BACK_IMAGE) from back/
 
 .PHONY: back-broken
 back-broken: network ## The lesson's first try: $(BACK_NAME) WITHOUT MYSQL_HOST (its /health fails)
-	@$(STEP) --replace $(BACK_NAME) '!MYSQL_HOST' '$(DOCKER) run -p $(BACK_PORT):3000 -d --name $(BACK_NAME) --rm --network $(NETWORK) $(BACK_IMAGE)'
+	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 -d --name $(BACK_NAME) --rm --network $(NETWORK) $(BACK_IMAGE)'
 
 .PHONY: back
 back: network ## Start $(BACK_NAME) with -e MYSQL_HOST=$(DB_NAME) (the lesson's fix)
-	@$(STEP) --replace $(BACK_NAME) 'MYSQL_HOST=$(DB_NAME)' '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -d $(BACK_IMAGE)'
+	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -d $(BACK_IMAGE)'
 
 .PHONY: health
 health: ## curl localhost:$(BACK_PORT)/health, waiting while the database initialises
@@ -176,7 +191,7 @@ build-front: ## Build the front image $(FRONT_IMAGE) from front/
 
 .PHONY: front
 front: ## Start $(FRONT_NAME) on port $(FRONT_PORT); the page calls the API at $(BASE_URL)
-	@$(STEP) --replace $(FRONT_NAME) 'BASE_URL=$(BASE_URL)' '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
+	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
 
 .PHONY: open
 open: ## Print the app's address (and open it where a desktop browser is available)

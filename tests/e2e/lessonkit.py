@@ -52,6 +52,28 @@ def make(*targets, timeout=300, **kwargs):
     return result
 
 
+# "At once": a generous bound far below HEALTH_TIMEOUT (90 s). It tells a target that
+# answered from one that waited for a timeout; it is not a speed target.
+AT_ONCE = 20
+
+
+def timed_make(*targets, **kwargs):
+    """make, with the seconds it took in result.elapsed."""
+    started = time.monotonic()
+    result = make(*targets, **kwargs)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def assert_each_refuses_at_once(targets, refusal):
+    """make TARGET, for each of targets, fails at once with the one line refusal."""
+    for target in targets:
+        result = timed_make(target)
+        assert result.returncode != 0, (target, result.output)
+        assert refusal in result.stderr.splitlines(), (target, result.output)
+        assert result.elapsed < AT_ONCE, f"make {target} took {result.elapsed:.0f} s to refuse"
+
+
 def docker(*args, timeout=60):
     return run(DOCKER, *args, timeout=timeout)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from learnerkit import learner_copy
-from lessonkit import docker, http, make, run, wait_for_http
+from lessonkit import assert_each_refuses_at_once, docker, http, make, run, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -144,3 +144,29 @@ def test_compose_up_refuses_while_the_lesson_network_exists():
     assert up.returncode != 0
     assert "network k8scourse was made by the docker run lesson" in up.stderr
     assert project_containers() == []
+
+
+def test_the_docker_run_targets_refuse_while_compose_runs():
+    """The other way round: make up, db, back and front refuse at once while the Compose
+    stack runs (no second k8scourse-db on Compose's network), and make down says in one
+    line what holds the network."""
+    up = make("compose-up", timeout=600)
+    try:
+        assert up.returncode == 0, up.output
+        refusal = (
+            "make: the Compose stack k8scourse is up (same names, ports and network): "
+            "stop it with 'make compose-down' first."
+        )
+        assert_each_refuses_at_once(("up", "db", "back", "front"), refusal)
+        assert docker("container", "inspect", "k8scourse-db").returncode != 0
+
+        down = make("down")
+        assert down.returncode != 0
+        holders = " ".join(project_containers())
+        assert (
+            "make: network k8scourse is still used by the Compose stack k8scourse "
+            f"({holders}): stop it with 'make compose-down'."
+        ) in down.stderr.splitlines(), down.output
+        assert "Error response from daemon" not in down.output
+    finally:
+        make("compose-down")

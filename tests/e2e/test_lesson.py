@@ -2,11 +2,14 @@
 
 import json
 import os
+import pty
+import select
 import socket
+import subprocess
 import time
 
 import pytest
-from lessonkit import docker, make
+from lessonkit import REPO, docker, make
 
 pytestmark = pytest.mark.e2e
 
@@ -35,9 +38,58 @@ def test_containers_on_the_default_bridge_cannot_find_each_other(alpine_pair):
 
     ping = make("ping")
 
-    assert ping.returncode != 0
-    assert "ping: bad address 'two'" in ping.output
-    assert "make alpine-network" in ping.output  # the one-line fix
+    # The failure is the lesson's point: ping's own error, then what it means, and no
+    # make error.
+    assert ping.returncode == 0, ping.output
+    assert "ping: bad address 'two'" in ping.stderr
+    assert (
+        "# this is the failure the lesson shows (one is on the default bridge, which resolves "
+        "no names); next: make alpine-network"
+    ) in ping.stdout
+    assert "Error" not in ping.output
+
+
+def in_a_terminal(args, keystrokes, timeout=60):
+    """Run args with a pseudo-terminal as stdin/stdout/stderr, typing each of keystrokes
+    after a pause; returns (exit status, everything the terminal showed)."""
+    controller, terminal = pty.openpty()
+    child = subprocess.Popen(args, stdin=terminal, stdout=terminal, stderr=terminal, cwd=REPO)
+    os.close(terminal)
+    shown = b""
+
+    def read_for(seconds):
+        nonlocal shown
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([controller], [], [], 0.1)[0]:
+                try:
+                    shown += os.read(controller, 4096)
+                except OSError:  # the child closed the terminal
+                    return
+
+    read_for(2)
+    for keys in keystrokes:
+        os.write(controller, keys)
+        read_for(2)
+    status = child.wait(timeout=timeout)
+    read_for(0.5)
+    os.close(controller)
+    return status, shown.decode(errors="replace")
+
+
+def test_exit_after_a_failed_ping_in_the_shell_is_the_lessons_failure(alpine_pair):
+    """make shell, then as the lesson: ping two (fails on the default bridge), exit."""
+    assert make("alpine").returncode == 0
+
+    status, shown = in_a_terminal(
+        ["make", "--no-print-directory", "shell"], [b"ping -c 1 -W 1 two\n", b"exit\n"]
+    )
+
+    assert "bad address 'two'" in shown
+    assert "this is the failure the lesson shows" in shown
+    assert "next: make alpine-network" in shown
+    assert status == 0, shown
+    assert "Error 1" not in shown
 
 
 def test_a_user_network_resolves_container_names(alpine_pair):
@@ -197,3 +249,4 @@ def test_make_lesson_walks_the_whole_lesson():
     assert lesson.returncode == 0, lesson.output
     assert "all as the lesson says" in lesson.output
     assert "NOT AS IN THE LESSON" not in lesson.output
+    assert "\x1b[" not in lesson.output  # not a terminal: no colour codes in the log

@@ -9,7 +9,7 @@ import json
 import time
 
 import pytest
-from lessonkit import docker, http, make
+from lessonkit import assert_each_refuses_at_once, docker, http, make
 
 pytestmark = pytest.mark.e2e
 
@@ -112,3 +112,12 @@ def test_the_page_is_served_through_the_edge(swarm):
     status, _, body = http("http://localhost:8080/config.json")
     assert status == 200
     assert json.loads(body)["baseUrl"] == "http://localhost:3000"
+
+
+def test_the_docker_run_targets_refuse_while_the_stack_runs(swarm):
+    refusal = (
+        "make: the Swarm stack k8scourse is up (same ports): "
+        "remove it with 'make swarm-down' first."
+    )
+    assert_each_refuses_at_once(("up", "db", "back", "front"), refusal)
+    assert docker("network", "inspect", "k8scourse").returncode != 0  # nothing was started
