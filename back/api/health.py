@@ -16,7 +16,7 @@ bp = Blueprint("health", __name__)
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 LOCALHOST_HINT = (
     "Inside a container, localhost is the container itself: put the database on the same "
-    "Docker network and set MYSQL_HOST to its container name, e.g. -e MYSQL_HOST=k8scourse-db"
+    "Docker network and set MYSQL_HOST to its container name: -e MYSQL_HOST=<db container name>"
 )
 # What the resolver says (glibc, musl) when a name is unknown on every network we are on.
 UNRESOLVED = ("Name or service not known", "Temporary failure in name resolution")
