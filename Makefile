@@ -56,6 +56,8 @@ ENGINE := $(if $(findstring podman,$(ENGINE_VERSION)),podman,docker)
 ifeq ($(ENGINE),podman)
   ALPINE_CAPS := --cap-add=NET_RAW
   ALPINE_WHY  := echo '\# --cap-add=NET_RAW: ping needs the NET_RAW capability (busybox opens a raw socket), which Podman drops by default and Docker keeps'
+  # `docker rm -f` kills at once; `podman rm -f` first stops (10 s for a shell as PID 1).
+  RM_NOW := rm -f -t 0
   # Podman lists a network's containers in `network inspect` from version 5 on only.
   INSPECT_LISTS_NO_CONTAINERS := $(filter 1.% 2.% 3.% 4.%,$(lastword $(ENGINE_VERSION)))
   # Compose and Swarm are driven and tested here on Docker only.
@@ -66,6 +68,7 @@ ifeq ($(ENGINE),podman)
     $(error Swarm is Docker's own: Podman has no swarm mode; run the stack with make up, or on Kubernetes (k8s/))
   endif
 endif
+RM_NOW ?= rm -f
 
 # ---- Every name, port and image derives from PROJECT or is the lesson's value ----
 NETWORK          ?= $(PROJECT)
@@ -250,8 +253,8 @@ down: ## Stop this project's containers and remove its network (the lesson's: th
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(STEP) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
 ifeq ($(PROJECT),$(LESSON_PROJECT))
-	@$(STEP) --if-running one '$(DOCKER) rm -f one'
-	@$(STEP) --if-running two '$(DOCKER) rm -f two'
+	@$(STEP) --if-running one '$(DOCKER) $(RM_NOW) one'
+	@$(STEP) --if-running two '$(DOCKER) $(RM_NOW) two'
 endif
 	@$(STEP) --if-network $(NETWORK) '$(DOCKER) network rm $(NETWORK)'
 ifeq ($(PROJECT),$(LESSON_PROJECT))
