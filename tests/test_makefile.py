@@ -14,12 +14,14 @@ LESSON_TOOL = REPO.parent / "shared" / "tools" / "lesson-commands"
 
 
 def make(*args, env=None):
+    """make's output; env is added to this environment (a None value unsets a variable)."""
+    env = {**os.environ, **(env or {})}
     result = subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={name: value for name, value in env.items() if value is not None},
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -238,18 +240,9 @@ def test_podman_gives_alpine_net_raw_and_lists_the_networks_containers(podman_pa
 
 
 def test_without_docker_the_makefile_takes_podman_and_says_so(tmp_path, podman_path):
-    no_docker = path_without("docker", tmp_path / "bin")
-    env = {**os.environ, "PATH": podman_path.replace(os.environ["PATH"], no_docker)}
-    env.pop("DOCKER", None)
+    no_docker = podman_path.replace(os.environ["PATH"], path_without("docker", tmp_path / "bin"))
 
-    dry = subprocess.run(
-        ["make", "--no-print-directory", "-n", "alpine"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
+    dry = make("-n", "alpine", env={"PATH": no_docker, "DOCKER": None})
 
     assert dry.splitlines()[0] == (
         "notice: docker is not installed, podman is: using DOCKER=podman (set DOCKER to choose)"
@@ -258,7 +251,7 @@ def test_without_docker_the_makefile_takes_podman_and_says_so(tmp_path, podman_p
         "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
     )
     # Chosen, it is not second-guessed: DOCKER=docker stays docker (and says nothing).
-    chosen = make("-n", "alpine", "DOCKER=docker", env={"PATH": env["PATH"]})
+    chosen = make("-n", "alpine", "DOCKER=docker", env={"PATH": no_docker})
     assert "notice" not in chosen
     assert step_commands(chosen)[0] == "docker run -it -d --rm --name one alpine /bin/sh"
 

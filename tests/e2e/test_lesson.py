@@ -238,37 +238,29 @@ def engine_errors(result):
     return [line for line in result.stderr.splitlines() if line.startswith(("Error", "docker:"))]
 
 
-def test_port_in_use_by_a_container_is_named(engine):
-    engine.make("stop")
-    squatter = "run -d --rm --name k8scourse-e2e-squatter -p 3000:3000 alpine sleep 60"
-    engine.cli(*squatter.split())
-    try:
-        back = engine.make("back")
-    finally:
-        engine.remove("k8scourse-e2e-squatter")
-    assert back.returncode != 0
-    assert "make: port 3000 is already used by container 'k8scourse-e2e-squatter'" in back.stderr
-    assert engine_errors(back) == []
-
-
-def test_port_in_use_by_the_other_engine_is_named(engine):
-    """Docker and Podman share the host's ports: the message names the other engine's
-    container."""
+@pytest.mark.parametrize("held_by", ["this engine", "the other engine"])
+def test_port_in_use_by_a_container_is_named(engine, held_by):
+    """Docker and Podman share the host's ports: the message names the container that holds
+    the port, of either engine."""
     other = Engine("podman" if engine.name == "docker" else "docker")
-    if not other.answers():
-        pytest.skip(f"no {other.title} engine answers here (CI has both)")
+    holder = engine if held_by == "this engine" else other
+    if not holder.answers():
+        pytest.skip(f"no {holder.title} engine answers here (CI has both)")
     engine.make("stop")
-    squatter = "run -d --rm --name k8scourse-e2e-squatter -p 3000:3000 alpine sleep 60"
-    assert other.cli(*squatter.split()).returncode == 0
+    name = "k8scourse-e2e-squatter"
+    squatter = f"run -d --rm --name {name} -p 3000:3000 alpine sleep 60"
+    assert holder.cli(*squatter.split()).returncode == 0
     try:
         back = engine.make("back")
     finally:
-        other.remove("k8scourse-e2e-squatter")
+        holder.remove(name)
     assert back.returncode != 0
-    assert (
-        f"make: port 3000 is already used by {other}'s container 'k8scourse-e2e-squatter': "
-        f"stop it ('{other} stop k8scourse-e2e-squatter', or 'make down DOCKER={other}')"
-    ) in back.stderr
+    if holder is engine:
+        said = f"container '{name}': stop it ('{engine} stop {name}' or 'make down')"
+    else:
+        said = f"{other}'s container '{name}': stop it ('{other} stop {name}', or 'make down "
+        said += f"DOCKER={other}')"
+    assert f"make: port 3000 is already used by {said}" in back.stderr
     assert engine_errors(back) == []
 
 
