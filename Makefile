@@ -35,11 +35,47 @@ endif
 # `back`/`front` in the lesson, <PROJECT>-back/<PROJECT>-front for any other project.
 APP_PREFIX := $(if $(filter $(LESSON_PROJECT),$(PROJECT)),,$(PROJECT)-)
 
+# ---- The engine: Docker, or Podman (the course: `alias docker=podman`) ----
+# DOCKER=podman runs every target on Podman. Where docker is not installed and
+# podman is, the Makefile takes Podman by itself and says so.
+ifeq ($(origin DOCKER),undefined)
+  ifeq ($(shell command -v docker),)
+    ifneq ($(shell command -v podman),)
+      DOCKER := podman
+      $(info notice: docker is not installed, podman is: using DOCKER=podman (set DOCKER to choose))
+    endif
+  endif
+endif
+DOCKER ?= docker
+# What DOCKER really runs (podman-docker's `docker` is Podman too): a few steps of the
+# lesson differ on Podman (the README's Podman section says which, and why).
+ENGINE_VERSION := $(shell $(DOCKER) --version 2>/dev/null)
+ENGINE := $(if $(findstring podman,$(ENGINE_VERSION)),podman,docker)
+# Podman, unlike Docker, drops the NET_RAW capability by default, and busybox's ping
+# (alpine's) opens a raw socket: without it, ping says "permission denied (are you root?)".
+ifeq ($(ENGINE),podman)
+  ALPINE_CAPS := --cap-add=NET_RAW
+  ALPINE_WHY  := echo '\# --cap-add=NET_RAW: ping needs the NET_RAW capability (busybox opens a raw socket), which Podman drops by default and Docker keeps'
+  # `docker rm -f` kills at once; `podman rm -f` first stops (10 s for a shell as PID 1).
+  RM_NOW := rm -f -t 0
+  # Podman lists a network's containers in `network inspect` from version 5 on only.
+  INSPECT_LISTS_NO_CONTAINERS := $(filter 1.% 2.% 3.% 4.%,$(lastword $(ENGINE_VERSION)))
+  # Compose and Swarm are driven and tested here on Docker only.
+  ifneq ($(filter compose-up compose-down,$(MAKECMDGOALS)),)
+    $(error make compose-up/compose-down drive Docker Compose: on Podman run the stack with make up, or see the README (Podman) for podman-compose)
+  endif
+  ifneq ($(filter swarm-up swarm-down,$(MAKECMDGOALS)),)
+    $(error Swarm is Docker's own: Podman has no swarm mode; run the stack with make up, or on Kubernetes (k8s/))
+  endif
+endif
+RM_NOW ?= rm -f
+
 # ---- Every name, port and image derives from PROJECT or is the lesson's value ----
-DOCKER           ?= docker
 NETWORK          ?= $(PROJECT)
 DEMO_NETWORK     ?= alpine-network
 ALPINE_IMAGE     ?= alpine
+# The image of one and two, after the capabilities this engine must be asked for.
+ALPINE_RUN        = $(strip $(ALPINE_CAPS) $(ALPINE_IMAGE))
 DB_NAME          ?= $(PROJECT)-db
 # db/init.sql grants its rights to 'user': change DB_USER and init.sql together.
 DB_PORT          ?= 3306
@@ -106,8 +142,9 @@ PY      := $(VENV)/bin/python
 .PHONY: alpine
 alpine: ## Start alpine containers "one" and "two" on the default bridge
 	@$(IMAGES) $(ALPINE_IMAGE)
-	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one $(ALPINE_IMAGE) /bin/sh'
-	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two $(ALPINE_IMAGE) /bin/sh'
+	@$(ALPINE_WHY)
+	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one $(ALPINE_RUN) /bin/sh'
+	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two $(ALPINE_RUN) /bin/sh'
 
 .PHONY: shell
 shell: ## Open a shell in "one" (needs a terminal; try ls, ping two, exit)
@@ -131,12 +168,17 @@ alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so
 alpine-network: ## Create alpine-network and start "one" and "two" on it
 	@$(IMAGES) $(ALPINE_IMAGE)
 	@$(STEP) --unless-network $(DEMO_NETWORK) '$(DOCKER) network create $(DEMO_NETWORK)'
-	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
-	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_IMAGE) /bin/sh'
+	@$(ALPINE_WHY)
+	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
+	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
 
 .PHONY: inspect
 inspect: ## Show alpine-network: its containers and their addresses
 	@$(STEP) '$(DOCKER) network inspect $(DEMO_NETWORK)'
+ifneq ($(INSPECT_LISTS_NO_CONTAINERS),)
+	@echo '# Podman 4 lists no containers in network inspect: $(DOCKER) ps --filter network=$(DEMO_NETWORK) shows them'
+	@$(STEP) '$(DOCKER) ps --filter network=$(DEMO_NETWORK)'
+endif
 
 ##@ Part 3: the database and the backend on the $(NETWORK) network
 
@@ -211,8 +253,8 @@ down: ## Stop this project's containers and remove its network (the lesson's: th
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(STEP) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
 ifeq ($(PROJECT),$(LESSON_PROJECT))
-	@$(STEP) --if-running one '$(DOCKER) rm -f one'
-	@$(STEP) --if-running two '$(DOCKER) rm -f two'
+	@$(STEP) --if-running one '$(DOCKER) $(RM_NOW) one'
+	@$(STEP) --if-running two '$(DOCKER) $(RM_NOW) two'
 endif
 	@$(STEP) --if-network $(NETWORK) '$(DOCKER) network rm $(NETWORK)'
 ifeq ($(PROJECT),$(LESSON_PROJECT))

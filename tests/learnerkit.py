@@ -10,6 +10,7 @@ test sees exactly what a learner who copies the sample gets: no .venv, no
 and for Kubernetes the two name lines of k8s/base/kustomization.yaml.
 """
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -68,3 +69,18 @@ def rename(root, name):
         _replace_line(kustomization, r"^namespace: .*$", f"namespace: {name}")
         _replace_line(kustomization, r"^namePrefix: .*$", f"namePrefix: {name}-")
     return root
+
+
+def path_without(command, folder):
+    """A PATH on which every program of this one is found except `command` (e.g. a
+    learner's machine with podman and no docker): links to the others, in `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for entry in os.scandir(directory):
+            link = folder / entry.name
+            if entry.name != command and not link.is_symlink() and os.access(entry.path, os.X_OK):
+                link.symlink_to(entry.path)
+    return str(folder)

@@ -7,18 +7,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from learnerkit import path_without
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON_TOOL = REPO.parent / "shared" / "tools" / "lesson-commands"
 
 
 def make(*args, env=None):
+    """make's output; env is added to this environment (a None value unsets a variable)."""
+    env = {**os.environ, **(env or {})}
     result = subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={name: value for name, value in env.items() if value is not None},
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -195,3 +198,84 @@ def test_a_make_run_by_a_recipe_derives_its_own_names():
         check=True,
     ).stdout
     assert "DB_NAME=photoshare-db" in inner and "BACK_IMAGE=photoshare-back" in inner
+
+
+def fake_engine(folder, name, version):
+    """A stand-in `name` command that only answers --version (dry runs ask nothing else);
+    returns a PATH that finds it first."""
+    program = folder / name
+    program.write_text(f"#!/bin/sh\n[ \"$1\" = --version ] && echo '{version}'\n")
+    program.chmod(0o755)
+    return f"{folder}:{os.environ['PATH']}"
+
+
+@pytest.fixture
+def podman_path(tmp_path):
+    """A PATH with a podman 4.3.1 (installed or not on this machine)."""
+    return fake_engine(tmp_path, "podman", "podman version 4.3.1")
+
+
+def test_podman_gives_alpine_net_raw_and_lists_the_networks_containers(podman_path):
+    """Podman drops NET_RAW, which busybox's ping needs; Podman 4's network inspect lists no
+    containers. Docker's commands stay the lesson's."""
+    targets = ("-n", "alpine", "alpine-network", "inspect")
+    podman = make(*targets, "DOCKER=podman", env={"PATH": podman_path})
+    commands = step_commands(podman)
+    assert "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh" in commands
+    assert (
+        "podman run -it -d --rm --name two --network alpine-network --cap-add=NET_RAW "
+        "alpine /bin/sh"
+    ) in commands
+    why = (
+        "echo '# --cap-add=NET_RAW: ping needs the NET_RAW capability (busybox opens a raw "
+        "socket), which Podman drops by default and Docker keeps'"
+    )
+    assert podman.splitlines().count(why) == 2  # once for make alpine, once for alpine-network
+    assert commands[-2:] == [
+        "podman network inspect alpine-network",
+        "podman ps --filter network=alpine-network",
+    ]
+    docker = step_commands(make(*targets))
+    assert not any("NET_RAW" in command or " ps " in command for command in docker)
+
+
+def test_without_docker_the_makefile_takes_podman_and_says_so(tmp_path, podman_path):
+    no_docker = podman_path.replace(os.environ["PATH"], path_without("docker", tmp_path / "bin"))
+
+    dry = make("-n", "alpine", env={"PATH": no_docker, "DOCKER": None})
+
+    assert dry.splitlines()[0] == (
+        "notice: docker is not installed, podman is: using DOCKER=podman (set DOCKER to choose)"
+    )
+    assert step_commands(dry)[0] == (
+        "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
+    )
+    # Chosen, it is not second-guessed: DOCKER=docker stays docker (and says nothing).
+    chosen = make("-n", "alpine", "DOCKER=docker", env={"PATH": no_docker})
+    assert "notice" not in chosen
+    assert step_commands(chosen)[0] == "docker run -it -d --rm --name one alpine /bin/sh"
+
+
+def test_podman_behind_the_docker_command_is_recognised(tmp_path):
+    """podman-docker's `docker` is Podman: the commands print as docker, with Podman's fixes."""
+    path = fake_engine(tmp_path, "docker", "podman version 4.3.1")
+    dry = make("-n", "alpine", env={"PATH": path})
+    assert step_commands(dry)[0] == (
+        "docker run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
+    )
+
+
+def test_compose_and_swarm_refuse_on_podman(podman_path):
+    for target, said in (
+        ("compose-up", "make compose-up/compose-down drive Docker Compose: on Podman"),
+        ("swarm-down", "Swarm is Docker's own: Podman has no swarm mode"),
+    ):
+        refused = subprocess.run(
+            ["make", "-n", target, "DOCKER=podman"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PATH": podman_path},
+        )
+        assert refused.returncode != 0
+        assert said in refused.stderr

@@ -1,7 +1,8 @@
-"""End-to-end tests: the lesson's make targets on a real Docker engine.
+"""End-to-end tests: the lesson's make targets on a real Docker engine, and the
+lesson's own tests (those that take the `engine` fixture) on Podman too.
 
 They use the lesson's fixed names and ports, so they refuse to start when any
-of those already exist: a learner's running stack is never clobbered.
+of those already exist, on either engine: a learner's running stack is never clobbered.
 
 K8SCOURSE_API_URL=http://127.0.0.1:PORT points the tests that support it
 (test_hostile_input.py) at an API someone else runs, e.g. gunicorn over a throw-away
@@ -12,8 +13,10 @@ import os
 
 import pytest
 from lessonkit import (
+    ENGINES,
     LESSON_IMAGES,
     OTHER_PROJECT,
+    Engine,
     describe_image,
     docker,
     engine_answers,
@@ -34,6 +37,13 @@ def pytest_report_header(config):
     version = docker("version", "--format", "{{.Server.Version}}").stdout.strip()
     lines = [f"docker engine {version}; images under test:"]
     lines += [f"  {image}: {describe_image(image)}" for image in LESSON_IMAGES]
+    podman = Engine("podman")
+    if podman.answers():
+        version = podman.cli("version", "--format", "{{.Client.Version}}").stdout.strip()
+        lines.append(f"podman {version} (the lesson's tests run on it too); images under test:")
+        lines += [f"  {image}: {describe_image(image, podman)}" for image in LESSON_IMAGES]
+    else:
+        lines.append("podman: not installed or not answering (the lesson's Podman tests skip)")
     return lines
 
 
@@ -52,14 +62,30 @@ def lesson_engine():
         pytest.exit(
             f"{', '.join(leftovers)} already exist: remove them first (`make down`, "
             "`make down PROJECT=photoshare`, `make down PROJECT=myapp`; a volume: "
-            "`docker volume rm NAME`). The end-to-end tests use the lesson's fixed names "
-            "and ports, and those of the README's recipes",
+            "`docker volume rm NAME`; on Podman: `make down DOCKER=podman`). The end-to-end "
+            "tests use the lesson's fixed names and ports, and those of the README's recipes",
             returncode=3,
         )
     yield
     make("down")
     make("down", f"PROJECT={OTHER_PROJECT}")
     make("down", "PROJECT=myapp")
+    if Engine("podman").answers():
+        Engine("podman").make("down")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request):
+    """The engine a lesson test runs on. A module's tests run on Docker, then on Podman,
+    never both at once (the lesson's names and ports are fixed): `make down` on the one
+    before the other starts."""
+    engine = Engine(request.param)
+    if not engine.answers():
+        if os.environ.get("CI"):
+            pytest.fail(f"no {engine.title} engine answers: .ci/run must install it", pytrace=False)
+        pytest.skip(f"no {engine.title} engine answers here (CI runs these tests on both engines)")
+    yield engine
+    engine.make("down")
 
 
 @pytest.fixture(scope="module")

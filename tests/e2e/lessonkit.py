@@ -2,8 +2,11 @@
 
 The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
 3000, 3306), and those of the README's renamed copy (photoshare, 3100, 8180, 3406),
-so they refuse to start when any of those already exist: a learner's running stack
-is never clobbered.
+so they refuse to start when any of those already exist, on Docker or on Podman: a
+learner's running stack is never clobbered.
+
+The lesson's own tests run on each engine in turn (`Engine`, conftest.py's `engine`);
+the others on Docker (`docker`, `make`).
 """
 
 import json
@@ -16,6 +19,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = os.environ.get("DOCKER", "docker")
+# The engines the lesson's tests run on, one after the other (both share the host's ports).
+ENGINES = ("docker", "podman")
 # The README's renamed copy ("Use it in your own project"), run beside the lesson.
 OTHER_PROJECT = "photoshare"
 LESSON_CONTAINERS = (
@@ -78,26 +83,70 @@ def docker(*args, timeout=60):
     return run(DOCKER, *args, timeout=timeout)
 
 
+class Engine:
+    """One container engine, Docker or Podman: its command line, and make with DOCKER=it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.title = name.capitalize()  # as the Makefile's messages name it
+
+    def __repr__(self):
+        return self.name
+
+    def cli(self, *args, timeout=60):
+        return run(self.name, *args, timeout=timeout)
+
+    def env(self, **extra):
+        return {**os.environ, **extra, "DOCKER": self.name}
+
+    def make(self, *targets, env=None, **kwargs):
+        return make(*targets, env=self.env(**(env or {})), **kwargs)
+
+    def timed_make(self, *targets, env=None, **kwargs):
+        return timed_make(*targets, env=self.env(**(env or {})), **kwargs)
+
+    def remove(self, *names):
+        """Remove containers at once, as `docker rm -f` does (`podman rm -f` stops them
+        first: 10 s for a shell as PID 1)."""
+        at_once = ("-t", "0") if self.name == "podman" else ()
+        return self.cli("rm", "-f", *at_once, *names)
+
+    def has(self, kind, name):
+        """Whether the container, network or volume (kind) name exists."""
+        return self.cli(kind, "inspect", name).returncode == 0
+
+    def answers(self):
+        try:
+            return self.cli("info", timeout=20).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):  # not installed, or hanging
+            return False
+
+
 def engine_answers():
-    try:
-        return docker("info", timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    return Engine(DOCKER).answers()
 
 
 def lesson_leftovers():
-    found = [c for c in LESSON_CONTAINERS if docker("container", "inspect", c).returncode == 0]
-    for project in COMPOSE_PROJECTS:
-        label = f"label=com.docker.compose.project={project}"
-        if docker("ps", "-a", "--filter", label, "-q").stdout.strip():
-            found.append(f"the Compose project {project} (make compose-down PROJECT={project})")
-    found += [n for n in LESSON_NETWORKS if docker("network", "inspect", n).returncode == 0]
-    found += [v for v in LESSON_VOLUMES if docker("volume", "inspect", v).returncode == 0]
+    """The lesson's containers, networks, Compose projects and volumes that exist, on every
+    engine that answers here (Podman's are marked so)."""
+    found = []
+    for engine in (Engine(name) for name in ENGINES):
+        if not engine.answers():
+            continue
+        mark = "" if engine.name == "docker" else f" ({engine})"
+        found += [c + mark for c in LESSON_CONTAINERS if engine.has("container", c)]
+        for project in COMPOSE_PROJECTS:
+            label = f"label=com.docker.compose.project={project}"
+            if engine.cli("ps", "-a", "--filter", label, "-q").stdout.strip():
+                down = f"make compose-down PROJECT={project}"
+                found.append(f"the Compose project {project}{mark} ({down})")
+        found += [n + mark for n in LESSON_NETWORKS if engine.has("network", n)]
+        found += [v + mark for v in LESSON_VOLUMES if engine.has("volume", v)]
     return found
 
 
-def describe_image(image):
-    label = docker(
+def describe_image(image, engine=None):
+    label = (engine or Engine(DOCKER)).cli(
         "image", "inspect", "-f", f'{{{{index .Config.Labels "{STANDIN_LABEL}"}}}}', image
     )
     if label.returncode != 0:

@@ -1,6 +1,8 @@
 """The lesson's dead ends, tried as a learner would: each answers at once, in one line
 that names the fix, instead of waiting for a timeout.
 
+Each runs on Docker, then on Podman (the `engine` fixture): the engines answer the
+scripts' queries (inspect templates, `port`, `ps --filter`) a little differently.
 "At once" is lessonkit.AT_ONCE, a generous bound far below HEALTH_TIMEOUT (90 s): these
 tests check that a target does not wait when waiting cannot help, not its speed.
 The Compose and Swarm refusals are in test_compose.py and test_swarm.py.
@@ -12,16 +14,16 @@ import subprocess
 import time
 
 import pytest
-from lessonkit import AT_ONCE, REPO, docker, http, make, timed_make, wait_for_http
+from lessonkit import AT_ONCE, REPO, http, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(autouse=True)
-def clean_slate():
-    make("down")
+def clean_slate(engine):
+    engine.make("down")
     yield
-    make("down")
+    engine.make("down")
 
 
 def one_line(result, text):
@@ -32,13 +34,13 @@ def one_line(result, text):
     return said[0]
 
 
-def test_a_back_started_off_the_network_is_named_at_once_and_replaced():
-    assert make("network", "db", "build").returncode == 0
+def test_a_back_started_off_the_network_is_named_at_once_and_replaced(engine):
+    assert engine.make("network", "db", "build").returncode == 0
     # The issue's command: the lesson's, without --network.
     by_hand = "run -p 3000:3000 --name back --rm -e MYSQL_HOST=k8scourse-db -d k8scourse-back"
-    assert docker(*by_hand.split()).returncode == 0
+    assert engine.cli(*by_hand.split()).returncode == 0
 
-    health = timed_make("health")
+    health = engine.timed_make("health")
 
     assert health.returncode != 0
     assert one_line(health, "'back' is not on the network k8scourse") == (
@@ -47,16 +49,16 @@ def test_a_back_started_off_the_network_is_named_at_once_and_replaced():
     )
     assert health.elapsed < AT_ONCE, f"make health took {health.elapsed:.0f} s"
 
-    back = make("back")
+    back = engine.make("back")
 
     assert back.returncode == 0, back.output
     assert "# back runs with another network than this command: replacing it" in back.stdout
-    assert "$ docker stop back" in back.stdout
-    assert make("wait-db", "health").returncode == 0
+    assert f"$ {engine} stop back" in back.stdout
+    assert engine.make("wait-db", "health").returncode == 0
 
     # The backend gone, the database still there.
-    assert make("stop").returncode == 0
-    stopped = timed_make("health")
+    assert engine.make("stop").returncode == 0
+    stopped = engine.timed_make("health")
     assert one_line(stopped, "nothing answers on port 3000") == (
         "make: nothing answers on port 3000: the backend container 'back' is not running: "
         "start it with 'make back'."
@@ -89,27 +91,27 @@ def test_a_back_started_off_the_network_is_named_at_once_and_replaced():
         ),
     ],
 )
-def test_make_back_replaces_a_back_that_differs_from_its_command(differs, by_hand, args):
-    assert make("network", "build", "build-front").returncode == 0
-    assert docker("run", "-d", "--rm", "--name", "back", *by_hand.split()).returncode == 0
+def test_make_back_replaces_a_back_that_differs_from_its_command(engine, differs, by_hand, args):
+    assert engine.make("network", "build", "build-front").returncode == 0
+    assert engine.cli("run", "-d", "--rm", "--name", "back", *by_hand.split()).returncode == 0
 
-    back = make("back", *args)
+    back = engine.make("back", *args)
 
     assert back.returncode == 0, back.output
     assert f"# back runs with another {differs} than this command: replacing it" in back.stdout
-    started = json.loads(docker("inspect", "back").stdout)[0]
-    assert docker("port", "back", "3000/tcp").stdout.split()[0].endswith(":3000")
+    started = json.loads(engine.cli("inspect", "back").stdout)[0]
+    assert engine.cli("port", "back", "3000/tcp").stdout.split()[0].endswith(":3000")
     assert list(started["NetworkSettings"]["Networks"]) == ["k8scourse"]
     assert "MYSQL_HOST=k8scourse-db" in started["Config"]["Env"]
     assert not any(v.startswith("CORS_ORIGINS=") for v in started["Config"]["Env"])
-    image = docker("image", "inspect", "-f", "{{.Id}}", "k8scourse-back").stdout.strip()
+    image = engine.cli("image", "inspect", "-f", "{{.Id}}", "k8scourse-back").stdout.strip()
     assert started["Image"] == image
 
 
-def test_health_before_the_database_exists_says_make_db():
-    assert make("back").returncode == 0  # the network and the backend, no database
+def test_health_before_the_database_exists_says_make_db(engine):
+    assert engine.make("back").returncode == 0  # the network and the backend, no database
 
-    health = timed_make("health")
+    health = engine.timed_make("health")
 
     assert health.returncode != 0
     assert one_line(health, "k8scourse-db is not running") == (
@@ -119,8 +121,8 @@ def test_health_before_the_database_exists_says_make_db():
     assert health.elapsed < AT_ONCE
 
 
-def test_health_with_nothing_running_says_make_up():
-    health = timed_make("health")
+def test_health_with_nothing_running_says_make_up(engine):
+    health = engine.timed_make("health")
 
     assert health.returncode != 0
     assert one_line(health, "nothing answers") == (
@@ -131,14 +133,14 @@ def test_health_with_nothing_running_says_make_up():
     assert health.elapsed < AT_ONCE
 
 
-def test_the_hints_name_the_projects_own_database():
+def test_the_hints_name_the_projects_own_database(engine):
     other = ("PROJECT=photoshare", "BACK_IMAGE=k8scourse-back", "BACK_PORT=3100")
     try:
-        assert make("build").returncode == 0
-        assert make("back-broken", *other).returncode == 0
-        health = timed_make("health", *other)
+        assert engine.make("build").returncode == 0
+        assert engine.make("back-broken", *other).returncode == 0
+        health = engine.timed_make("health", *other)
     finally:
-        make("down", "PROJECT=photoshare")
+        engine.make("down", "PROJECT=photoshare")
 
     assert health.returncode != 0
     line = one_line(health, "MYSQL_HOST=")
@@ -147,11 +149,11 @@ def test_the_hints_name_the_projects_own_database():
     assert health.elapsed < AT_ONCE
 
 
-def test_the_targets_follow_the_port_back_really_publishes():
-    assert make("network", "db", "build", "build-front", "wait-db").returncode == 0
-    assert make("back", "BACK_PORT=3001").returncode == 0  # the port-clash advice, followed
+def test_the_targets_follow_the_port_back_really_publishes(engine):
+    assert engine.make("network", "db", "build", "build-front", "wait-db").returncode == 0
+    assert engine.make("back", "BACK_PORT=3001").returncode == 0  # the port-clash advice, followed
 
-    health = timed_make("health")  # no BACK_PORT
+    health = engine.timed_make("health")  # no BACK_PORT
 
     assert health.returncode == 0, health.output
     assert "notice: back publishes port 3001, so BACK_PORT=3001 (set BACK_PORT to choose)" in (
@@ -159,8 +161,8 @@ def test_the_targets_follow_the_port_back_really_publishes():
     )
     assert "$ curl localhost:3001/health" in health.stdout
     assert health.elapsed < AT_ONCE
-    assert "# back is already running" in make("back").stdout
-    front = make("front")
+    assert "# back is already running" in engine.make("back").stdout
+    front = engine.make("front")
     assert "-e BASE_URL=http://localhost:3001 -d k8scourse-front" in front.stdout
     wait_for_http("http://localhost:8080/config.json")
     assert json.loads(http("http://localhost:8080/config.json")[2]) == {
@@ -168,7 +170,7 @@ def test_the_targets_follow_the_port_back_really_publishes():
     }
 
     # Asked for another port than back's: the one back really publishes, said so.
-    asked = make("health", "BACK_PORT=3000")
+    asked = engine.make("health", "BACK_PORT=3000")
     assert asked.returncode == 0, asked.output
     assert "# back publishes port 3001, not 3000: asking that one" in asked.stdout
 
@@ -196,13 +198,13 @@ def test_the_targets_follow_the_port_back_really_publishes():
         ),
     ],
 )
-def test_a_port_clash_names_the_variable_that_moves(target, port, advice):
-    assert make("build", "build-front").returncode == 0
+def test_a_port_clash_names_the_variable_that_moves(engine, target, port, advice):
+    assert engine.make("build", "build-front").returncode == 0
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("0.0.0.0", port))  # noqa: S104 - the port Docker publishes on
         squatter.listen()
-        result = timed_make(target)
+        result = engine.timed_make(target)
 
     assert result.returncode != 0
     line = one_line(result, f"port {port} is already used by another program")
@@ -212,12 +214,13 @@ def test_a_port_clash_names_the_variable_that_moves(target, port, advice):
     assert result.elapsed < AT_ONCE
 
 
-def said_at(target, text, timeout=120):
+def said_at(engine, target, text, timeout=120):
     """Run make target; returns (seconds until a line with text came, all its output)."""
     started = time.monotonic()
     child = subprocess.Popen(
         ["make", "--no-print-directory", target],
         cwd=REPO,
+        env=engine.env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -233,21 +236,21 @@ def said_at(target, text, timeout=120):
     return when, "".join(lines)
 
 
-def test_the_long_stops_say_why_before_they_wait():
-    assert make("alpine").returncode == 0
+def test_the_long_stops_say_why_before_they_wait(engine):
+    assert engine.make("alpine").returncode == 0
 
     # alpine-network right after alpine stops the old one and two first: 2 x 10 s.
-    when, output = said_at("alpine-network", "# one runs with another network")
+    when, output = said_at(engine, "alpine-network", "# one runs with another network")
     assert when < 5, output
     assert (
         "# one runs with another network than this command: replacing it (about 10 s: its "
-        "PID 1 is /bin/sh, which ignores SIGTERM, so docker stop waits, then kills it)"
+        f"PID 1 is /bin/sh, which ignores SIGTERM, so {engine} stop waits, then kills it)"
     ) in output
     assert "# two runs with another network" in output
 
-    when, output = said_at("alpine-stop", "# stopping one takes a while")
+    when, output = said_at(engine, "alpine-stop", "# stopping one takes a while")
     assert when < 5, output
     assert (
         "# stopping one takes a while (about 10 s: its PID 1 is /bin/sh, which ignores "
-        "SIGTERM, so docker stop waits, then kills it)"
+        f"SIGTERM, so {engine} stop waits, then kills it)"
     ) in output

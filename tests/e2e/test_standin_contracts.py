@@ -4,6 +4,8 @@ On a machine with a registry these run against the real mysql and nginx images;
 where no registry answers they run against the stand-ins of scripts/standin-images.
 Either way the same contract must hold. Containers here use their own names
 (k8scourse-contract-*) and no published ports, so they never meet the lesson's.
+The alpine contract is checked on Docker's and on Podman's image (`engine`): each
+engine has its own store, and so its own stand-in.
 """
 
 import gzip
@@ -53,6 +55,22 @@ def wait_for_sql(name, timeout=60, **kwargs):
         assert state == "true", docker("logs", name).stdout + docker("logs", name).stderr
         time.sleep(0.3)
     pytest.fail(f"{name} did not answer a query over TCP within {timeout} s")
+
+
+def test_alpine_ping_needs_net_raw_as_the_real_images_busybox_does(engine):
+    """The real alpine's ping is busybox's: it opens a raw ICMP socket only (no fallback to
+    an unprivileged ICMP socket), so without NET_RAW it says so and stops. Docker gives
+    NET_RAW by default, Podman 4 does not: the Makefile adds it on Podman."""
+    without = ["--cap-drop", "NET_RAW"] if engine.name == "docker" else []  # Podman's default
+    ping = ("ping", "-c", "1", "-W", "2", "127.0.0.1")
+
+    refused = engine.cli("run", "--rm", *without, "alpine", *ping)
+    answered = engine.cli("run", "--rm", "--cap-add=NET_RAW", "alpine", *ping)
+
+    assert refused.returncode != 0
+    assert "ping: permission denied (are you root?)" in refused.stderr
+    assert answered.returncode == 0, answered.stderr
+    assert "1 packets received" in answered.stdout
 
 
 def test_mysql_creates_the_user_before_running_init_files_in_order(container, tmp_path):
