@@ -106,14 +106,41 @@ endif
 BASE_URL         ?= http://localhost:$(BACK_PORT)
 HEALTH_TIMEOUT   ?= 90
 
-# mysql:5.7 was only ever built for amd64; on ARM machines use a multi-arch tag.
+# mysql:5.7 was only ever built for amd64: where the engine runs arm64 (Apple Silicon,
+# ARM Linux), the database is the multi-arch mysql:8.4. The engine is asked, not
+# `uname -m`: a shell under Rosetta says x86_64 on an arm64 Mac, and Docker Desktop's
+# and Podman's machines run Linux VMs of their own. Asked only by the targets that
+# start the database (and `make names`); ENGINE_ARCH=arm64 pretends.
+DB_TARGETS := up db images names
 ifeq ($(origin DB_IMAGE),undefined)
-  ifneq ($(filter aarch64 arm64,$(shell uname -m)),)
-    DB_IMAGE := mysql:8.4
-    $(info notice: mysql:5.7 has no arm64 image, using DB_IMAGE=mysql:8.4 (set DB_IMAGE to override))
+  ifneq ($(filter $(DB_TARGETS),$(MAKECMDGOALS)),)
+    ifeq ($(ENGINE),podman)
+      ENGINE_ARCH ?= $(shell $(DOCKER) info --format '{{.Host.Arch}}' 2>/dev/null)
+    else
+      ENGINE_ARCH ?= $(shell $(DOCKER) version --format '{{.Server.Arch}}' 2>/dev/null)
+    endif
+    ifneq ($(filter aarch64 arm64,$(ENGINE_ARCH)),)
+      DB_IMAGE := mysql:8.4
+      DB_IMAGE_WHY := echo '\# DB_IMAGE=mysql:8.4: $(DOCKER) runs $(ENGINE_ARCH), and mysql:5.7 exists for amd64 only (set DB_IMAGE to choose)'
+    endif
   endif
 endif
 DB_IMAGE ?= mysql:5.7
+
+# The database's bind mount of init.sql, as the lesson writes it; two hosts need more.
+# A folder whose path has a space: the shell would split $(pwd), so it is quoted.
+# SELinux enforcing (Fedora, RHEL, CentOS): a container may read only files labelled
+# for containers, so `:z` asks the engine to relabel init.sql (SELINUX_ENFORCING=1|0 pretends).
+INIT_SQL_MOUNT := $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql
+ifneq ($(word 2,$(CURDIR)),)
+  INIT_SQL_MOUNT := "$$(pwd)"/init.sql:/docker-entrypoint-initdb.d/init.sql
+  DB_MOUNT_WHY += echo '\# "$$(pwd)" quoted: the path of this folder has a space, which would split the -v argument in two';
+endif
+SELINUX_ENFORCING ?= $(shell cat /sys/fs/selinux/enforce 2>/dev/null)
+ifeq ($(SELINUX_ENFORCING),1)
+  INIT_SQL_MOUNT := $(INIT_SQL_MOUNT):z
+  DB_MOUNT_WHY += echo '\# :z: SELinux enforces here, and the container may read init.sql only once the engine relabels it for containers';
+endif
 
 # A password is written into the command only while it is the lesson's public
 # default; any other value reaches the container through the environment
@@ -188,8 +215,10 @@ network: ## Create the $(NETWORK) network
 
 .PHONY: db
 db: network ## Start MySQL as $(DB_NAME) on $(NETWORK), loading db/init.sql
+	@$(DB_IMAGE_WHY)
 	@$(IMAGES) $(DB_IMAGE)
-	@$(STEP) --port-var DB_PORT --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql --network $(NETWORK) $(DB_IMAGE)'
+	@$(DB_MOUNT_WHY)
+	@$(STEP) --port-var DB_PORT --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'
 
 .PHONY: wait-db
 wait-db: ## Wait until the database answers a real query over TCP (init done)
@@ -235,11 +264,15 @@ build-front: ## Build the front image $(FRONT_IMAGE) from front/
 front: ## Start $(FRONT_NAME) on port $(FRONT_PORT); the page calls the API at $(BASE_URL)
 	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
 
+# In WSL the browser is Windows': wslview (from wslu) or explorer.exe opens it.
 .PHONY: open
 open: ## Print the app's address (and open it where a desktop browser is available)
 	@echo "The app: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
-	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && command -v xdg-open >/dev/null; then xdg-open http://localhost:$(FRONT_PORT); \
-	elif [ "$$(uname)" = Darwin ]; then open http://localhost:$(FRONT_PORT); fi
+	@if [ -n "$${WSL_DISTRO_NAME:-}" ]; then \
+	  if command -v wslview >/dev/null; then wslview http://localhost:$(FRONT_PORT); \
+	  elif command -v explorer.exe >/dev/null; then explorer.exe http://localhost:$(FRONT_PORT) || true; fi; \
+	elif [ "$$(uname)" = Darwin ]; then open http://localhost:$(FRONT_PORT); \
+	elif [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && command -v xdg-open >/dev/null; then xdg-open http://localhost:$(FRONT_PORT); fi
 
 ##@ The whole stack
 
@@ -285,7 +318,10 @@ COMPOSE = $(shell $(DOCKER) compose version >/dev/null 2>&1 && echo "$(DOCKER) c
 # committed, never printed) and the stack files are pointed there with DB_SECRETS.
 LESSON_PASSWORDS = $(and $(filter mysql,$(DB_PASSWORD)),$(filter root,$(DB_ROOT_PASSWORD)))
 SECRETS_DIR      = .secrets/$(PROJECT)
-COMPOSE_ENV = PROJECT=$(PROJECT) DB_IMAGE=$(DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)$(if $(LESSON_PASSWORDS),, DB_SECRETS=$(CURDIR)/$(SECRETS_DIR))
+# Compose and Swarm start mysql:8.4 unless DB_IMAGE is set (compose.yaml, swarm/stack.yaml):
+# it exists for amd64 and arm64, so a plain `docker compose up -d` runs on every machine.
+STACK_DB_IMAGE = $(if $(filter command line environment,$(origin DB_IMAGE)),$(DB_IMAGE),mysql:8.4)
+COMPOSE_ENV = PROJECT=$(PROJECT) DB_IMAGE=$(STACK_DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)$(if $(LESSON_PASSWORDS),, DB_SECRETS="$(CURDIR)/$(SECRETS_DIR)")
 
 .PHONY: secrets
 secrets: ## Write DB_PASSWORD and DB_ROOT_PASSWORD into .secrets/$(PROJECT)/ for Compose and Swarm
@@ -294,7 +330,7 @@ secrets: ## Write DB_PASSWORD and DB_ROOT_PASSWORD into .secrets/$(PROJECT)/ for
 
 .PHONY: compose-up
 compose-up: $(if $(LESSON_PASSWORDS),,secrets) ## Run the three tiers with Compose (compose.yaml), until /health is 200
-	@$(IMAGES) $(DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
+	@$(IMAGES) $(STACK_DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' $(NETWORK) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) up -d --build'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up with Compose: http://localhost:$(FRONT_PORT)"
@@ -314,7 +350,7 @@ STACK_LEFT       = $(DOCKER) ps -aq --filter label=com.docker.stack.namespace=$(
 
 .PHONY: swarm-up
 swarm-up: $(if $(LESSON_PASSWORDS),,secrets) build build-front ## Deploy the three tiers as a Swarm stack (swarm/stack.yaml), until /health is 200
-	@$(IMAGES) $(DB_IMAGE) $(NGINX_IMAGE)
+	@$(IMAGES) $(STACK_DB_IMAGE) $(NGINX_IMAGE)
 	@if [ "$(SWARM_STATE)" != active ]; then $(STEP) '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
@@ -373,7 +409,7 @@ bench: venv ## Benchmark the backend under gunicorn against a real database (pri
 HELP_NAMES := PROJECT NETWORK DB_NAME BACK_NAME BACK_IMAGE BACK_PORT FRONT_NAME FRONT_IMAGE FRONT_PORT BASE_URL STACK
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} \
+	@awk 'BEGIN {FS = ":.*## "} {sub(/\r$$/, "")} \
 	  /^##@/ {printf "\n%s\n", substr($$0, 5)} \
 	  /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
 	  | sed $(foreach name,$(HELP_NAMES),-e 's|$$($(name))|$($(name))|g')

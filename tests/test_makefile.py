@@ -85,17 +85,29 @@ def test_a_changed_password_is_never_printed():
     )
 
 
-def test_arm64_hosts_get_a_multi_arch_database_image(tmp_path):
+def test_an_arm64_engine_gets_a_multi_arch_database_image(tmp_path):
+    """The engine's architecture decides (ENGINE_ARCH pretends), not `uname -m`: a shell
+    under Rosetta says x86_64 on an arm64 Mac. Said once, where the database starts."""
     fake_uname = tmp_path / "uname"
     fake_uname.write_text("#!/bin/sh\necho aarch64\n")
     fake_uname.chmod(0o755)
     path = f"{tmp_path}:{os.environ['PATH']}"
-    out = make("-n", "db", env={"PATH": path})
-    assert "notice: mysql:5.7 has no arm64 image, using DB_IMAGE=mysql:8.4" in out
+    why = (
+        "echo '# DB_IMAGE=mysql:8.4: docker runs arm64, and mysql:5.7 exists for amd64 "
+        "only (set DB_IMAGE to choose)'"
+    )
+    out = make("-n", "db", "ENGINE_ARCH=arm64")
+    assert out.splitlines().count(why) == 1
     assert printed_command(out.strip().splitlines()[-1]).endswith(" mysql:8.4")
-    # An explicit choice wins, without the notice.
-    out = make("-n", "db", "DB_IMAGE=mariadb:11", env={"PATH": path})
-    assert "notice" not in out and out.strip().endswith("mariadb:11'")
+    # uname says aarch64 (a Rosetta shell's opposite), the engine amd64: mysql:5.7.
+    out = make("-n", "db", "ENGINE_ARCH=amd64", env={"PATH": path})
+    assert "exists for amd64 only" not in out and out.strip().endswith(" mysql:5.7'")
+    # An explicit choice wins, without the line.
+    out = make("-n", "db", "DB_IMAGE=mariadb:11", "ENGINE_ARCH=arm64")
+    assert "exists for amd64 only" not in out and out.strip().endswith("mariadb:11'")
+    for quiet in ("help", "names"):
+        assert "exists for amd64 only" not in make(quiet, "ENGINE_ARCH=arm64")
+    assert "DB_IMAGE=mysql:8.4" in make("names", "ENGINE_ARCH=arm64").splitlines()
 
 
 def step_commands(dry_run):
@@ -174,13 +186,14 @@ def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
 
 def test_compose_gets_the_project_and_a_chosen_password_only_as_a_file_path():
     lesson = step_commands(make("-n", "compose-up"))[-1]
-    assert lesson.startswith("PROJECT=k8scourse DB_IMAGE=mysql:5.7 BACK_PORT=3000 ")
+    # Compose's own default database image (compose.yaml): mysql:8.4, for amd64 and arm64.
+    assert lesson.startswith("PROJECT=k8scourse DB_IMAGE=mysql:8.4 BACK_PORT=3000 ")
     assert lesson.endswith(" compose -p k8scourse up -d --build") or lesson.endswith(
         "docker-compose -p k8scourse up -d --build"
     )
     assert "DB_SECRETS" not in lesson  # the committed lesson passwords
     chosen = step_commands(make("-n", "compose-up", "DB_PASSWORD=s3cret-pw"))[-1]
-    assert f"DB_SECRETS={REPO}/.secrets/k8scourse " in chosen
+    assert f'DB_SECRETS="{REPO}/.secrets/k8scourse" ' in chosen
     assert "s3cret-pw" not in chosen
 
 

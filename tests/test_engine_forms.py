@@ -1,0 +1,142 @@
+"""Every parser of engine output, against the forms each engine prints.
+
+Docker (the Docker CLI 28 with Engine 26, as in CI), Podman 4.3 (CI's) and Podman 5.4 (the
+Podman machine of macOS and Windows, current Fedora: it cannot run on this machine, so
+its forms come from its documentation and source; tests/engines/podman-5.4.json says
+which). A stub engine, tests/engines/stub, replays them: these tests need no engine, and
+the real Docker and Podman 4 run the same scripts in tests/e2e.
+"""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STUB = REPO / "tests" / "engines" / "stub"
+# The recorded forms (tests/engines/*.json) and the command each answers to.
+FORMS = {"docker-28": "docker", "podman-4.3": "podman", "podman-5.4": "podman"}
+
+
+class StubEngine:
+    def __init__(self, forms, folder):
+        self.forms, self.name = forms, FORMS[forms]
+        (folder / self.name).symlink_to(STUB)
+        self.env = {
+            **os.environ,
+            "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
+            "STUB_ENGINE": forms,
+            "DOCKER": self.name,
+        }
+
+    def run(self, *args):
+        result = subprocess.run(
+            args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60
+        )
+        result.output = result.stdout + result.stderr
+        assert "no recorded answer" not in result.stderr, result.stderr
+        return result
+
+    def make(self, *args):
+        return self.run("make", "--no-print-directory", *args)
+
+
+@pytest.fixture(params=FORMS)
+def engine(request, tmp_path):
+    return StubEngine(request.param, tmp_path)
+
+
+def lesson_check_of_inspect(engine):
+    """The pattern scripts/lesson checks `make inspect`'s output with, on this engine."""
+    lesson = (REPO / "scripts" / "lesson").read_text()
+    block = re.search(r'^case \$\("\$DOCKER" --version.*?^esac$', lesson, re.S | re.M)
+    assert block, "scripts/lesson no longer decides its inspect check with one case"
+    return engine.run("bash", "-c", block[0] + '\nprintf %s "$members"').stdout
+
+
+def test_make_inspect_lists_one_and_two_as_the_lesson_checks(engine):
+    inspect = engine.make("inspect")
+    pattern = lesson_check_of_inspect(engine)
+
+    assert inspect.returncode == 0, inspect.output
+    found = subprocess.run(
+        ["grep", "-ciE", "--", pattern], input=inspect.stdout, capture_output=True, text=True
+    )
+    assert found.stdout.strip() == "2", (pattern, inspect.stdout)  # one line for each
+    # Only Podman 4's network inspect lists no containers: only there does make ps them.
+    ps_step = f"$ {engine.name} ps --filter network=alpine-network"
+    assert (ps_step in inspect.stdout.splitlines()) == (engine.forms == "podman-4.3")
+
+
+def test_ports_follow_the_running_backend(engine):
+    """Makefile: `port back 3000/tcp` (Docker adds an IPv6 line; Podman prints one)."""
+    names = engine.make("names")
+    assert "BACK_PORT=3001" in names.stdout.splitlines(), names.output
+    assert "FRONT_PORT=8080" in names.stdout.splitlines()
+
+
+def test_the_engines_architecture_picks_the_database_image_once(engine):
+    """Asked of the engine (the recorded Podman 5 machine is arm64, as on Apple Silicon;
+    the others amd64), and said only where the database starts: never in help or names."""
+    arm = engine.forms == "podman-5.4"
+    db = engine.make("-n", "db")
+    why = (
+        f"echo '# DB_IMAGE=mysql:8.4: {engine.name} runs arm64, and mysql:5.7 exists for "
+        "amd64 only (set DB_IMAGE to choose)'"
+    )
+    assert db.stdout.splitlines().count(why) == (1 if arm else 0), db.stdout
+    assert db.stdout.rstrip().endswith("mysql:8.4'" if arm else "mysql:5.7'")
+    for quiet in ("help", "names"):
+        assert "exists for amd64 only" not in engine.make(quiet).output
+    assert (f"DB_IMAGE={'mysql:8.4' if arm else 'mysql:5.7'}") in engine.make("names").stdout
+
+
+def test_a_taken_port_names_the_container_that_holds_it(engine):
+    """scripts/step: the engine's refusal (Docker's `port is already allocated`, Podman's
+    `address already in use`, rootless or not), then `ps --format '{{.Names}} {{.Ports}}'`."""
+    run = engine.run(
+        "scripts/step",
+        "--port-var",
+        "BACK_PORT",
+        f"{engine.name} run -p 3000:3000 -d --name back --rm k8scourse-back",
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1].startswith(
+        "make: port 3000 is already used by container 'photoshare-back': stop it "
+        f"('{engine.name} stop photoshare-back' or 'make down'), or publish the backend on "
+        "another port: make back BACK_PORT=3001"
+    ), run.stderr
+
+
+def test_a_network_in_use_names_its_containers(engine):
+    """scripts/step: `ps -a --filter network=... --format '{{.Names}}'`, one line, sorted."""
+    network_rm = f"{engine.name} network rm k8scourse"
+    rm = engine.run("scripts/step", "--if-network", "k8scourse", network_rm)
+    assert rm.returncode == 1
+    assert rm.stderr.splitlines()[-1] == (
+        "make: network k8scourse is still used by back k8scourse-db: stop it "
+        f"('{engine.name} stop back') or disconnect it ('{engine.name} network disconnect "
+        "k8scourse back'), then retry."
+    )
+
+
+def test_a_backend_that_runs_as_its_command_is_kept(engine):
+    """scripts/step --replace: networks, `port back` (Docker's IPv6 line included),
+    environment, capabilities and image of the running container."""
+    kept = engine.run(
+        "scripts/step",
+        "--replace",
+        "back",
+        f"{engine.name} run -p 3000:3000 --name back --rm --network k8scourse "
+        "-e MYSQL_HOST=k8scourse-db -d k8scourse-back",
+    )
+    assert kept.returncode == 0, kept.output
+    assert kept.stdout.splitlines() == ["# back is already running"]
+
+
+def test_health_asks_the_port_the_backend_publishes(engine):
+    """scripts/health: the first line of `port back`."""
+    health = engine.run("scripts/health", "back", "0", "curl localhost:3999/health")
+    assert health.stdout.splitlines()[0] == "# back publishes port 3000, not 3999: asking that one"
