@@ -385,7 +385,7 @@ lint: venv ## ruff on the Python code, shellcheck on the scripts, hadolint on th
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	shellcheck scripts/step scripts/standin-images scripts/health scripts/wait-db scripts/lesson \
-	  scripts/bench scripts/install-compose scripts/standins/*/*.sh front/*.sh .ci/run
+	  scripts/bench scripts/standins/*/*.sh front/*.sh .ci/*
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile scripts/standins/*/Dockerfile
 
 .PHONY: test

@@ -44,7 +44,7 @@ def compose(request):
     """The Compose command of one flavour, e.g. "docker compose"."""
     command, installed = FLAVOURS[request.param]
     if not installed():
-        pytest.skip(f"{command} is not installed (scripts/install-compose installs it; CI does)")
+        pytest.skip(f"{command} is not installed (.ci/install-compose installs it; CI does)")
     yield command
     make("compose-down", f"COMPOSE={command}")
 
