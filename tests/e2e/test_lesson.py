@@ -299,20 +299,25 @@ def test_missing_image_says_to_build_it(engine):
     assert missing in back.stderr.splitlines()
 
 
-def test_an_image_podman_cannot_resolve_names_the_fix(engine):
+def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
     """Podman looks short names up only in the registries /etc/containers/registries.conf
     lists (Debian's lists none); Docker asks Docker Hub."""
     if engine.name != "podman":
         pytest.skip("Podman's short-name resolution; Docker's missing image is tested above")
     fix = 'add unqualified-search-registries = ["docker.io"] to /etc/containers/registries.conf'
+    # Debian's setting, whatever this machine's is (CI's lists its mirror): a registries.conf
+    # of one's own, in $HOME/.config/containers, replaces the system's and its drop-ins.
+    (tmp_path / ".config" / "containers").mkdir(parents=True)
+    (tmp_path / ".config" / "containers" / "registries.conf").write_text("")
+    debian = engine.env(HOME=str(tmp_path))
 
     # Through make: the stand-ins' script, before anything runs.
-    made = engine.make("alpine", "ALPINE_IMAGE=k8scourse-e2e-absent")
+    made = engine.make("alpine", "ALPINE_IMAGE=k8scourse-e2e-absent", env={"HOME": str(tmp_path)})
     # A Makefile copied without the stand-ins: the run command itself.
     ran = run(
         "scripts/step",
         "podman run -d --rm --name k8scourse-e2e-absent k8scourse-e2e-absent",
-        env=engine.env(),
+        env=debian,
     )
 
     assert made.returncode != 0
