@@ -38,8 +38,8 @@ def kubectl():
     return found
 
 
-def render(path):
-    """`kubectl kustomize <path>` as a list of documents."""
+def kustomize(path):
+    """`kubectl kustomize <path>`: what `kubectl apply -k <path>` would apply, as YAML."""
     result = subprocess.run(
         [kubectl(), "kustomize", str(path)],
         capture_output=True,
@@ -48,7 +48,12 @@ def render(path):
         timeout=60,
     )
     assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return result.stdout
+
+
+def render(path):
+    """`kubectl kustomize <path>` as a list of documents."""
+    return [doc for doc in yaml.safe_load_all(kustomize(path)) if doc]
 
 
 def find(docs, kind, name):

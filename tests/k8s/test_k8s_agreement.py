@@ -124,7 +124,8 @@ def test_back_config_from_the_manifests(docs, tmp_path):
 
     assert config.mysql_host == DB
     assert config.mysql_port == service_port(docs, DB)["port"]
-    assert config.mysql_user == secret_value(docs, DB, "user")
+    db_env = env_of(only_container(find(docs, "StatefulSet", DB)))
+    assert config.mysql_user == db_env["MYSQL_USER"]["value"]  # the user MySQL creates
     assert config.mysql_password == secret_value(docs, DB, "password")
     assert config.port == container_port(container, "http")
     database = re.search(r"CREATE DATABASE IF NOT EXISTS (\w+)", INIT_SQL)[1]

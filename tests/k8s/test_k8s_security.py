@@ -111,3 +111,20 @@ def test_no_password_in_plain_text(rendered, target):
                 if re.match(r"^(-p\S|--password=)", word):
                     failures.append(f"{where}: password on a command line: {word}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_secrets_come_as_files(rendered, target):
+    """A Secret in an environment variable shows in `kubectl describe` and is inherited by
+    every child process: the pods read theirs from mounted files (*_FILE)."""
+    failures = []
+    for name, spec in pod_specs(rendered[target]):
+        for container in all_containers(spec):
+            where = f"{name}/{container['name']}"
+            for entry in container.get("env", []):
+                if "secretKeyRef" in entry.get("valueFrom", {}):
+                    failures.append(f"{where}: {entry['name']} from a Secret")
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    failures.append(f"{where}: envFrom a Secret")
+    assert not failures, "\n".join(failures)
