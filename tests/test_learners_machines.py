@@ -8,6 +8,9 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
+from machinekit import OLD_GNU, mac_env, mac_make_args
+
 REPO = Path(__file__).resolve().parents[1]
 LESSON_DB = (
     "cd db && docker run -p 3306:3306 -d --name k8scourse-db -e MYSQL_USER=user "
@@ -65,3 +68,24 @@ def test_help_prints_no_carriage_return_from_a_crlf_makefile(tmp_path):
     crlf.write_bytes((REPO / "Makefile").read_bytes().replace(b"\n", b"\r\n"))
     out = make("-f", str(crlf), "help")
     assert "make up" in out and "\r" not in out
+
+
+# Dry runs that must not depend on the machine's engine: the ports and the architecture given.
+FIXED = ("BACK_PORT=3000", "FRONT_PORT=8080", "ENGINE_ARCH=amd64", "SELINUX_ENFORCING=0")
+
+
+@pytest.mark.skipif(
+    not OLD_GNU.exists(), reason="../shared/tools/old-gnu is not beside the repository"
+)
+def test_a_macs_bash_parses_every_script_and_its_make_prints_the_same(tmp_path):
+    """bash 3.2 parses every host script; make 3.81 with it prints what make 4.3 does."""
+    scripts = [p for p in (REPO / "scripts").iterdir() if p.is_file()] + [REPO / ".ci" / "run"]
+    for script in scripts:
+        if b"bash" in script.read_bytes().split(b"\n", 1)[0]:
+            parsed = subprocess.run([OLD_GNU / "bash-3.2", "-n", script], capture_output=True)
+            assert parsed.returncode == 0, (script, parsed.stderr)
+    mac = mac_env(tmp_path / "mac-bin")
+    for args in (("-n", "up"), ("help",), ("names",)):
+        ours = make(*args, *FIXED)
+        macs = make(*args, *FIXED, *mac_make_args(tmp_path / "mac-bin"), env=mac)
+        assert macs == ours, args
