@@ -5,7 +5,8 @@
   against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
   what a learner's running stack publishes must not change what an offline test sees;
 - running(): whether a container runs (end-to-end tests);
-- missing_part(): a skip that says why, and a failure in CI, where every part must be there;
+- in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
+  be there;
 - wait_until(): poll an observable state until a deadline.
 """
 
@@ -113,10 +114,15 @@ def running(name, engine=None):
     return state.returncode == 0 and state.stdout.strip() == "true"
 
 
+def in_ci():
+    """Whether this run is CI's: CI set, as .ci/run does (CI=false or 0 is not)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def missing_part(reason):
-    """A part this test needs is missing: skip, saying why; in CI (CI set, as .ci/run
-    does), fail: CI installs every part, so a skip there would hide a test that never ran."""
-    if os.environ.get("CI"):
+    """A part this test needs is missing: skip, saying why; in CI, fail: CI installs
+    every part, so a skip there would hide a test that never ran."""
+    if in_ci():
         pytest.fail(f"{reason} (CI is set: CI must provide it)", pytrace=False)
     pytest.skip(reason)
 
