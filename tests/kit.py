@@ -4,18 +4,22 @@
 - offline_make() and printed_commands(): the Makefile offline, in dry runs and `make names`,
   against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
   what a learner's running stack publishes must not change what an offline test sees;
+- raw_http(): bytes on a socket, for requests no client library would send;
 - running(): whether a container runs (end-to-end tests);
 - in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
   be there;
 - wait_until(): poll an observable state until a deadline.
 """
 
+import email
 import os
 import shlex
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -105,6 +109,21 @@ def printed_commands(dry_run):
             else:
                 simple.append(token)
     return commands
+
+
+def raw_http(base_url, request, timeout=10):
+    """Send request (bytes, as they are) to base_url ("http://HOST:PORT") and read the
+    answer to the end: (status, headers as an email.message.Message, raw body)."""
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port or 80), timeout=timeout) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = email.message_from_string("\r\n".join(lines[1:]) + "\r\n\r\n")
+    return int(lines[0].split()[1]), headers, body
 
 
 def running(name, engine=None):

@@ -16,18 +16,16 @@ an API that is already running (gunicorn over a throw-away MariaDB) and touches 
 Every row it creates is deleted at the end; rows that existed before are never deleted.
 """
 
-import email
 import http.client
 import json
 import os
 import random
-import socket
 import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from kit import in_ci
+from kit import in_ci, raw_http
 from lessonkit import record_figure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
@@ -408,16 +406,7 @@ def test_unknown_paths_are_404_json():
 
 def raw_exchange(request):
     """Bytes on a socket, for requests http.client refuses to send; (status, headers, body)."""
-    url = urlsplit(API)
-    with socket.create_connection((url.hostname, url.port or 80), timeout=10) as sock:
-        sock.sendall(request)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = email.message_from_string("\r\n".join(lines[1:]) + "\r\n\r\n")
-    return int(lines[0].split()[1]), headers, body
+    return raw_http(API, request)
 
 
 def refused_by_gunicorn(status, headers):
