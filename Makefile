@@ -64,7 +64,7 @@ ifeq ($(ENGINE),podman)
   ifneq ($(filter compose-up compose-down,$(MAKECMDGOALS)),)
     $(error make compose-up/compose-down drive Docker Compose: on Podman run the stack with make up, or see the README (Podman) for podman-compose)
   endif
-  ifneq ($(filter swarm-up swarm-down,$(MAKECMDGOALS)),)
+  ifneq ($(filter swarm-up swarm-update swarm-down,$(MAKECMDGOALS)),)
     $(error Swarm is Docker's own: Podman has no swarm mode; run the stack with make up, or on Kubernetes (k8s/))
   endif
 endif
@@ -355,6 +355,10 @@ swarm-up: $(if $(LESSON_PASSWORDS),,secrets) build build-front ## Deploy the thr
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up on Swarm: http://localhost:$(FRONT_PORT)  ($(DOCKER) stack ps $(STACK))"
+
+.PHONY: swarm-update
+swarm-update: build ## Roll the Swarm stack's backend onto the image just built, one replica at a time, dropping no request
+	@$(STEP) '$(DOCKER) service update --force --detach=false $(STACK)_back'
 
 .PHONY: swarm-down
 swarm-down: ## Remove the Swarm stack and wait until it is gone (the swarm stays)

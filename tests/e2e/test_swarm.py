@@ -6,11 +6,15 @@ on a node that is already part of a swarm (it would take that swarm down).
 
 import collections
 import json
+import re
+import threading
 import time
+import uuid
 
 import pytest
 from kit import missing_part, wait_until
-from lessonkit import assert_each_refuses_at_once, docker, http, make
+from lessonkit import REPO, assert_each_refuses_at_once, docker, http, make, record_figure
+from loadkit import Load
 
 pytestmark = pytest.mark.e2e
 
@@ -115,3 +119,129 @@ def test_the_docker_run_targets_refuse_while_the_stack_runs(swarm):
     )
     assert_each_refuses_at_once(("up", "db", "back", "front"), refusal)
     assert docker("network", "inspect", "k8scourse").returncode != 0  # nothing was started
+
+
+# The load of the update and fault tests: 32 connections through the edge, reads and
+# every 4th request a write, for at most 60 s.
+CONNECTIONS, LOAD_SECONDS = 32, 60
+
+
+def service_container(service):
+    return docker(
+        "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={service}"
+    ).stdout.split()
+
+
+def stored_captions(tag):
+    """id -> caption of the rows a Load tagged, read in the database's container."""
+    assert re.fullmatch(r"[a-z0-9-]+", tag)
+    [db] = service_container(f"{STACK}_db")
+    out = docker(
+        *("exec", "-e", "MYSQL_PWD=mysql", db, "mysql", "--protocol=TCP", "-h127.0.0.1"),
+        *("-uuser", "-N", "-B", "images", "-e"),
+        f"SELECT id, caption FROM images WHERE caption LIKE '{tag}-%'",  # noqa: S608
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    captions = [caption for _, caption in rows]
+    assert len(captions) == len(set(captions)), "a write was applied twice"
+    return {int(row_id): caption for row_id, caption in rows}
+
+
+def update_under_load(what):
+    """`make swarm-update` while a Load runs through the edge; the Load and the update."""
+    wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
+    with Load(3000, f"update-{uuid.uuid4().hex[:8]}", CONNECTIONS, LOAD_SECONDS) as load:
+        time.sleep(2)
+        update = make("swarm-update", timeout=LOAD_SECONDS)
+        time.sleep(2)
+    assert update.returncode == 0, update.output
+    assert "$ docker service update --force --detach=false k8scourse_back" in update.output
+    stored = stored_captions(load.tag)
+    record_figure(
+        f"Swarm rolling update of back ({what}) under load",
+        f"{load.summary()}, {sum(c in stored.values() for c in load.acknowledged.values())} "
+        "of them in the database afterwards",
+        "pytest tests/e2e/test_swarm.py -k rolling",
+    )
+    assert load.failed() == [], load.failed()[:5]
+    assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
+    return load
+
+
+def test_a_rolling_update_under_load_fails_no_request(swarm):
+    update_under_load("the same image, forced")
+
+
+def test_a_rolling_update_to_a_changed_image_serves_old_and_new_side_by_side(swarm, tmp_path):
+    """A rebuilt back whose answers differ (its API description's version): while it rolls
+    out, old and new replicas answer side by side, and no request fails."""
+    original = docker("image", "inspect", "-f", "{{.Id}}", "k8scourse-back").stdout.strip()
+    spec = json.loads((REPO / "back" / "api" / "openapi.json").read_text())
+    old_version, new_version = spec["info"]["version"], spec["info"]["version"] + "-updated"
+    spec["info"]["version"] = new_version
+    (tmp_path / "openapi.json").write_text(json.dumps(spec))
+    (tmp_path / "Dockerfile").write_text(
+        "FROM k8scourse-back\nCOPY openapi.json /app/api/openapi.json\n"
+    )
+    seen, watching = [], threading.Event()
+
+    def watch_versions():
+        while not watching.is_set():
+            status, _, body = http("http://localhost:3000/openapi.json")
+            if status == 200:
+                seen.append(json.loads(body)["info"]["version"])
+            time.sleep(0.05)
+
+    try:
+        assert docker("build", "-q", "-t", "k8scourse-back", str(tmp_path)).returncode == 0
+        watcher = threading.Thread(target=watch_versions, daemon=True)
+        watcher.start()
+        # make swarm-update builds back/ first: the changed image must survive that build,
+        # so the update is run as make prints it, after the image was built.
+        wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
+        with Load(3000, f"changed-{uuid.uuid4().hex[:8]}", CONNECTIONS, LOAD_SECONDS) as load:
+            time.sleep(2)
+            update = docker(
+                "service", "update", "--force", "--detach=false", "k8scourse_back", timeout=60
+            )
+            time.sleep(2)
+        watching.set()
+        watcher.join(timeout=10)
+        assert update.returncode == 0, update.stderr
+        assert load.failed() == [], load.failed()[:5]
+        stored = stored_captions(load.tag)
+        assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
+        mixed = any(a != b for a, b in zip(seen, seen[1:], strict=False))
+        record_figure(
+            "Swarm rolling update of back to a changed image under load",
+            f"{load.summary()}; versions answered: {collections.Counter(seen)}",
+            "pytest tests/e2e/test_swarm.py -k changed",
+        )
+        assert seen[0] == old_version and seen[-1] == new_version, collections.Counter(seen)
+        assert mixed and set(seen) == {old_version, new_version}
+    finally:
+        watching.set()
+        docker("tag", original, "k8scourse-back")
+
+
+def test_one_replica_killed_under_load_fails_at_most_its_requests_in_flight(swarm):
+    wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
+    with Load(3000, f"killed-{uuid.uuid4().hex[:8]}", CONNECTIONS, 20) as load:
+        time.sleep(3)
+        victim = service_container(BACK_SERVICE)[0]
+        killed_at = time.monotonic()
+        assert docker("kill", victim).returncode == 0
+        time.sleep(5)
+    in_flight = [r for r in load.requests if r.started <= killed_at <= r.ended]
+    after = [r for r in load.requests if r.started > killed_at + 1]
+    record_figure(
+        "Swarm: one of two back replicas killed under load",
+        f"{load.summary()}; {len(in_flight)} requests were in flight when it died",
+        "pytest tests/e2e/test_swarm.py -k killed_under_load",
+    )
+    # The edge passes a GET on to the other replica; a POST already sent is not passed on.
+    assert len(load.failed()) <= len(in_flight), load.failed()[:5]
+    assert after and all(r.status in (200, 201) for r in after), "the other replica stopped"
+    stored = stored_captions(load.tag)
+    assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged

@@ -1,0 +1,110 @@
+"""A bounded load on the API while something happens to the stack (an update, a fault).
+
+`Load` runs `connections` clients on 127.0.0.1, each on its own kept-alive connection as a
+browser's, sending GET /images and every `write_every`-th request a POST /images, until
+stopped or `seconds` are up: it always stops by itself. Every request is kept with its
+start, end and outcome, so that a test can count failures, find the error window and
+check that every write answered 201 is in the database afterwards.
+"""
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.client import HTTPConnection, HTTPException
+
+
+@dataclass
+class Request:
+    started: float
+    ended: float
+    method: str
+    status: int | None  # None: no answer (refused, reset, cut off, timed out)
+    body: bytes = b""
+    error: str = ""
+
+    @property
+    def seconds(self):
+        return self.ended - self.started
+
+
+class Load:
+    def __init__(self, port, tag, connections=32, seconds=60, write_every=4, timeout=10):
+        self.port, self.tag, self.seconds = port, tag, seconds
+        self.write_every, self.timeout = write_every, timeout
+        self.requests, self.acknowledged = [], {}  # acknowledged: row id -> caption
+        self.lock, self.stopping = threading.Lock(), threading.Event()
+        self.clients = [
+            threading.Thread(target=self._client, args=(n,), daemon=True)
+            for n in range(connections)
+        ]
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        for client in self.clients:
+            client.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stop()
+
+    def stop(self):
+        self.stopping.set()
+        for client in self.clients:
+            client.join(timeout=self.timeout + 5)
+
+    def _client(self, number):
+        connection, n = None, 0
+        deadline = self.started + self.seconds
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            n += 1
+            if connection is None:
+                connection = HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            if n % self.write_every == 0:
+                caption = f"{self.tag}-{number}-{n}"
+                body = json.dumps({"caption": caption, "filename": f"{caption}.gif"})
+                request = ("POST", "/images", body, {"Content-Type": "application/json"})
+            else:
+                caption, request = None, ("GET", "/images?limit=5", None, {})
+            started = time.monotonic()
+            try:
+                connection.request(*request)
+                answer = connection.getresponse()
+                done = Request(started, time.monotonic(), request[0], answer.status, answer.read())
+                if answer.will_close:
+                    connection.close()
+                    connection = None
+            except (OSError, HTTPException) as exc:
+                done = Request(started, time.monotonic(), request[0], None, error=repr(exc))
+                connection.close()
+                connection = None
+            with self.lock:
+                self.requests.append(done)
+                if caption and done.status == 201:
+                    self.acknowledged[json.loads(done.body)["id"]] = caption
+        if connection is not None:
+            connection.close()
+
+    # What happened, for the assertions.
+    def failed(self, ok=(200, 201)):
+        return [r for r in self.requests if r.status not in ok]
+
+    def statuses(self):
+        counts = {}
+        for r in self.requests:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        return counts
+
+    def error_window(self, ok=(200, 201)):
+        """(first failure's start, last failure's end), or None: monotonic seconds."""
+        failed = self.failed(ok)
+        if not failed:
+            return None
+        return min(r.started for r in failed), max(r.ended for r in failed)
+
+    def summary(self):
+        writes = sum(1 for r in self.requests if r.method == "POST")
+        return (
+            f"{len(self.requests)} requests ({writes} writes), {len(self.failed())} failed, "
+            f"{len(self.acknowledged)} writes answered 201"
+        )

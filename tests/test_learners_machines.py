@@ -1,0 +1,91 @@
+"""What the Makefile does differently on the learners' machines, in dry runs (no engine).
+
+The runs themselves, on the real engine, are in tests/e2e/test_machines.py.
+"""
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from machinekit import OLD_GNU, mac_env, mac_make_args
+
+REPO = Path(__file__).resolve().parents[1]
+LESSON_DB = (
+    "cd db && docker run -p 3306:3306 -d --name k8scourse-db -e MYSQL_USER=user "
+    "-e MYSQL_PASSWORD=mysql -e MYSQL_ROOT_PASSWORD=root --rm "
+    "-v $(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql --network k8scourse mysql:5.7"
+)
+
+
+def make(*args, env=None, cwd=REPO):
+    result = subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_selinux_gets_z_and_says_why_elsewhere_the_lessons_command():
+    enforcing = make("-n", "db", "ENGINE_ARCH=amd64", "SELINUX_ENFORCING=1").splitlines()
+    relaxed = make("-n", "db", "ENGINE_ARCH=amd64", "SELINUX_ENFORCING=0").splitlines()
+
+    assert shlex.split(relaxed[-1])[-1] == LESSON_DB
+    assert shlex.split(enforcing[-1])[-1] == LESSON_DB.replace(
+        "/docker-entrypoint-initdb.d/init.sql ", "/docker-entrypoint-initdb.d/init.sql:z "
+    )
+    assert enforcing[-2] == (
+        "echo '# :z: SELinux enforces here, and the container may read init.sql only once "
+        "the engine relabels it for containers';"
+    )
+    assert not any(":z" in line for line in relaxed)
+
+
+def test_make_open_in_wsl_opens_windows_browser(tmp_path):
+    """WSL (WSL_DISTRO_NAME is set there) has no xdg-open, maybe a DISPLAY (WSLg), and
+    Windows' explorer.exe on its PATH."""
+    opened = tmp_path / "opened"
+    explorer = tmp_path / "explorer.exe"
+    explorer.write_text(f'#!/bin/sh\necho "$@" > {opened}\nexit 1\n')  # it exits 1, always
+    explorer.chmod(0o755)
+    env = {"WSL_DISTRO_NAME": "Ubuntu", "DISPLAY": ":0", "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+
+    out = make("open", "FRONT_PORT=8080", "BACK_PORT=3000", env=env)
+
+    assert out.splitlines()[0].startswith("The app: http://localhost:8080")
+    assert opened.read_text().strip() == "http://localhost:8080"
+
+
+def test_help_prints_no_carriage_return_from_a_crlf_makefile(tmp_path):
+    """A clone made with CRLF before .gitattributes: make reads it, help must not print ^M."""
+    crlf = tmp_path / "Makefile"
+    crlf.write_bytes((REPO / "Makefile").read_bytes().replace(b"\n", b"\r\n"))
+    out = make("-f", str(crlf), "help")
+    assert "make up" in out and "\r" not in out
+
+
+# Dry runs that must not depend on the machine's engine: the ports and the architecture given.
+FIXED = ("BACK_PORT=3000", "FRONT_PORT=8080", "ENGINE_ARCH=amd64", "SELINUX_ENFORCING=0")
+
+
+@pytest.mark.skipif(
+    not OLD_GNU.exists(), reason="../shared/tools/old-gnu is not beside the repository"
+)
+def test_a_macs_bash_parses_every_script_and_its_make_prints_the_same(tmp_path):
+    """bash 3.2 parses every host script; make 3.81 with it prints what make 4.3 does."""
+    scripts = [p for p in (REPO / "scripts").iterdir() if p.is_file()] + [REPO / ".ci" / "run"]
+    for script in scripts:
+        if b"bash" in script.read_bytes().split(b"\n", 1)[0]:
+            parsed = subprocess.run([OLD_GNU / "bash-3.2", "-n", script], capture_output=True)
+            assert parsed.returncode == 0, (script, parsed.stderr)
+    mac = mac_env(tmp_path / "mac-bin")
+    for args in (("-n", "up"), ("help",), ("names",)):
+        ours = make(*args, *FIXED)
+        macs = make(*args, *FIXED, *mac_make_args(tmp_path / "mac-bin"), env=mac)
+        assert macs == ours, args
