@@ -1,6 +1,7 @@
 """The tests kit: the helpers every test folder shares (tests/, tests/k8s, tests/e2e).
 
 - run() and make(): a command in the repository, its result never raising;
+- lesson_commands(): the lesson's 17 commands, pinned in tests/lesson_commands.txt;
 - offline_make() and printed_commands(): the Makefile offline, in dry runs and `make names`,
   against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
   what a learner's running stack publishes must not change what an offline test sees;
@@ -38,6 +39,8 @@ MAKEFILE_VARIABLES = (
     *("NGINX_IMAGE", "BASE_URL", "HEALTH_TIMEOUT", "SELINUX_ENFORCING", "COMPOSE", "STACK"),
     *("SWARM_ADVERTISE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS"),
 )
+# The lesson's 17 commands, copied from its text (tests/test_makefile.py checks the copy).
+LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
 # The programs that print a lesson command as their last argument.
 PRINTERS = ("scripts/step", "scripts/health")
 
@@ -90,6 +93,12 @@ def offline_make(*args, engine=OFFLINE_ENGINE, env=None, check=True, cwd=REPO, *
         return result
     assert result.returncode == 0, result.output
     return result.stdout
+
+
+def lesson_commands():
+    """The lesson's commands, in its order (tests/lesson_commands.txt)."""
+    lines = LESSON_COMMANDS.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def printed_commands(dry_run):

@@ -10,14 +10,12 @@ import os
 import re
 
 import pytest
-from kit import REPO, missing_part, printed_commands, run
+from kit import LESSON_COMMANDS, REPO, lesson_commands, missing_part, printed_commands, run
 from kit import offline_make as make
 from learnerkit import path_without
 
 # The lesson's text: outside the repository, beside the clone (CI has it there).
 LESSON = REPO.parent / "shared" / "lesson" / "05-networking-in-docker.md"
-# Its 17 commands, copied into the repository (a plain clone has no ../shared).
-LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
 # The target that runs each step of the lesson: the commands its dry run prints, all of
 # them and in order, as numbers of lines of tests/lesson_commands.txt.
 LESSON_TARGETS = {
@@ -48,11 +46,6 @@ def phony_targets():
     return re.findall(r"^\.PHONY: (\S+)$", text, re.M)
 
 
-def pinned_lesson_commands():
-    lines = LESSON_COMMANDS.read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line and not line.startswith("#")]
-
-
 def commands_of_the_lesson(text):
     """The lines of the lesson's ```bash blocks that start with `docker ` or `curl `, once
     each, in order; one that reads its folder ($(pwd)) after `cd DIR` in its block as
@@ -73,11 +66,11 @@ def commands_of_the_lesson(text):
 def test_the_pinned_commands_are_the_lessons():
     if not LESSON.exists():
         missing_part(f"{LESSON} is not here: the copy in {LESSON_COMMANDS.name} is not checked")
-    assert pinned_lesson_commands() == commands_of_the_lesson(LESSON.read_text(encoding="utf-8"))
+    assert lesson_commands() == commands_of_the_lesson(LESSON.read_text(encoding="utf-8"))
 
 
 def test_the_lesson_has_17_commands_and_each_has_its_target():
-    pinned = pinned_lesson_commands()
+    pinned = lesson_commands()
     assert len(pinned) == 17
     numbers = {n for wanted in LESSON_TARGETS.values() for n in wanted}
     assert numbers == set(range(1, len(pinned) + 1)), "a lesson command no target runs"
@@ -87,7 +80,7 @@ def test_the_lesson_has_17_commands_and_each_has_its_target():
 def test_every_target_prints_the_lessons_commands_whole(target):
     """Each command the target's dry run prints (scripts/step's or scripts/health's last
     argument), equal to the lesson's, whole: no flag more or less, nothing before or after."""
-    pinned = pinned_lesson_commands()
+    pinned = lesson_commands()
     wanted = [pinned[n - 1] for n in LESSON_TARGETS[target]]
     assert printed_commands(make("-n", target)) == wanted
 
@@ -110,7 +103,7 @@ def test_a_stack_running_on_this_machine_changes_nothing(tmp_path, monkeypatch):
 
     assert "BACK_PORT=3000" in make("names").splitlines()
     assert "FRONT_PORT=8080" in make("names").splitlines()
-    assert printed_commands(make("-n", "back"))[-1] == pinned_lesson_commands()[15]
+    assert printed_commands(make("-n", "back"))[-1] == lesson_commands()[15]
 
 
 def test_help_lists_every_target_with_a_description():
