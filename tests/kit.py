@@ -14,6 +14,7 @@
 
 import email
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -30,15 +31,15 @@ ENGINES = REPO / "tests" / "engines"
 # (tests/engines/docker-28-idle.json).
 OFFLINE_ENGINE = "docker-28-idle"
 # What the environment must not bring into an offline run: the Makefile's variables (a
-# learner's `export BACK_PORT=3001`), and the outer make's (`make test` runs the tests, and
-# exports DOCKER; MAKEFLAGS carries its command line's variables).
+# learner's `export BACK_PORT=3001`; every name it sets or asks the origin of, but SHELL),
+# and the outer make's (`make test` runs the tests, and exports DOCKER; MAKEFLAGS carries
+# its command line's variables).
+_MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
 MAKEFILE_VARIABLES = (
-    *("PROJECT", "DOCKER", "NETWORK", "DEMO_NETWORK", "ALPINE_IMAGE", "DB_NAME", "DB_PORT"),
-    *("DB_USER", "DB_PASSWORD", "DB_ROOT_PASSWORD", "DB_IMAGE", "ENGINE_ARCH", "BACK_NAME"),
-    *("BACK_IMAGE", "BACK_PORT", "PYTHON_IMAGE", "FRONT_NAME", "FRONT_IMAGE", "FRONT_PORT"),
-    *("NGINX_IMAGE", "BASE_URL", "HEALTH_TIMEOUT", "SELINUX_ENFORCING", "COMPOSE", "STACK"),
-    *("SWARM_ADVERTISE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS"),
-)
+    {*re.findall(r"^\s*([A-Z][A-Z0-9_]*)\s*[?:+]?=", _MAKEFILE, re.M)}
+    | {*re.findall(r"\$\(origin ([A-Z][A-Z0-9_]*)\)", _MAKEFILE)}
+    | {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS"}
+) - {"SHELL"}
 # The lesson's 17 commands, copied from its text (tests/test_makefile.py checks the copy).
 LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
 # The programs that print a lesson command as their last argument.
