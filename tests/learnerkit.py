@@ -3,8 +3,10 @@
 `learner_copy()` takes the tracked files out of the checkout with `git archive`
 (into a folder outside the repository, in a new git repository of its own), so a
 test sees exactly what a learner who copies the sample gets: no .venv, no
-.secrets/, nothing untracked. Uncommitted edits of tracked files are included
-(`git stash create`), so a developer's run tests the working tree.
+.secrets/, nothing untracked. Uncommitted edits of tracked files are included, so a
+developer's run tests the working tree: they are staged into a copy of the git index,
+never the repository's own (on a `cp -r` copy of a checkout the index's file stamps are
+stale, and `git stash create` failed there).
 
 `rename()` is the README's "copy it all and rename": the PROJECT line of .env,
 and for Kubernetes the two name lines of k8s/base/kustomization.yaml.
@@ -12,29 +14,45 @@ and for Kubernetes the two name lines of k8s/base/kustomization.yaml.
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON_PROJECT = "k8scourse"
 
 
-def git(*args, cwd=REPO):
+def git(*args, cwd=REPO, env=None):
     return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60, env=env
     ).stdout.strip()
 
 
-def learner_copy(dest, *paths):
-    """The repository's tracked files (or only `paths`, e.g. "back") in `dest`, as a new
-    git repository with one commit. Returns `dest`."""
+def working_tree(source=REPO):
+    """The git tree of source's tracked files as they are in its working tree: what is
+    staged, plus every uncommitted edit and deletion of a tracked file."""
+    with tempfile.TemporaryDirectory(prefix="k8scourse-index-") as folder:
+        index = Path(folder, "index")
+        env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+        own_index = Path(source, git("rev-parse", "--git-path", "index", cwd=source))
+        if own_index.exists():
+            shutil.copyfile(own_index, index)
+        else:
+            git("read-tree", "HEAD", cwd=source, env=env)
+        git("add", "--update", cwd=source, env=env)
+        return git("write-tree", cwd=source, env=env)
+
+
+def learner_copy(dest, *paths, source=REPO):
+    """The tracked files of the repository (or of the checkout `source`), or only `paths`
+    (e.g. "back"), in `dest`, as a new git repository with one commit. Returns `dest`."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
-    tree = git(*identity, "stash", "create") or "HEAD"
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", tree, *paths],
-        cwd=REPO,
+        ["git", "archive", "--format=tar", working_tree(source), *paths],
+        cwd=source,
         capture_output=True,
         check=True,
         timeout=60,

@@ -7,15 +7,14 @@ which). A stub engine, tests/engines/stub, replays them: these tests need no eng
 the real Docker and Podman 4 run the same scripts in tests/e2e.
 """
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from kit import offline_env
 
 REPO = Path(__file__).resolve().parents[1]
-STUB = REPO / "tests" / "engines" / "stub"
 # The recorded forms (tests/engines/*.json) and the command each answers to.
 FORMS = {"docker-28": "docker", "podman-4.3": "podman", "podman-5.4": "podman"}
 
@@ -23,13 +22,8 @@ FORMS = {"docker-28": "docker", "podman-4.3": "podman", "podman-5.4": "podman"}
 class StubEngine:
     def __init__(self, forms, folder):
         self.forms, self.name = forms, FORMS[forms]
-        (folder / self.name).symlink_to(STUB)
-        self.env = {
-            **os.environ,
-            "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
-            "STUB_ENGINE": forms,
-            "DOCKER": self.name,
-        }
+        self.env = offline_env(folder, forms, {"DOCKER": self.name}, stub_as=(self.name,))
+        self.unanswered = folder / "unanswered"  # what the Makefile asked and hid (2>/dev/null)
 
     def run(self, *args):
         result = subprocess.run(
@@ -37,6 +31,7 @@ class StubEngine:
         )
         result.output = result.stdout + result.stderr
         assert "no recorded answer" not in result.stderr, result.stderr
+        assert not self.unanswered.exists(), self.unanswered.read_text()
         return result
 
     def make(self, *args):

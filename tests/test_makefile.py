@@ -1,36 +1,44 @@
-"""The Makefile as a learner meets it, checked with dry runs (no Docker needed)."""
+"""The Makefile as a learner meets it, checked with dry runs (no Docker needed).
+
+Every make here runs offline (kit.offline_make, as `make`): a stub engine with nothing
+running answers as docker and podman, first on PATH, and the environment's Makefile
+variables are dropped, so a stack running on this machine (a backend published on 3001,
+say) cannot change what these tests see.
+"""
 
 import os
 import re
-import shlex
-import subprocess
-from pathlib import Path
 
 import pytest
+from kit import LESSON_COMMANDS, REPO, lesson_commands, missing_part, printed_commands, run
+from kit import offline_make as make
 from learnerkit import path_without
 
-REPO = Path(__file__).resolve().parents[1]
-LESSON_TOOL = REPO.parent / "shared" / "tools" / "lesson-commands"
-
-
-def make(*args, env=None):
-    """make's output; env is added to this environment (a None value unsets a variable)."""
-    env = {**os.environ, **(env or {})}
-    result = subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={name: value for name, value in env.items() if value is not None},
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+# The lesson's text: outside the repository, beside the clone (CI has it there).
+LESSON = REPO.parent / "shared" / "lesson" / "05-networking-in-docker.md"
+# The target that runs each step of the lesson: the commands its dry run prints, all of
+# them and in order, as numbers of lines of tests/lesson_commands.txt.
+LESSON_TARGETS = {
+    "alpine": [1, 2],
+    "shell": [3],
+    "ps": [4],
+    "alpine-stop": [5, 6],
+    "alpine-network": [7, 8, 9],
+    "inspect": [10],
+    "network": [11],
+    "db": [11, 12],  # after its prerequisite, network
+    "back-broken": [11, 13],
+    "health": [14],
+    "stop": [15],
+    "back": [11, 16],
+    "logs": [17],
+}
 
 
 def printed_command(dry_run_line):
-    """The command scripts/step prints: its last argument, as the shell would see it."""
-    return shlex.split(dry_run_line)[-1]
+    """The one command a line of a dry run prints."""
+    [command] = printed_commands(dry_run_line)
+    return command
 
 
 def phony_targets():
@@ -38,13 +46,64 @@ def phony_targets():
     return re.findall(r"^\.PHONY: (\S+)$", text, re.M)
 
 
-@pytest.mark.skipif(not LESSON_TOOL.exists(), reason="../shared/tools/lesson-commands is not here")
-def test_every_lesson_command_is_wrapped_verbatim():
-    result = subprocess.run(
-        [str(LESSON_TOOL), "--repo", str(REPO)], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "17/17 lesson commands wrapped"
+def commands_of_the_lesson(text):
+    """The lines of the lesson's ```bash blocks that start with `docker ` or `curl `, once
+    each, in order; one that reads its folder ($(pwd)) after `cd DIR` in its block as
+    `cd DIR && ...`."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        folder = None
+        for line in block.splitlines():
+            if line.startswith("cd "):
+                folder = line.removeprefix("cd ")
+            elif line.startswith(("docker ", "curl ")):
+                command = f"cd {folder} && {line}" if folder and "$(pwd)" in line else line
+                if command not in commands:
+                    commands.append(command)
+    return commands
+
+
+def test_the_pinned_commands_are_the_lessons():
+    if not LESSON.exists():
+        missing_part(f"{LESSON} is not here: the copy in {LESSON_COMMANDS.name} is not checked")
+    assert lesson_commands() == commands_of_the_lesson(LESSON.read_text(encoding="utf-8"))
+
+
+def test_the_lesson_has_17_commands_and_each_has_its_target():
+    pinned = lesson_commands()
+    assert len(pinned) == 17
+    numbers = {n for wanted in LESSON_TARGETS.values() for n in wanted}
+    assert numbers == set(range(1, len(pinned) + 1)), "a lesson command no target runs"
+
+
+@pytest.mark.parametrize("target", LESSON_TARGETS)
+def test_every_target_prints_the_lessons_commands_whole(target):
+    """Each command the target's dry run prints (scripts/step's or scripts/health's last
+    argument), equal to the lesson's, whole: no flag more or less, nothing before or after."""
+    pinned = lesson_commands()
+    wanted = [pinned[n - 1] for n in LESSON_TARGETS[target]]
+    assert printed_commands(make("-n", target)) == wanted
+
+
+def test_a_stack_running_on_this_machine_changes_nothing(tmp_path, monkeypatch):
+    """This machine's engine says back publishes 3001 (docker-28's recorded answer, as after
+    `make back BACK_PORT=3001`), its environment exports FRONT_PORT, and an outer make
+    passes BACK_PORT: an offline run sees none of it."""
+    machine = tmp_path / "machine"
+    machine.mkdir()
+    (machine / "docker").symlink_to(REPO / "tests" / "engines" / "stub")
+    monkeypatch.setenv("PATH", f"{machine}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("STUB_ENGINE", "docker-28")
+    monkeypatch.delenv("DOCKER", raising=False)
+    monkeypatch.delenv("MAKEFLAGS", raising=False)
+    # Asked directly, this machine's engine moves the backend's port: the case is real.
+    assert "BACK_PORT=3001" in run("make", "names").stdout.splitlines()
+    monkeypatch.setenv("FRONT_PORT", "8081")
+    monkeypatch.setenv("MAKEFLAGS", "BACK_PORT=3002")
+
+    assert "BACK_PORT=3000" in make("names").splitlines()
+    assert "FRONT_PORT=8080" in make("names").splitlines()
+    assert printed_commands(make("-n", "back"))[-1] == lesson_commands()[15]
 
 
 def test_help_lists_every_target_with_a_description():
@@ -65,7 +124,8 @@ def test_defaults_reproduce_the_lesson():
 
 
 def test_variables_override_names_ports_and_the_engine():
-    db = make("-n", "db", "DB_IMAGE=mysql:8.4", "DOCKER=podman").strip().splitlines()[-1]
+    dry = make("-n", "db", "DB_IMAGE=mysql:8.4", "DOCKER=podman", engine="podman-4.3-idle")
+    db = dry.strip().splitlines()[-1]
     assert printed_command(db).startswith("cd db && podman run ")
     assert printed_command(db).endswith(" mysql:8.4")
     back = make("-n", "back", "BACK_PORT=3001").strip().splitlines()[-1]
@@ -74,7 +134,7 @@ def test_variables_override_names_ports_and_the_engine():
 
 def test_a_changed_password_is_never_printed():
     dry = make("-n", "db", "back", "DB_PASSWORD=s3cret-pw", "DB_ROOT_PASSWORD=r00t-pw")
-    commands = [printed_command(line) for line in dry.splitlines() if "scripts/step" in line]
+    commands = printed_commands(dry)
     assert commands, dry
     for command in commands:
         assert "s3cret-pw" not in command and "r00t-pw" not in command
@@ -110,11 +170,6 @@ def test_an_arm64_engine_gets_a_multi_arch_database_image(tmp_path):
     assert "DB_IMAGE=mysql:8.4" in make("names", "ENGINE_ARCH=arm64").splitlines()
 
 
-def step_commands(dry_run):
-    """The commands scripts/step would print, from a dry run."""
-    return [printed_command(line) for line in dry_run.splitlines() if "scripts/step" in line]
-
-
 def test_every_name_follows_project_and_the_lesson_keeps_its_own():
     lesson = dict(line.split("=", 1) for line in make("names").splitlines())
     assert lesson["PROJECT"] == "k8scourse"  # .env
@@ -139,7 +194,7 @@ def test_a_renamed_stack_prints_its_own_names_and_ports():
     dry = make(
         "-n", "up", "PROJECT=photoshare", "BACK_PORT=3100", "FRONT_PORT=8180", "DB_PORT=3406"
     )
-    commands = step_commands(dry)
+    commands = printed_commands(dry)
     assert "docker network create photoshare" in commands
     assert any(
         c.startswith("cd db && docker run -p 3406:3306 -d --name photoshare-db ")
@@ -157,26 +212,24 @@ def test_a_renamed_stack_prints_its_own_names_and_ports():
 
 
 def test_down_of_another_project_touches_only_its_own():
-    commands = step_commands(make("-n", "down", "PROJECT=photoshare"))
+    commands = printed_commands(make("-n", "down", "PROJECT=photoshare"))
     assert commands == [
         "docker stop photoshare-front",
         "docker stop photoshare-back",
         "docker stop photoshare-db",
         "docker network rm photoshare",
     ]
-    lesson = step_commands(make("-n", "down"))
+    lesson = printed_commands(make("-n", "down"))
     assert "docker rm -f one" in lesson and "docker network rm alpine-network" in lesson
 
 
 def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
-    bad = subprocess.run(
-        ["make", "names", "PROJECT=Photo_Share"], cwd=REPO, capture_output=True, text=True
-    )
+    bad = make("names", "PROJECT=Photo_Share", check=False)
     assert bad.returncode != 0
     assert "PROJECT=Photo_Share: use lowercase letters, digits and dashes" in bad.stderr
     # The Makefile copied without .env.
     (tmp_path / "Makefile").write_text((REPO / "Makefile").read_text())
-    missing = subprocess.run(["make", "help"], cwd=tmp_path, capture_output=True, text=True)
+    missing = make("help", cwd=tmp_path, check=False)
     assert missing.returncode != 0
     assert "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile" in (
         missing.stderr
@@ -185,14 +238,15 @@ def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
 
 
 def test_compose_gets_the_project_and_a_chosen_password_only_as_a_file_path():
-    lesson = step_commands(make("-n", "compose-up"))[-1]
+    lesson, health = printed_commands(make("-n", "compose-up"))
+    assert health == "curl localhost:3000/health"
     # Compose's own default database image (compose.yaml): mysql:8.4, for amd64 and arm64.
-    assert lesson.startswith("PROJECT=k8scourse DB_IMAGE=mysql:8.4 BACK_PORT=3000 ")
-    assert lesson.endswith(" compose -p k8scourse up -d --build") or lesson.endswith(
-        "docker-compose -p k8scourse up -d --build"
+    # The committed lesson passwords: no DB_SECRETS. Compose v2 where it is installed.
+    assert lesson == (
+        "PROJECT=k8scourse DB_IMAGE=mysql:8.4 BACK_PORT=3000 FRONT_PORT=8080 "
+        "docker compose -p k8scourse up -d --build"
     )
-    assert "DB_SECRETS" not in lesson  # the committed lesson passwords
-    chosen = step_commands(make("-n", "compose-up", "DB_PASSWORD=s3cret-pw"))[-1]
+    chosen, _ = printed_commands(make("-n", "compose-up", "DB_PASSWORD=s3cret-pw"))
     assert f'DB_SECRETS="{REPO}/.secrets/k8scourse" ' in chosen
     assert "s3cret-pw" not in chosen
 
@@ -202,93 +256,72 @@ def test_a_make_run_by_a_recipe_derives_its_own_names():
     outer make exports must not pin the inner one's names to the lesson's."""
     env_of_a_recipe = make("--eval", "recipe-env: ; @env -0", "recipe-env")
     env = dict(item.split("=", 1) for item in env_of_a_recipe.split("\0") if "=" in item)
-    inner = subprocess.run(
-        ["make", "--no-print-directory", "names", "PROJECT=photoshare"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    inner = make("names", "PROJECT=photoshare", env=env)
     assert "DB_NAME=photoshare-db" in inner and "BACK_IMAGE=photoshare-back" in inner
 
 
-def fake_engine(folder, name, version):
-    """A stand-in `name` command that only answers --version (dry runs ask nothing else);
-    returns a PATH that finds it first."""
-    program = folder / name
-    program.write_text(f"#!/bin/sh\n[ \"$1\" = --version ] && echo '{version}'\n")
-    program.chmod(0o755)
-    return f"{folder}:{os.environ['PATH']}"
+# Podman 4.3.1 with nothing running (tests/engines/podman-4.3-idle.json).
+PODMAN = "podman-4.3-idle"
 
 
-@pytest.fixture
-def podman_path(tmp_path):
-    """A PATH with a podman 4.3.1 (installed or not on this machine)."""
-    return fake_engine(tmp_path, "podman", "podman version 4.3.1")
-
-
-def test_podman_gives_alpine_net_raw_and_lists_the_networks_containers(podman_path):
+def test_podman_gives_alpine_net_raw_and_lists_the_networks_containers():
     """Podman drops NET_RAW, which busybox's ping needs; Podman 4's network inspect lists no
     containers. Docker's commands stay the lesson's."""
     targets = ("-n", "alpine", "alpine-network", "inspect")
-    podman = make(*targets, "DOCKER=podman", env={"PATH": podman_path})
-    commands = step_commands(podman)
-    assert "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh" in commands
-    assert (
+    podman = make(*targets, "DOCKER=podman", engine=PODMAN)
+    commands = printed_commands(podman)
+    assert commands == [
+        "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh",
+        "podman run -it -d --rm --name two --cap-add=NET_RAW alpine /bin/sh",
+        "podman network create alpine-network",
+        "podman run -it -d --rm --name one --network alpine-network --cap-add=NET_RAW "
+        "alpine /bin/sh",
         "podman run -it -d --rm --name two --network alpine-network --cap-add=NET_RAW "
-        "alpine /bin/sh"
-    ) in commands
+        "alpine /bin/sh",
+        "podman network inspect alpine-network",
+        "podman ps --filter network=alpine-network",
+    ]
     why = (
         "echo '# --cap-add=NET_RAW: ping needs the NET_RAW capability (busybox opens a raw "
         "socket), which Podman drops by default and Docker keeps'"
     )
     assert podman.splitlines().count(why) == 2  # once for make alpine, once for alpine-network
-    assert commands[-2:] == [
-        "podman network inspect alpine-network",
-        "podman ps --filter network=alpine-network",
-    ]
-    docker = step_commands(make(*targets))
+    docker = printed_commands(make(*targets))
     assert not any("NET_RAW" in command or " ps " in command for command in docker)
 
 
-def test_without_docker_the_makefile_takes_podman_and_says_so(tmp_path, podman_path):
-    no_docker = podman_path.replace(os.environ["PATH"], path_without("docker", tmp_path / "bin"))
+def test_without_docker_the_makefile_takes_podman_and_says_so(tmp_path):
+    no_docker = {"PATH": path_without("docker", tmp_path / "bin"), "DOCKER": None}
 
-    dry = make("-n", "alpine", env={"PATH": no_docker, "DOCKER": None})
+    dry = make("-n", "alpine", env=no_docker, engine=PODMAN, stub_as=("podman",))
 
     assert dry.splitlines()[0] == (
         "notice: docker is not installed, podman is: using DOCKER=podman (set DOCKER to choose)"
     )
-    assert step_commands(dry)[0] == (
+    assert printed_commands(dry)[0] == (
         "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
     )
     # Chosen, it is not second-guessed: DOCKER=docker stays docker (and says nothing).
-    chosen = make("-n", "alpine", "DOCKER=docker", env={"PATH": no_docker})
+    chosen = make(
+        "-n", "alpine", "DOCKER=docker", env=no_docker, engine=PODMAN, stub_as=("podman",)
+    )
     assert "notice" not in chosen
-    assert step_commands(chosen)[0] == "docker run -it -d --rm --name one alpine /bin/sh"
+    assert printed_commands(chosen)[0] == "docker run -it -d --rm --name one alpine /bin/sh"
 
 
-def test_podman_behind_the_docker_command_is_recognised(tmp_path):
+def test_podman_behind_the_docker_command_is_recognised():
     """podman-docker's `docker` is Podman: the commands print as docker, with Podman's fixes."""
-    path = fake_engine(tmp_path, "docker", "podman version 4.3.1")
-    dry = make("-n", "alpine", env={"PATH": path})
-    assert step_commands(dry)[0] == (
+    dry = make("-n", "alpine", engine=PODMAN)
+    assert printed_commands(dry)[0] == (
         "docker run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
     )
 
 
-def test_compose_and_swarm_refuse_on_podman(podman_path):
+def test_compose_and_swarm_refuse_on_podman():
     for target, said in (
         ("compose-up", "make compose-up/compose-down drive Docker Compose: on Podman"),
         ("swarm-down", "Swarm is Docker's own: Podman has no swarm mode"),
     ):
-        refused = subprocess.run(
-            ["make", "-n", target, "DOCKER=podman"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PATH": podman_path},
-        )
+        refused = make("-n", target, "DOCKER=podman", engine=PODMAN, check=False)
         assert refused.returncode != 0
         assert said in refused.stderr

@@ -1,18 +1,14 @@
 """The README's picture of the networks says what the Makefile does."""
 
 import re
-import subprocess
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from kit import REPO
+from kit import offline_make as make  # a stub engine with nothing running, not this machine's
 
 
 def names():
     """The lesson's names, as `make names` prints them (ports given: no engine asked)."""
-    out = subprocess.run(
-        ["make", "--no-print-directory", "names", "BACK_PORT=3000", "FRONT_PORT=8080"],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
-    ).stdout  # fmt: skip
+    out = make("names", "BACK_PORT=3000", "FRONT_PORT=8080")
     found = dict(line.split("=", 1) for line in out.splitlines())
     makefile = (REPO / "Makefile").read_text()
     found["DEMO_NETWORK"] = re.search(r"^DEMO_NETWORK\s+\?= (\S+)$", makefile, re.M)[1]
@@ -35,8 +31,5 @@ def test_the_network_diagram_names_what_the_makefile_starts():
     ):
         assert expected in diagram, expected
     # front joins no network of the backend's: the Makefile's front command has no --network.
-    front = subprocess.run(
-        ["make", "-n", "front", "BACK_PORT=3000", "FRONT_PORT=8080"],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
-    ).stdout  # fmt: skip
+    front = make("-n", "front", "BACK_PORT=3000", "FRONT_PORT=8080")
     assert "--network" not in front.splitlines()[-1]

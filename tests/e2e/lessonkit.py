@@ -1,4 +1,5 @@
-"""Helpers of the end-to-end tests: make and docker in the repo, the lesson's names.
+"""Helpers of the end-to-end tests: docker in the repo, the lesson's names (run and make
+are the tests kit's, tests/kit.py, re-exported here).
 
 The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
 3000, 3306), and those of the README's renamed copy (photoshare, 3100, 8180, 3406),
@@ -15,9 +16,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from kit import REPO, make, run
+
+__all__ = ["REPO", "make", "run"]  # the kit's, for the tests that import them from here
 DOCKER = os.environ.get("DOCKER", "docker")
 # The engines the lesson's tests run on, one after the other (both share the host's ports).
 ENGINES = ("docker", "podman")
@@ -40,21 +42,8 @@ LESSON_IMAGES = (
     os.environ.get("NGINX_IMAGE", "nginx:1.28"),
 )
 STANDIN_LABEL = "org.k8scourse.standin"
-
-
-def run(*args, timeout=300, **kwargs):
-    """Run a command in the repo (or in cwd=...); never raises on a non-zero exit."""
-    kwargs.setdefault("stdin", subprocess.DEVNULL)
-    kwargs.setdefault("cwd", REPO)
-    return subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
-    )
-
-
-def make(*targets, timeout=300, **kwargs):
-    result = run("make", "--no-print-directory", *targets, timeout=timeout, **kwargs)
-    result.output = result.stdout + result.stderr
-    return result
+# test_standin_contracts.py's containers and named volumes: a name prefix.
+CONTRACT_PREFIX = "k8scourse-contract-"
 
 
 # "At once": a generous bound far below HEALTH_TIMEOUT (90 s). It tells a target that
@@ -142,6 +131,11 @@ def lesson_leftovers():
                 found.append(f"the Compose project {project}{mark} ({down})")
         found += [n + mark for n in LESSON_NETWORKS if engine.has("network", n)]
         found += [v + mark for v in LESSON_VOLUMES if engine.has("volume", v)]
+        # What an interrupted test_standin_contracts.py left (docker rm -f -v, volume rm).
+        prefix = f"name={CONTRACT_PREFIX}"
+        names = engine.cli("ps", "-a", "--filter", prefix, "--format", "{{.Names}}")
+        volumes = engine.cli("volume", "ls", "--filter", prefix, "--format", "{{.Name}}")
+        found += [name + mark for name in (names.stdout + volumes.stdout).split()]
     return found
 
 

@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from kit import missing_part, wait_until
 from learnerkit import learner_copy
 from lessonkit import assert_each_refuses_at_once, docker, http, make, run, wait_for_http
 
@@ -44,7 +45,7 @@ def compose(request):
     """The Compose command of one flavour, e.g. "docker compose"."""
     command, installed = FLAVOURS[request.param]
     if not installed():
-        pytest.skip(f"{command} is not installed (.ci/install-compose installs it; CI does)")
+        missing_part(f"{command} is not installed (.ci/install-compose installs it; CI does)")
     yield command
     make("compose-down", f"COMPOSE={command}")
 
@@ -56,8 +57,10 @@ def test_compose_up_reaches_healthy_and_down_leaves_nothing(compose):
 
     containers = project_containers()
     assert len(containers) == 3, containers
+    # up -d waits for the database and the backend (depends_on: service_healthy), not the
+    # front: each reaches healthy (interval 2 s, 15 retries), or the test fails.
     for name in containers:
-        assert health_of(name) in ("healthy", "starting"), name
+        wait_until(lambda name=name: health_of(name) == "healthy", 60, f"{name} healthy")
     with urllib.request.urlopen("http://localhost:3000/health", timeout=5) as reply:
         assert reply.status == 200
         assert json.load(reply)["db"] is True

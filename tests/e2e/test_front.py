@@ -8,7 +8,6 @@ each test checks that the browser console stayed clean.
 
 import gzip
 import json
-import os
 import re
 import time
 import urllib.error
@@ -17,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from kit import missing_part, running
 from lessonkit import REPO, docker, http, make, wait_for_http
 from playwright.sync_api import expect, sync_playwright
 
@@ -53,11 +53,6 @@ def api_json(method, path, body=None):
     with urllib.request.urlopen(request, timeout=10) as response:
         raw = response.read()
         return json.loads(raw) if raw else None
-
-
-def running(name):
-    state = docker("container", "inspect", "-f", "{{.State.Running}}", name)
-    return state.returncode == 0 and state.stdout.strip() == "true"
 
 
 def shot(page, name):
@@ -115,10 +110,7 @@ def stack(lesson_stack):
 @pytest.fixture(scope="module")
 def browser(stack):
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} not found: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing_part(f"{CHROMIUM} not found: apt-get install chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

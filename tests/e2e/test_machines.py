@@ -16,6 +16,7 @@ import os
 import urllib.request
 
 import pytest
+from kit import missing_part
 from learnerkit import learner_copy
 from lessonkit import LESSON_IMAGES, Engine, describe_image, run
 from machinekit import OLD_GNU, files_with_crlf, mac_env, mac_make_args, windows_clone
@@ -45,18 +46,11 @@ def mirrored(engine):
     return MIRROR in engine.cli("info", "--format", "{{.Registries}}").stdout
 
 
-def missing(why):
-    """A part this test needs is missing: a failure in CI, a skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(why, pytrace=False)
-    pytest.skip(why)
-
-
 def registry_for(engine):
     if not engine.answers():
-        missing(f"no {engine.title} engine answers")
+        missing_part(f"no {engine.title} engine answers")
     if not (mirror_answers() and mirrored(engine)):
-        missing(
+        missing_part(
             f"no registry on {MIRROR} mirrors docker.io for {engine.title}: "
             ".ci/registry-mirror sets it up (CI's machine setting)"
         )
@@ -111,7 +105,7 @@ def copy(tmp_path):
 
 def test_a_mac_pulls_the_images_and_runs_the_lesson(copy, tmp_path):
     if not (OLD_GNU / "bash-3.2").exists():
-        pytest.skip("../shared/tools/old-gnu (bash 3.2, make 3.81) is not beside the repository")
+        missing_part("../shared/tools/old-gnu (bash 3.2, make 3.81) is not beside the repository")
     docker = Engine("docker")
     registry_for(docker)
     remove_images(docker)

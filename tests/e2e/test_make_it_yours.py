@@ -15,6 +15,7 @@ import json
 import urllib.request
 
 import pytest
+from kit import running
 from learnerkit import learner_copy, rename
 from lessonkit import OTHER_PROJECT, docker, http, make, run, wait_for_http
 
@@ -23,11 +24,6 @@ pytestmark = pytest.mark.e2e
 # The README's command for the renamed stack's ports.
 PORTS = ("BACK_PORT=3100", "FRONT_PORT=8180", "DB_PORT=3406")
 NAMES = {part: f"{OTHER_PROJECT}-{part}" for part in ("db", "back", "front")}
-
-
-def running(name):
-    state = docker("container", "inspect", "-f", "{{.State.Running}}", name).stdout.strip()
-    return state == "true"
 
 
 def env_of(name):

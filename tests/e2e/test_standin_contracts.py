@@ -14,7 +14,7 @@ import time
 import uuid
 
 import pytest
-from lessonkit import docker
+from lessonkit import CONTRACT_PREFIX, docker
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +23,27 @@ NGINX_IMAGE = os.environ.get("NGINX_IMAGE", "nginx:1.28")
 
 
 @pytest.fixture
-def container():
-    """Start containers by name; remove them (and their volumes) afterwards."""
+def volume():
+    """Name named volumes; remove them at the end, after the containers that use them
+    (`container` depends on this fixture, so it is torn down first)."""
+    named = []
+
+    def name():
+        named.append(f"{CONTRACT_PREFIX}{uuid.uuid4().hex[:8]}")
+        return named[-1]
+
+    yield name
+    for each in named:
+        docker("volume", "rm", each)
+
+
+@pytest.fixture
+def container(volume):
+    """Start containers by name; remove them (and their anonymous volumes) afterwards."""
     started = []
 
     def start(image, *args, detach=True):
-        name = f"k8scourse-contract-{uuid.uuid4().hex[:8]}"
+        name = f"{CONTRACT_PREFIX}{uuid.uuid4().hex[:8]}"
         started.append(name)
         mode = ["-d"] if detach else []
         result = docker("run", *mode, "--name", name, *args, image, timeout=120)
@@ -144,35 +159,30 @@ def test_mysql_allows_an_empty_root_password_when_asked(container):
     wait_for_sql(name, password="")
 
 
-def test_mysql_runs_init_files_on_the_first_start_only(container, tmp_path):
+def test_mysql_runs_init_files_on_the_first_start_only(container, volume, tmp_path):
     initdb = tmp_path / "initdb"
     initdb.mkdir()
     (initdb / "init.sql").write_text("CREATE DATABASE once; CREATE TABLE once.t (n INT);\n")
     initdb.chmod(0o755)
     (initdb / "init.sql").chmod(0o644)
-    volume = f"k8scourse-contract-{uuid.uuid4().hex[:8]}"
     args = (
         "-e",
         "MYSQL_ROOT_PASSWORD=root",
         "-v",
-        f"{volume}:/var/lib/mysql",
+        f"{volume()}:/var/lib/mysql",
         "-v",
         f"{initdb}:/docker-entrypoint-initdb.d:ro",
     )
-    try:
-        first, run = container(DB_IMAGE, *args)
-        assert run.returncode == 0, run.stderr
-        wait_for_sql(first)
-        assert query(first, "INSERT INTO once.t VALUES (42)").returncode == 0
-        docker("stop", first)
+    first, run = container(DB_IMAGE, *args)
+    assert run.returncode == 0, run.stderr
+    wait_for_sql(first)
+    assert query(first, "INSERT INTO once.t VALUES (42)").returncode == 0
+    docker("stop", first)
 
-        second, run = container(DB_IMAGE, *args)  # init.sql would fail: database exists
-        assert run.returncode == 0, run.stderr
-        wait_for_sql(second)
-        assert query(second, "SELECT n FROM once.t").stdout.split() == ["42"]
-    finally:
-        docker("rm", "-f", first, second)
-        docker("volume", "rm", volume)
+    second, run = container(DB_IMAGE, *args)  # init.sql would fail: database exists
+    assert run.returncode == 0, run.stderr
+    wait_for_sql(second)
+    assert query(second, "SELECT n FROM once.t").stdout.split() == ["42"]
 
 
 def test_mysql_takes_a_root_owned_data_directory(container):

@@ -12,6 +12,7 @@ import time
 import uuid
 
 import pytest
+from kit import missing_part, wait_until
 from lessonkit import REPO, assert_each_refuses_at_once, docker, http, make, record_figure
 from loadkit import Load
 
@@ -42,17 +43,10 @@ def healthy_back_containers():
     return len(out.split())
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def swarm():
     if swarm_state() == "active":
-        pytest.skip("this node is already in a swarm: the test would have to leave it")
+        missing_part("this node is already in a swarm: the test would have to leave it")
     volumes_before = docker("volume", "ls", "-q").stdout.split()
     try:
         up = make("swarm-up", "SWARM_ADVERTISE=127.0.0.1", timeout=600)

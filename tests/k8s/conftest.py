@@ -3,6 +3,7 @@
 import pytest
 import yaml
 from k8skit import RENAMED_PROJECT, REPO, makefile_defaults, render
+from kit import missing_part
 from learnerkit import learner_copy, rename
 
 
@@ -38,5 +39,5 @@ def make_vars():
 def compose():
     path = REPO / "compose.yaml"
     if not path.exists():
-        pytest.skip("compose.yaml is not at the repository root (yet): nothing to compare")
+        missing_part("compose.yaml is not at the repository root: nothing to compare")
     return yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -5,7 +5,6 @@ k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' s
 """
 
 import base64
-import os
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from kit import offline_make
 from learnerkit import project_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -178,18 +178,10 @@ def ingress_hosts(docs):
 
 
 def makefile_defaults():
-    """The names and ports `make names` prints with the defaults (whatever this machine's
-    environment overrides); DB_IMAGE as written, not the one picked for an ARM host."""
-    env = {"PATH": os.environ["PATH"]}
-    out = subprocess.run(
-        ["make", "--no-print-directory", "-s", "names"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    """The names and ports `make names` prints with the defaults, offline (kit.offline_make:
+    whatever this machine's environment overrides or its engine runs); DB_IMAGE as written,
+    not the one picked for an ARM host."""
+    out = offline_make("-s", "names")
     names = dict(line.split("=", 1) for line in out.splitlines())
     text = (REPO / "Makefile").read_text(encoding="utf-8")
     names["DB_IMAGE"] = re.search(r"^DB_IMAGE \?= (\S+)$", text, re.M)[1]

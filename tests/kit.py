@@ -1,0 +1,164 @@
+"""The tests kit: the helpers every test folder shares (tests/, tests/k8s, tests/e2e).
+
+- run() and make(): a command in the repository, its result never raising;
+- lesson_commands(): the lesson's 17 commands, pinned in tests/lesson_commands.txt;
+- offline_make() and printed_commands(): the Makefile offline, in dry runs and `make names`,
+  against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
+  what a learner's running stack publishes must not change what an offline test sees;
+- raw_http(): bytes on a socket, for requests no client library would send;
+- running(): whether a container runs (end-to-end tests);
+- in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
+  be there;
+- wait_until(): poll an observable state until a deadline.
+"""
+
+import email
+import os
+import re
+import shlex
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ENGINES = REPO / "tests" / "engines"
+# The engine of offline runs: recorded answers of Docker with nothing running
+# (tests/engines/docker-28-idle.json).
+OFFLINE_ENGINE = "docker-28-idle"
+# What the environment must not bring into an offline run: the Makefile's variables (a
+# learner's `export BACK_PORT=3001`; every name it sets or asks the origin of, but SHELL),
+# and the outer make's (`make test` runs the tests, and exports DOCKER; MAKEFLAGS carries
+# its command line's variables).
+_MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
+MAKEFILE_VARIABLES = (
+    {*re.findall(r"^\s*([A-Z][A-Z0-9_]*)\s*[?:+]?=", _MAKEFILE, re.M)}
+    | {*re.findall(r"\$\(origin ([A-Z][A-Z0-9_]*)\)", _MAKEFILE)}
+    | {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS"}
+) - {"SHELL"}
+# The lesson's 17 commands, copied from its text (tests/test_makefile.py checks the copy).
+LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
+# The programs that print a lesson command as their last argument.
+PRINTERS = ("scripts/step", "scripts/health")
+
+
+def run(*args, timeout=300, **kwargs):
+    """Run a command in the repo (or in cwd=...); never raises on a non-zero exit.
+    result.output is stdout then stderr."""
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    kwargs.setdefault("cwd", REPO)
+    result = subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+    )
+    result.output = result.stdout + result.stderr
+    return result
+
+
+def make(*targets, timeout=300, **kwargs):
+    """make in the repo with this environment (or env=, a whole environment)."""
+    return run("make", "--no-print-directory", *targets, timeout=timeout, **kwargs)
+
+
+def offline_env(folder, engine=OFFLINE_ENGINE, env=None, stub_as=("docker", "podman")):
+    """The environment of an offline run: this one without the Makefile's variables, then
+    env (a None value unsets); with `engine` (a form of tests/engines/, or None for no
+    stub) answering as each command of stub_as from `folder`, first on PATH."""
+    result = {k: v for k, v in os.environ.items() if k not in MAKEFILE_VARIABLES}
+    result.update(env or {})
+    if engine is not None:
+        folder = Path(folder)
+        for name in stub_as:
+            (folder / name).symlink_to(ENGINES / "stub")
+        result["PATH"] = f"{folder}{os.pathsep}{result['PATH']}"
+        result["STUB_ENGINE"] = engine
+        # The stub writes there what it had no answer for: the Makefile hides the engine's
+        # errors (2>/dev/null), so an unanswered question would pass for "nothing running".
+        result["STUB_UNANSWERED"] = str(folder / "unanswered")
+    return {k: v for k, v in result.items() if v is not None}
+
+
+def offline_make(*args, engine=OFFLINE_ENGINE, env=None, check=True, cwd=REPO, **stub):
+    """make offline (see offline_env); its stdout, once it succeeded (check=False: the
+    result). No engine question may go unanswered."""
+    with tempfile.TemporaryDirectory(prefix="k8scourse-offline-") as folder:
+        environment = offline_env(folder, engine, env, **stub)
+        result = make(*args, env=environment, timeout=60, cwd=cwd)
+        unanswered = Path(folder, "unanswered")
+        asked = unanswered.read_text() if unanswered.exists() else ""
+    assert not asked, f"the stub engine {engine} has no recorded answer for:\n{asked}"
+    if not check:
+        return result
+    assert result.returncode == 0, result.output
+    return result.stdout
+
+
+def lesson_commands():
+    """The lesson's commands, in its order (tests/lesson_commands.txt)."""
+    lines = LESSON_COMMANDS.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def printed_commands(dry_run):
+    """The commands a dry run's scripts/step and scripts/health would print: the last
+    argument of each, as the shell would pass it (lines may run several: `a & b & wait`)."""
+    commands = []
+    for line in dry_run.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        simple = []
+        for token in [*lexer, ";"]:
+            if token in ("&", "&&", ";", "||", "|"):
+                program = next((word for word in simple if "=" not in word), "")
+                if program.endswith(PRINTERS):
+                    commands.append(simple[-1])
+                simple = []
+            else:
+                simple.append(token)
+    return commands
+
+
+def raw_http(base_url, request, timeout=10):
+    """Send request (bytes, as they are) to base_url ("http://HOST:PORT") and read the
+    answer to the end: (status, headers as an email.message.Message, raw body)."""
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port or 80), timeout=timeout) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = email.message_from_string("\r\n".join(lines[1:]) + "\r\n\r\n")
+    return int(lines[0].split()[1]), headers, body
+
+
+def running(name, engine=None):
+    """Whether the container `name` runs, on engine (default: DOCKER, else docker)."""
+    engine = engine or os.environ.get("DOCKER", "docker")
+    state = run(engine, "container", "inspect", "-f", "{{.State.Running}}", name, timeout=60)
+    return state.returncode == 0 and state.stdout.strip() == "true"
+
+
+def in_ci():
+    """Whether this run is CI's: CI set, as .ci/run does (CI=false or 0 is not)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_part(reason):
+    """A part this test needs is missing: skip, saying why; in CI, fail: CI installs
+    every part, so a skip there would hide a test that never ran."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI is set: CI must provide it)", pytrace=False)
+    pytest.skip(reason)
+
+
+def wait_until(predicate, timeout, what, every=0.5):
+    """Poll predicate() until it is true; fail naming `what` once timeout seconds passed."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(every)
