@@ -136,3 +136,45 @@ def test_make_back_replacing_a_running_backend_drops_requests_for_a_moment(tmp_p
     finally:
         make("back")
         docker("rmi", "k8scourse-back-changed")
+
+
+def test_compose_up_after_a_rebuild_drops_requests_for_a_moment(tmp_path):
+    """`docker compose up -d` recreates a service whose image changed: it stops the old
+    container before it starts the new one. Measured, and bounded, not zero."""
+    original = docker("image", "inspect", "-f", "{{.Id}}", "k8scourse-back").stdout.strip()
+    assert make("down").returncode == 0
+    try:
+        up = make("compose-up", timeout=600)
+        assert up.returncode == 0, up.output
+        changed_back_image(tmp_path, "k8scourse-back")  # what `docker compose build` would do
+        with Load(3000, f"compose-{uuid.uuid4().hex[:8]}", connections=8, seconds=60) as load:
+            time.sleep(2)
+            recreated = run_compose("up", "-d", "--no-build")
+            wait_for_http(API + "/health", timeout=30)
+            time.sleep(2)
+        assert recreated.returncode == 0, recreated.stderr
+        assert "Recreate" in recreated.stderr or "Recreated" in recreated.stderr, recreated.stderr
+        window = load.error_window()
+        assert window, "nothing failed: the recreation was not under load"
+        record_figure(
+            "Compose: docker compose up -d recreating back after a rebuild, under load",
+            f"{load.summary()}; error window {window[1] - window[0]:.1f} s",
+            "pytest tests/e2e/test_under_load.py -k compose_up",
+        )
+        assert window[1] - window[0] < 15, f"{window[1] - window[0]:.1f} s without a backend"
+        assert_acknowledged_writes_stored(load, db=compose_container("db"))
+    finally:
+        make("compose-down")
+        docker("tag", original, "k8scourse-back")
+        assert make("up").returncode == 0  # the docker run stack again, for what follows
+
+
+def run_compose(*args):
+    return docker("compose", "-p", "k8scourse", *args, timeout=120)
+
+
+def compose_container(service):
+    return docker(
+        "ps", "-q", "--filter", "label=com.docker.compose.project=k8scourse",
+        "--filter", f"label=com.docker.compose.service={service}",
+    ).stdout.split()[0]  # fmt: skip
