@@ -89,9 +89,11 @@ def rename(root, name):
     return root
 
 
-def path_without(command, folder):
-    """A PATH on which every program of this one is found except `command` (e.g. a
-    learner's machine with podman and no docker): links to the others, in `folder`."""
+def path_without(commands, folder):
+    """A PATH on which every program of this one is found except `commands` (a name or
+    several: e.g. a learner's machine with podman and no docker): links to the others,
+    in `folder`."""
+    commands = {commands} if isinstance(commands, str) else set(commands)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for directory in os.environ["PATH"].split(os.pathsep):
@@ -99,6 +101,10 @@ def path_without(command, folder):
             continue
         for entry in os.scandir(directory):
             link = folder / entry.name
-            if entry.name != command and not link.is_symlink() and os.access(entry.path, os.X_OK):
+            if (
+                entry.name not in commands
+                and not link.is_symlink()
+                and os.access(entry.path, os.X_OK)
+            ):
                 link.symlink_to(entry.path)
     return str(folder)

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from learnerkit import path_without
+
 REPO = Path(__file__).resolve().parents[1]
 OLD_GNU = REPO.parent / "shared" / "tools" / "old-gnu"
 
@@ -119,17 +121,7 @@ def mac_path(folder):
     """A folder to be the whole PATH of a Mac-like run; returns its path. Every program of
     this machine's PATH is linked there except those a Mac lacks, the BSD wrappers stand
     in for GNU's tools, and bash and make are the old ones."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for directory in os.environ["PATH"].split(os.pathsep):
-        if not os.path.isdir(directory):
-            continue
-        for entry in os.scandir(directory):
-            link = folder / entry.name
-            if entry.name in NOT_ON_A_MAC or link.exists() or link.is_symlink():
-                continue
-            if os.access(entry.path, os.X_OK) and not entry.is_dir():
-                link.symlink_to(entry.path)
+    folder = Path(path_without(NOT_ON_A_MAC, folder))
     for name, body in BSD_WRAPPERS.items():
         (folder / name).unlink(missing_ok=True)
         (folder / name).write_text("#!/bin/sh\n# BSD behaviour (tests/machinekit.py)" + body)

@@ -8,10 +8,13 @@ check that every write answered 201 is in the database afterwards.
 """
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException
+
+from lessonkit import docker
 
 
 @dataclass
@@ -108,3 +111,25 @@ class Load:
             f"{len(self.requests)} requests ({writes} writes), {len(self.failed())} failed, "
             f"{len(self.acknowledged)} writes answered 201"
         )
+
+
+def stored_rows(db, tag):
+    """id -> caption of the rows a Load tagged, read in the database container db as the
+    app's user; fails if a write was applied twice."""
+    assert re.fullmatch(r"[a-z0-9-]+", tag)
+    out = docker(
+        *("exec", "-e", "MYSQL_PWD=mysql", db, "mysql", "--protocol=TCP", "-h127.0.0.1"),
+        *("-uuser", "-N", "-B", "images", "-e"),
+        f"SELECT id, caption FROM images WHERE caption LIKE '{tag}-%'",  # noqa: S608
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    captions = [caption for _, caption in rows]
+    assert len(captions) == len(set(captions)), "a write was applied twice"
+    return {int(row_id): caption for row_id, caption in rows}
+
+
+def assert_acknowledged_writes_stored(load, db):
+    """Every write the Load saw answered 201 is in the database container db."""
+    stored = stored_rows(db, load.tag)
+    assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged

@@ -6,7 +6,6 @@ on a node that is already part of a swarm (it would take that swarm down).
 
 import collections
 import json
-import re
 import threading
 import time
 import uuid
@@ -14,7 +13,7 @@ import uuid
 import pytest
 from kit import missing_part, wait_until
 from lessonkit import REPO, assert_each_refuses_at_once, docker, http, make, record_figure
-from loadkit import Load
+from loadkit import Load, assert_acknowledged_writes_stored, stored_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -132,20 +131,9 @@ def service_container(service):
     ).stdout.split()
 
 
-def stored_captions(tag):
-    """id -> caption of the rows a Load tagged, read in the database's container."""
-    assert re.fullmatch(r"[a-z0-9-]+", tag)
+def swarm_db():
     [db] = service_container(f"{STACK}_db")
-    out = docker(
-        *("exec", "-e", "MYSQL_PWD=mysql", db, "mysql", "--protocol=TCP", "-h127.0.0.1"),
-        *("-uuser", "-N", "-B", "images", "-e"),
-        f"SELECT id, caption FROM images WHERE caption LIKE '{tag}-%'",  # noqa: S608
-    )
-    assert out.returncode == 0, out.stderr
-    rows = [line.split("\t") for line in out.stdout.splitlines()]
-    captions = [caption for _, caption in rows]
-    assert len(captions) == len(set(captions)), "a write was applied twice"
-    return {int(row_id): caption for row_id, caption in rows}
+    return db
 
 
 def update_under_load(what):
@@ -157,7 +145,7 @@ def update_under_load(what):
         time.sleep(2)
     assert update.returncode == 0, update.output
     assert "$ docker service update --force --detach=false k8scourse_back" in update.output
-    stored = stored_captions(load.tag)
+    stored = stored_rows(swarm_db(), load.tag)
     record_figure(
         f"Swarm rolling update of back ({what}) under load",
         f"{load.summary()}, {sum(c in stored.values() for c in load.acknowledged.values())} "
@@ -165,7 +153,7 @@ def update_under_load(what):
         "pytest tests/e2e/test_swarm.py -k rolling",
     )
     assert load.failed() == [], load.failed()[:5]
-    assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
+    assert_acknowledged_writes_stored(load, swarm_db())
     return load
 
 
@@ -210,8 +198,7 @@ def test_a_rolling_update_to_a_changed_image_serves_old_and_new_side_by_side(swa
         watcher.join(timeout=10)
         assert update.returncode == 0, update.stderr
         assert load.failed() == [], load.failed()[:5]
-        stored = stored_captions(load.tag)
-        assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
+        assert_acknowledged_writes_stored(load, swarm_db())
         mixed = any(a != b for a, b in zip(seen, seen[1:], strict=False))
         record_figure(
             "Swarm rolling update of back to a changed image under load",
@@ -243,5 +230,4 @@ def test_one_replica_killed_under_load_fails_at_most_its_requests_in_flight(swar
     # The edge passes a GET on to the other replica; a POST already sent is not passed on.
     assert len(load.failed()) <= len(in_flight), load.failed()[:5]
     assert after and all(r.status in (200, 201) for r in after), "the other replica stopped"
-    stored = stored_captions(load.tag)
-    assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
+    assert_acknowledged_writes_stored(load, swarm_db())

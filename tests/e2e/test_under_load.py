@@ -9,32 +9,16 @@ Figures go to the end-of-run table (docs/reliability.md).
 """
 
 import json
-import re
 import time
 import uuid
 
 import pytest
 from lessonkit import docker, make, record_figure, wait_for_http
-from loadkit import Load
+from loadkit import Load, assert_acknowledged_writes_stored
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 
 API = "http://localhost:3000"
-
-
-def stored_captions(tag, db="k8scourse-db"):
-    """id -> caption of the rows a Load tagged; fails if a write was applied twice."""
-    assert re.fullmatch(r"[a-z0-9-]+", tag)
-    out = docker(
-        *("exec", "-e", "MYSQL_PWD=mysql", db, "mysql", "--protocol=TCP", "-h127.0.0.1"),
-        *("-uuser", "-N", "-B", "images", "-e"),
-        f"SELECT id, caption FROM images WHERE caption LIKE '{tag}-%'",  # noqa: S608
-    )
-    assert out.returncode == 0, out.stderr
-    rows = [line.split("\t") for line in out.stdout.splitlines()]
-    captions = [caption for _, caption in rows]
-    assert len(captions) == len(set(captions)), "a write was applied twice"
-    return {int(row_id): caption for row_id, caption in rows}
 
 
 def database_answers(db="k8scourse-db"):
@@ -45,11 +29,6 @@ def database_answers(db="k8scourse-db"):
         ).returncode
         == 0
     )
-
-
-def assert_acknowledged_writes_stored(load, db="k8scourse-db"):
-    stored = stored_captions(load.tag, db)
-    assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
 
 
 def test_a_database_restart_under_load_is_503_then_well_again():
@@ -80,7 +59,7 @@ def test_a_database_restart_under_load_is_503_then_well_again():
         assert json.loads(answer.body)["error"], answer.body  # the API's JSON, with its reason
     assert slowest <= 3, f"a request took {slowest:.2f} s"
     assert window[1] <= back_at + 3, f"503s went on {window[1] - back_at:.1f} s after"
-    assert_acknowledged_writes_stored(load)
+    assert_acknowledged_writes_stored(load, "k8scourse-db")
 
 
 def test_docker_stop_back_answers_every_request_in_flight():
@@ -101,7 +80,7 @@ def test_docker_stop_back_answers_every_request_in_flight():
         "pytest tests/e2e/test_under_load.py -k docker_stop",
     )
     assert all(r.status in (200, 201) for r in in_flight), [r for r in in_flight if not r.status]
-    assert_acknowledged_writes_stored(load)
+    assert_acknowledged_writes_stored(load, "k8scourse-db")
 
 
 def changed_back_image(tmp_path, tag):
@@ -110,6 +89,19 @@ def changed_back_image(tmp_path, tag):
         "FROM k8scourse-back\nLABEL org.k8scourse.test=changed\nENV K8SCOURSE_TEST_CHANGED=1\n"
     )
     assert docker("build", "-q", "-t", tag, str(tmp_path)).returncode == 0
+
+
+def assert_error_window_under(seconds, load, case, selector):
+    """The replacement under load failed requests (it has no rolling update), for less
+    than `seconds` from the first failure to the last; the figure is recorded."""
+    window = load.error_window()
+    assert window, "nothing failed: the replacement was not under load"
+    record_figure(
+        f"{case}, under load",
+        f"{load.summary()}; error window {window[1] - window[0]:.1f} s",
+        f"pytest tests/e2e/test_under_load.py -k {selector}",
+    )
+    assert window[1] - window[0] < seconds, f"{window[1] - window[0]:.1f} s without a backend"
 
 
 def test_make_back_replacing_a_running_backend_drops_requests_for_a_moment(tmp_path):
@@ -124,15 +116,10 @@ def test_make_back_replacing_a_running_backend_drops_requests_for_a_moment(tmp_p
             time.sleep(2)
         assert replaced.returncode == 0, replaced.output
         assert "runs with another image than this command: replacing it" in replaced.output
-        window = load.error_window()
-        assert window, "nothing failed: the replacement was not under load"
-        record_figure(
-            "docker run stack: make back replacing a running backend under load",
-            f"{load.summary()}; error window {window[1] - window[0]:.1f} s",
-            "pytest tests/e2e/test_under_load.py -k replacing",
+        assert_error_window_under(
+            10, load, "docker run stack: make back replacing a running backend", "replacing"
         )
-        assert window[1] - window[0] < 10, f"{window[1] - window[0]:.1f} s without a backend"
-        assert_acknowledged_writes_stored(load)
+        assert_acknowledged_writes_stored(load, "k8scourse-db")
     finally:
         make("back")
         docker("rmi", "k8scourse-back-changed")
@@ -154,14 +141,9 @@ def test_compose_up_after_a_rebuild_drops_requests_for_a_moment(tmp_path):
             time.sleep(2)
         assert recreated.returncode == 0, recreated.stderr
         assert "Recreate" in recreated.stderr or "Recreated" in recreated.stderr, recreated.stderr
-        window = load.error_window()
-        assert window, "nothing failed: the recreation was not under load"
-        record_figure(
-            "Compose: docker compose up -d recreating back after a rebuild, under load",
-            f"{load.summary()}; error window {window[1] - window[0]:.1f} s",
-            "pytest tests/e2e/test_under_load.py -k compose_up",
+        assert_error_window_under(
+            15, load, "Compose: docker compose up -d recreating back after a rebuild", "compose_up"
         )
-        assert window[1] - window[0] < 15, f"{window[1] - window[0]:.1f} s without a backend"
         assert_acknowledged_writes_stored(load, db=compose_container("db"))
     finally:
         make("compose-down")
