@@ -72,14 +72,17 @@ class Database:
         return self._use(write)
 
     def _read(self, operation):
-        kept = getattr(self.local, "conn", None) is not None
+        """Run a read; if it fails at once, run it once more (a read is safe to repeat).
+
+        A kept connection that the server has closed (it restarted) fails at once, and the
+        second try opens a new one. A slow failure means a hung or unreachable server: a
+        second try would only double the wait.
+        """
         started = time.monotonic()
         try:
             return self._use(operation)
         except UNAVAILABLE:
-            # A kept connection the server has closed (it restarted) fails at once: a read is
-            # safe to repeat on a new one. A slow failure means a slow server: no second wait.
-            if not kept or time.monotonic() - started > 1:
+            if time.monotonic() - started > 1:
                 raise
             return self._use(operation)
 
