@@ -181,7 +181,7 @@ def test_health_error_is_short_and_masks_the_password():
     exc = pymysql.err.OperationalError(1045, "Access denied, tried hunter2 " + "x" * 500)
     message = short_error(exc, "hunter2")
     assert "hunter2" not in message
-    assert message.startswith("Access denied, tried ***")
+    assert "Access denied, tried ***" in message
     assert len(message) <= 200
 
 
