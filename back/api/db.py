@@ -72,12 +72,9 @@ class Database:
         return self._use(write)
 
     def _read(self, operation):
-        """Run a read; if it fails at once, run it once more (a read is safe to repeat).
-
-        A kept connection that the server has closed (it restarted) fails at once, and the
-        second try opens a new one. A slow failure means a hung or unreachable server: a
-        second try would only double the wait.
-        """
+        """Run a read, and once more if it failed at once: a kept connection that the server
+        has closed (it restarted) fails at once, and a read is safe to repeat. A slow failure
+        means a hung server: a second try would only double the wait."""
         started = time.monotonic()
         try:
             return self._use(operation)

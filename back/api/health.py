@@ -60,8 +60,8 @@ def health():
 
 
 def short_error(exc, password):
-    """PyMySQL's error as it prints it, e.g. `(2003, "Can't connect to MySQL server on ...")`,
-    cut to 200 characters; the password is masked just in case."""
+    """The error as Python prints it, e.g. `(2003, "Can't connect to MySQL server on ...")`,
+    at most 200 characters; the password is masked just in case."""
     message = str(exc) or type(exc).__name__
     if password:
         message = message.replace(password, "***")
