@@ -1,8 +1,6 @@
 """gunicorn settings (docs.gunicorn.org/en/stable/settings.html), read by
-`gunicorn -c gunicorn.conf.py "api:create_app()"` from back/.
-
-Override with environment variables: PORT, WEB_CONCURRENCY (worker processes: gunicorn reads
-it itself; the image sets 2, one per core), or any flag through GUNICORN_CMD_ARGS (e.g.
+`gunicorn -c gunicorn.conf.py "api:create_app()"` from back/. gunicorn itself reads
+WEB_CONCURRENCY (worker processes; the image sets 2) and GUNICORN_CMD_ARGS (any flag, e.g.
 "--threads 8"). docs/benchmarks.md has the measurements behind the choices below.
 """
 

@@ -1,10 +1,9 @@
 """The database: one PyMySQL connection per worker thread, kept between requests.
 
-gunicorn's gthread worker serves each request on one of its threads; each thread keeps its
-own connection (threading.local), so a connection is never used by two requests at once and
-a replica opens at most workers x threads of them. Opening one costs a TCP and auth
-handshake, which is why it is kept. Nothing connects at start-up: the app starts even when
-the database is down, and each request that needs the database tries again.
+Each of gunicorn's threads keeps its own connection (threading.local): never used by two
+requests at once, at most workers x threads of them per replica, and no TCP and auth
+handshake per request. Nothing connects at start-up: the app starts even when the database
+is down, and each request that needs the database tries again.
 """
 
 import threading
