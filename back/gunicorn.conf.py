@@ -1,19 +1,15 @@
 """gunicorn settings (docs.gunicorn.org/en/stable/settings.html), read by
-`gunicorn -c gunicorn.conf.py "api:create_app()"` from back/.
-
-Override with environment variables: PORT, WEB_CONCURRENCY (worker processes), or any flag
-through GUNICORN_CMD_ARGS (e.g. "--threads 8"). docs/benchmarks.md has the measurements
-behind the choices below.
+`gunicorn -c gunicorn.conf.py "api:create_app()"` from back/. gunicorn itself reads
+WEB_CONCURRENCY (worker processes; the image sets 2) and GUNICORN_CMD_ARGS (any flag, e.g.
+"--threads 8"). docs/benchmarks.md has the measurements behind the choices below.
 """
 
-import os
 import sys
+
+from api.config import Config, ConfigError
 
 # gunicorn reads this file before it loads the app: checking the settings here turns a bad
 # value into one clear line instead of a traceback in every worker.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api.config import Config, ConfigError  # noqa: E402
-
 try:
     _config = Config.from_env()
 except ConfigError as exc:
@@ -23,7 +19,6 @@ bind = f"0.0.0.0:{_config.port}"
 # gunicorn's threaded worker: a request that waits for the database holds one thread, not a
 # process. Each thread keeps one database connection (api/db.py): workers x threads per replica.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # one process per core
 threads = 4
 # A client's connection stays open 1 s after its last answer, for its next request: a new
 # connection per request cost a quarter of /images' throughput. At shutdown, gthread waits

@@ -6,9 +6,7 @@ gunicorn runs it as `gunicorn -c gunicorn.conf.py "api:create_app()"` from back/
 import json
 from pathlib import Path
 
-import orjson
 from flask import Flask, request
-from flask.json.provider import JSONProvider
 
 from . import errors, health, images
 from .config import Config
@@ -18,23 +16,10 @@ from .db import Database
 OPENAPI = json.loads(Path(__file__).with_name("openapi.json").read_text(encoding="utf-8"))
 
 
-class OrjsonProvider(JSONProvider):
-    """Flask's JSON written by orjson, a C library: a page of 50 images takes ~5 µs instead
-    of ~28 (docs/benchmarks.md). The same bytes as Flask's default: keys sorted, compact."""
-
-    def dumps(self, obj, **kwargs):
-        # The final newline, as Flask's default writes it: `curl` output ends on its own line.
-        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
-
-    def loads(self, s, **kwargs):
-        return orjson.loads(s)
-
-
 def create_app(config=None):
     config = config or Config.from_env()
     # No static files here: nginx serves the front end.
     app = Flask(__name__, static_folder=None)
-    app.json = OrjsonProvider(app)  # Flask's documented way to swap the JSON library
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024  # bigger bodies get a 413, chunked ones too
     app.config["API"] = config
     app.extensions["db"] = Database(config)

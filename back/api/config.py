@@ -14,6 +14,40 @@ class ConfigError(ValueError):
     """A setting has a bad value; the message is one line meant for a human."""
 
 
+@dataclass(frozen=True)
+class Config:
+    mysql_host: str = "localhost"
+    mysql_port: int = 3306
+    mysql_user: str = "user"
+    mysql_password: str = field(default="mysql", repr=False)  # never printed
+    mysql_database: str = "images"
+    port: int = 3000
+    cors_origins: tuple[str, ...] = ("http://localhost:8080",)
+    # Beyond the basics: set by the last two functions of this file.
+    mysql_tls: ssl.SSLContext | None = field(default=None, repr=False)  # None: TLS off
+    in_container: bool = False  # for /health's hints
+
+    @classmethod
+    def from_env(cls, env=None):
+        env = os.environ if env is None else env
+        origins = env.get("CORS_ORIGINS", "http://localhost:8080")
+        return cls(
+            mysql_host=env.get("MYSQL_HOST", "").strip() or "localhost",
+            mysql_port=_int(env, "MYSQL_PORT", 3306),
+            mysql_user=env.get("MYSQL_USER", "").strip() or "user",
+            mysql_password=_password(env),
+            mysql_database=env.get("MYSQL_DATABASE", "").strip() or "images",
+            port=_int(env, "PORT", 3000),
+            cors_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
+            mysql_tls=_tls_context(env),
+            in_container=_in_container(env),
+        )
+
+    @property
+    def db_address(self):
+        return f"{self.mysql_host}:{self.mysql_port}/{self.mysql_database}"
+
+
 def _int(env, name, default, low=1, high=65535):
     raw = env.get(name, "").strip() or str(default)
     try:
@@ -48,6 +82,9 @@ def _password(env):
         raise ConfigError(f"MYSQL_PASSWORD_FILE {path!r} cannot be read: {exc.strerror}") from None
 
 
+# Beyond the basics: TLS to the database, and whether we run in a container.
+
+
 def _tls_context(env):
     """None means TLS off. One context for the whole process: building one is ~17 ms of CPU."""
     if not _bool(env, "MYSQL_SSL", False):
@@ -78,36 +115,3 @@ def _in_container(env, markers=CONTAINER_MARKERS):
     if env.get("KUBERNETES_SERVICE_HOST"):
         return True
     return any(Path(marker).exists() for marker in markers)
-
-
-@dataclass(frozen=True)
-class Config:
-    mysql_host: str = "localhost"
-    mysql_port: int = 3306
-    mysql_user: str = "user"
-    mysql_password: str = field(default="mysql", repr=False)  # never printed
-    mysql_database: str = "images"
-    mysql_tls: ssl.SSLContext | None = field(default=None, repr=False)
-    port: int = 3000
-    cors_origins: tuple[str, ...] = ("http://localhost:8080",)
-    in_container: bool = False
-
-    @classmethod
-    def from_env(cls, env=None):
-        env = os.environ if env is None else env
-        origins = env.get("CORS_ORIGINS", "http://localhost:8080")
-        return cls(
-            mysql_host=env.get("MYSQL_HOST", "").strip() or "localhost",
-            mysql_port=_int(env, "MYSQL_PORT", 3306),
-            mysql_user=env.get("MYSQL_USER", "").strip() or "user",
-            mysql_password=_password(env),
-            mysql_database=env.get("MYSQL_DATABASE", "").strip() or "images",
-            mysql_tls=_tls_context(env),
-            port=_int(env, "PORT", 3000),
-            cors_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
-            in_container=_in_container(env),
-        )
-
-    @property
-    def db_address(self):
-        return f"{self.mysql_host}:{self.mysql_port}/{self.mysql_database}"

@@ -1,10 +1,9 @@
 """The database: one PyMySQL connection per worker thread, kept between requests.
 
-gunicorn's gthread worker serves each request on one of its threads; each thread keeps its
-own connection (threading.local), so a connection is never used by two requests at once and
-a replica opens at most workers x threads of them. Opening one costs a TCP and auth
-handshake, which is why it is kept. Nothing connects at start-up: the app starts even when
-the database is down, and each request that needs the database tries again.
+Each of gunicorn's threads keeps its own connection (threading.local): never used by two
+requests at once, at most workers x threads of them per replica, and no TCP and auth
+handshake per request. Nothing connects at start-up: the app starts even when the database
+is down, and each request that needs the database tries again.
 """
 
 import threading
@@ -72,14 +71,14 @@ class Database:
         return self._use(write)
 
     def _read(self, operation):
-        kept = getattr(self.local, "conn", None) is not None
+        """Run a read, and once more if it failed at once: a kept connection that the server
+        has closed (it restarted) fails at once, and a read is safe to repeat. A slow failure
+        means a hung server: a second try would only double the wait."""
         started = time.monotonic()
         try:
             return self._use(operation)
         except UNAVAILABLE:
-            # A kept connection the server has closed (it restarted) fails at once: a read is
-            # safe to repeat on a new one. A slow failure means a slow server: no second wait.
-            if not kept or time.monotonic() - started > 1:
+            if time.monotonic() - started > 1:
                 raise
             return self._use(operation)
 

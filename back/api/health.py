@@ -60,8 +60,9 @@ def health():
 
 
 def short_error(exc, password):
-    """PyMySQL's message without the error code; the password is masked just in case."""
-    message = str(exc.args[-1] if exc.args else exc) or type(exc).__name__
+    """The error as Python prints it, e.g. `(2003, "Can't connect to MySQL server on ...")`,
+    at most 200 characters; the password is masked just in case."""
+    message = str(exc) or type(exc).__name__
     if password:
         message = message.replace(password, "***")
     return message[:200]
