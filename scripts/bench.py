@@ -131,20 +131,29 @@ def measure(url, connections, server, db):
     return result
 
 
+# The worker processes back/Dockerfile gives gunicorn (ENV WEB_CONCURRENCY).
+IMAGE_WORKERS = "2"
+
+
 def start_gunicorn(revision, db, workdir, database):
     """gunicorn serving one revision's back/ on one database; (process, base URL)."""
     port = free_port()
-    env = os.environ | {
-        "PORT": str(port),
-        "MYSQL_HOST": "127.0.0.1",
-        "MYSQL_PORT": str(db.port),
-        "MYSQL_USER": APP_USER,
-        "MYSQL_PASSWORD": APP_PASSWORD,
-        "MYSQL_DATABASE": database,
-    }
+    # As the image runs it: back/Dockerfile sets WEB_CONCURRENCY=2 (gunicorn's default is 1).
+    env = (
+        {"WEB_CONCURRENCY": IMAGE_WORKERS}
+        | os.environ
+        | {
+            "PORT": str(port),
+            "MYSQL_HOST": "127.0.0.1",
+            "MYSQL_PORT": str(db.port),
+            "MYSQL_USER": APP_USER,
+            "MYSQL_PASSWORD": APP_PASSWORD,
+            "MYSQL_DATABASE": database,
+        }
+    )
     if revision["name"] != THIS:  # settings to try apply to this revision only
         env.pop("GUNICORN_CMD_ARGS", None)
-        env.pop("WEB_CONCURRENCY", None)
+        env["WEB_CONCURRENCY"] = IMAGE_WORKERS
     log = workdir / f"gunicorn-{revision['label']}-{database}.log"
     process = subprocess.Popen(
         [revision["python"], "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],

@@ -6,6 +6,7 @@ once per session by mariadb_server.py on a free port with a throw-away datadir.
 """
 
 import pytest
+from kit import missing_part
 
 from api import create_app
 from api.config import Config
@@ -16,7 +17,7 @@ from mariadb_server import MariaDB, db_config, free_port, missing_binaries
 def mariadb(tmp_path_factory):
     missing = missing_binaries()
     if missing:
-        pytest.skip(
+        missing_part(
             f"{', '.join(missing)} not found: apt-get install mariadb-server mariadb-client"
         )
     server = MariaDB(tmp_path_factory.mktemp("mariadb")).create()

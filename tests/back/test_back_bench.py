@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kit import missing_part
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def bench_worktrees():
 def test_the_benchmark_runs_and_prints_every_target():
     missing = [tool for tool in ("wrk", "mariadb-slap") if not shutil.which(tool)]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not found: apt-get install wrk mariadb-client")
+        missing_part(f"{', '.join(missing)} not found: apt-get install wrk mariadb-client")
     # --against HEAD: the committed back/ beside the working tree's, as `make bench` compares.
     result = subprocess.run(
         [sys.executable, "scripts/bench.py", "--against", "HEAD"],

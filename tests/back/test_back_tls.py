@@ -9,6 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from kit import missing_part
 
 from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, missing_binaries
 from test_back_gunicorn import get, run_gunicorn, stop
@@ -51,7 +52,7 @@ def self_signed_certificate(directory):
 @pytest.fixture(scope="module")
 def tls_db(tmp_path_factory):
     if missing_binaries():
-        pytest.skip("mariadb-server not installed")  # conftest's mariadb fixture says more
+        missing_part("mariadb-server not installed")  # conftest's mariadb fixture says more
     base = tmp_path_factory.mktemp("tls-db")
     cert, key = self_signed_certificate(base)
     server = MariaDB(base, options=[f"--ssl-cert={cert}", f"--ssl-key={key}"]).create()
