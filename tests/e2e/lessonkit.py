@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from kit import REPO, make, run
 
@@ -180,3 +181,19 @@ def record_figure(case, figure, command):
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
     with FIGURES.open("a") as out:
         out.write(json.dumps({"case": case, "figure": figure, "command": command}) + "\n")
+
+
+def with_named_db_volume(copy):
+    """The copy's compose.yaml with the database on the named volume db-data, as its
+    comments tell a learner to switch it on (instead of the tmpfs). Returns copy."""
+    compose_file = Path(copy) / "compose.yaml"
+    text = compose_file.read_text()
+    for old, new in (
+        ("      # - db-data:/var/lib/mysql\n", "      - db-data:/var/lib/mysql\n"),
+        ("    tmpfs:\n      - /var/lib/mysql:mode=1777,size=1g\n", ""),
+        ("# volumes:\n#   db-data:\n", "volumes:\n  db-data:\n"),
+    ):
+        assert text.count(old) == 1, f"compose.yaml no longer has {old!r}"
+        text = text.replace(old, new)
+    compose_file.write_text(text)
+    return copy

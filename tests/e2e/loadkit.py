@@ -11,10 +11,11 @@ import json
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException
 
-from lessonkit import docker
+from lessonkit import docker, record_figure
 
 
 @dataclass
@@ -133,3 +134,45 @@ def assert_acknowledged_writes_stored(load, db):
     """Every write the Load saw answered 201 is in the database container db."""
     stored = stored_rows(db, load.tag)
     assert {i: stored.get(i) for i in load.acknowledged} == load.acknowledged
+
+
+def database_answers(db):
+    """The database container db answers a real query over TCP as the app's user."""
+    query = docker(
+        *("exec", "-e", "MYSQL_PWD=mysql", db, "mysql", "--protocol=TCP", "-h127.0.0.1"),
+        *("-uuser", "images", "-e", "SELECT 1"),
+    )
+    return query.returncode == 0
+
+
+def database_outage_under_load(port, restart, answers, case, selector):
+    """restart() the database while a Load runs on port, until answers() says it is back;
+    then the promise of the API: 503s with the API's JSON, never a 500 or no answer, no
+    request past 3 s, and no 503 later than 3 s after the database answers. The Load."""
+    with Load(port, f"outage-{uuid.uuid4().hex[:8]}", connections=32, seconds=50) as load:
+        time.sleep(2)
+        restart()
+        deadline = time.monotonic() + 40
+        while not answers():
+            assert time.monotonic() < deadline, "the database did not come back in 40 s"
+            time.sleep(0.1)
+        back_at = time.monotonic()
+        time.sleep(5)
+    statuses, window = load.statuses(), load.error_window()
+    slowest = max(r.seconds for r in load.requests)
+    refused = [r for r in load.requests if r.status == 503]
+    record_figure(
+        f"{case}, under load",
+        f"{load.summary()}; answers {statuses}; error window "
+        f"{(window[1] - window[0]) if window else 0:.1f} s, ending "
+        f"{(window[1] - back_at) if window else 0:+.1f} s after the database answered; "
+        f"slowest request {slowest:.2f} s",
+        f"pytest tests/e2e -k {selector}",
+    )
+    assert set(statuses) <= {200, 201, 503}, statuses  # never a 500, never no answer
+    assert refused, "the restart went unnoticed: the test did not test anything"
+    for answer in refused:
+        assert json.loads(answer.body)["error"], answer.body  # the API's JSON, with its reason
+    assert slowest <= 3, f"a request took {slowest:.2f} s"
+    assert window[1] <= back_at + 3, f"503s went on {window[1] - back_at:.1f} s after"
+    return load

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from kit import missing_part, wait_until
 from learnerkit import learner_copy
-from lessonkit import assert_each_refuses_at_once, docker, http, make, run, wait_for_http
+from lessonkit import (
+    assert_each_refuses_at_once,
+    docker,
+    http,
+    make,
+    run,
+    wait_for_http,
+    with_named_db_volume,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -102,17 +110,7 @@ def test_a_chosen_password_is_never_shown_and_the_opt_in_volume_stays(tmp_path):
     says: the password reaches the containers as files, and is in no printed command, no
     `docker inspect` and no file git would commit; `make compose-down` removes all but
     the volume the learner chose."""
-    copy = learner_copy(tmp_path / "k8scourse")
-    compose_file = copy / "compose.yaml"
-    text = compose_file.read_text()
-    for old, new in (
-        ("      # - db-data:/var/lib/mysql\n", "      - db-data:/var/lib/mysql\n"),
-        ("    tmpfs:\n      - /var/lib/mysql:mode=1777,size=1g\n", ""),
-        ("# volumes:\n#   db-data:\n", "volumes:\n  db-data:\n"),
-    ):
-        assert text.count(old) == 1, f"compose.yaml no longer has {old!r}"
-        text = text.replace(old, new)
-    compose_file.write_text(text)
+    copy = with_named_db_volume(learner_copy(tmp_path / "k8scourse"))
     secret, root_secret = "e2e-Chosen-pw", "e2e-Root-pw"
     passwords = (f"DB_PASSWORD={secret}", f"DB_ROOT_PASSWORD={root_secret}")
     before = volumes()

@@ -13,7 +13,13 @@ import uuid
 import pytest
 from kit import missing_part, wait_until
 from lessonkit import REPO, assert_each_refuses_at_once, docker, http, make, record_figure
-from loadkit import Load, assert_acknowledged_writes_stored, stored_rows
+from loadkit import (
+    Load,
+    assert_acknowledged_writes_stored,
+    database_answers,
+    database_outage_under_load,
+    stored_rows,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -231,3 +237,22 @@ def test_one_replica_killed_under_load_fails_at_most_its_requests_in_flight(swar
     assert len(load.failed()) <= len(in_flight), load.failed()[:5]
     assert after and all(r.status in (200, 201) for r in after), "the other replica stopped"
     assert_acknowledged_writes_stored(load, swarm_db())
+
+
+def test_the_database_replaced_under_load_is_503_then_well_again(swarm):
+    """The database's task killed: Swarm starts another (its data, on a tmpfs, starts again
+    from init.sql, as the stack file says); meanwhile the API answers 503 through the edge."""
+    wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
+    [killed] = service_container(f"{STACK}_db")
+
+    def replaced_and_answering():
+        now = service_container(f"{STACK}_db")
+        return bool(now) and now[0] != killed and database_answers(now[0])
+
+    database_outage_under_load(
+        3000,
+        lambda: docker("kill", killed),
+        replaced_and_answering,
+        "Swarm: the database's task killed and replaced",
+        "database_replaced",
+    )
