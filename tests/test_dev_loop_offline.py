@@ -98,9 +98,8 @@ def test_plain_compose_has_no_watch_rules_and_the_watch_file_has_them():
         assert mark not in plain.stdout, mark
     watched = compose("-f", "compose.yaml", "-f", "compose.watch.yaml", "config")
     assert watched.returncode == 0, watched.stderr
-    assert "action: sync+restart" in watched.stdout
-    assert "target: /app/api" in watched.stdout
-    assert "target: /usr/share/nginx/html" in watched.stdout
+    for path in ("back/api", "back/requirements.txt", "back/Dockerfile", "front/public"):
+        assert f"path: {REPO / path}" in watched.stdout, path
     assert "action: rebuild" in watched.stdout
     # The watch file adds rules only: the containers run the same images and commands.
     for key in ("command:", "entrypoint:", "user:", "GUNICORN_CMD_ARGS"):
