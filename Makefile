@@ -111,7 +111,7 @@ HEALTH_TIMEOUT   ?= 90
 # `uname -m`: a shell under Rosetta says x86_64 on an arm64 Mac, and Docker Desktop's
 # and Podman's machines run Linux VMs of their own. Asked only by the targets that
 # start the database (and `make names`); ENGINE_ARCH=arm64 pretends.
-DB_TARGETS := up db images names
+DB_TARGETS := up dev db images names
 ifeq ($(origin DB_IMAGE),undefined)
   ifneq ($(filter $(DB_TARGETS),$(MAKECMDGOALS)),)
     ifeq ($(ENGINE),podman)
@@ -338,6 +338,60 @@ compose-up: $(if $(LESSON_PASSWORDS),,secrets) ## Run the three tiers with Compo
 .PHONY: compose-down
 compose-down: ## Stop and remove the Compose stack: containers and network (a named db-data volume you chose stays)
 	@$(STEP) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) down --remove-orphans'
+
+##@ Development loop: edit, save, see it
+
+# `make dev` runs the stack of `make up` (same images, names, network and ports) with the
+# code read from this folder: back/ and front/public/ are bind-mounted read-only over what
+# the images copied, and gunicorn's --reload (through GUNICORN_CMD_ARGS, which gunicorn
+# reads) restarts its workers when a .py file changes. nginx reads the page from disk on
+# every request. `make up` afterwards puts the built images back (scripts/step sees the
+# other environment and mounts, and replaces the containers).
+# The mounts are written as the database's init.sql mount is: "$(pwd)" quoted where the
+# path has a space, and :z where SELinux enforces (see INIT_SQL_MOUNT above).
+DEV_MOUNT_OPTS := ro
+DEV_PWD        := $$(pwd)
+ifneq ($(word 2,$(CURDIR)),)
+  DEV_PWD := "$$(pwd)"
+  DEV_MOUNT_WHY += echo '\# "$$(pwd)" quoted: the path of this folder has a space, which would split the -v argument in two';
+endif
+ifeq ($(SELINUX_ENFORCING),1)
+  DEV_MOUNT_OPTS := ro,z
+  DEV_MOUNT_WHY += echo '\# :z: SELinux enforces here, and the container may read the code only once the engine relabels it for containers';
+endif
+BACK_DEV_MOUNT  := $(DEV_PWD):/app:$(DEV_MOUNT_OPTS)
+FRONT_DEV_MOUNT := $(DEV_PWD)/public:/usr/share/nginx/html:$(DEV_MOUNT_OPTS)
+
+.PHONY: dev
+dev: network db build build-front wait-db back-dev front-dev health ## Run the stack with back/ and front/public/ mounted: a saved change is served without a rebuild
+	@echo "The app is up in development mode: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
+	@echo "Edit back/api/*.py: gunicorn reloads (make logs shows it). Edit front/public/: reload the page. make up returns to the built images."
+
+.PHONY: back-dev
+back-dev: network ## Start $(BACK_NAME) from the built image, with back/ mounted and gunicorn's --reload
+	@$(DEV_MOUNT_WHY)
+	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) 'cd back && $(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -e GUNICORN_CMD_ARGS=--reload -v $(BACK_DEV_MOUNT) -d $(BACK_IMAGE)'
+
+.PHONY: front-dev
+front-dev: ## Start $(FRONT_NAME) from the built image, serving front/public/ from this folder
+	@$(DEV_MOUNT_WHY)
+	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) 'cd front && $(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -v $(FRONT_DEV_MOUNT) -d $(FRONT_IMAGE)'
+
+# `docker compose watch` (Compose v2.22+) with the rules of compose.watch.yaml, in a file
+# of its own so that plain `docker compose up` and docker-compose 1.29 never read them.
+# It stays in the foreground and prints what it copies; Ctrl+C ends the watch, and
+# `make compose-down` the stack.
+COMPOSE_WATCH = $(COMPOSE_ENV) $(DOCKER) compose -p $(PROJECT) -f compose.yaml -f compose.watch.yaml watch
+
+.PHONY: compose-watch
+compose-watch: $(if $(LESSON_PASSWORDS),,secrets) ## Run the Compose stack and copy each saved change into it (docker compose watch, Compose v2.22+)
+ifeq ($(ENGINE),podman)
+	@echo "make: watch needs Docker Compose v2.22 or newer (podman-compose has no watch): on Podman, make dev is the loop" >&2; exit 1
+endif
+	@version=$$($(DOCKER) compose version --short 2>/dev/null); case $${version#v} in \
+	  '' | 1.* | 2.[0-9].* | 2.1[0-9].* | 2.2[01].*) echo "make: watch needs Compose v2.22 or newer ($${version:-only docker-compose 1.x here}): update Docker, or use make dev" >&2; exit 1 ;; esac
+	@$(IMAGES) $(STACK_DB_IMAGE) $(PYTHON_IMAGE) $(NGINX_IMAGE)
+	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' $(NETWORK) '$(COMPOSE_WATCH)'
 
 ##@ Beyond docker run: Swarm
 

@@ -1,0 +1,192 @@
+"""The development loop on the real engines, in a learner's copy (tests/learnerkit.py):
+edit a route of back/ and the page of front/, and measure the time until the running
+stack serves the change (kept with record_figure for the end-of-run table).
+
+1. make dev, on Docker and on Podman: a saved .py change and a saved page are served; a
+   syntax error is named with its file and line in make logs, and the next good save
+   recovers; make dev twice changes nothing; make up afterwards returns to the images.
+2. make compose-watch (docker compose watch), on Docker.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from learnerkit import learner_copy
+from lessonkit import http, make, record_figure, wait_for_http
+
+pytestmark = pytest.mark.e2e
+
+LIVEZ = "http://localhost:3000/livez"
+PAGE = "http://localhost:8080/index.html"
+# Every wait is bounded: far above the 3 s the loop aims at, so a slow machine still
+# tells "served late" (the recorded figure) from "never served" (a failure).
+BOUND = 30
+
+
+def served(url, predicate, timeout=BOUND):
+    """Seconds until GET url answers with a (status, body) that predicate accepts."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            status, _, body = http(url, timeout=2)
+            if predicate(status, body.decode(errors="replace")):
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not serve the change within {timeout} s")
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{path} has no {old!r}"
+    path.write_text(text.replace(old, new, 1))
+
+
+# The route of GET /livez, in back/api/health.py: the edit changes its answer.
+ROUTE_OLD = 'return {"status": "running", "timestamp": now_ms()}'
+ROUTE_NEW = 'return {"status": "edited", "timestamp": now_ms()}'
+
+
+def edit_route(copy, engine_name, way):
+    """Edit the route in copy; record and return the seconds until it is served."""
+    edit(copy / "back" / "api" / "health.py", ROUTE_OLD, ROUTE_NEW)
+    seconds = served(LIVEZ, lambda status, body: status == 200 and '"edited"' in body)
+    record_figure(f"{way} on {engine_name}: saved .py change served", f"{seconds:.1f} s", way)
+    return seconds
+
+
+def edit_page(copy, engine_name, way):
+    """Edit the page in copy; record and return the seconds until it is served."""
+    edit(copy / "front" / "public" / "index.html", "</body>", "<p>edited while it runs</p></body>")
+    seconds = served(PAGE, lambda status, body: "edited while it runs" in body)
+    record_figure(f"{way} on {engine_name}: saved page served", f"{seconds:.1f} s", way)
+    return seconds
+
+
+def mounts_of(engine, name):
+    return engine.cli(
+        "container", "inspect", "-f", "{{range .Mounts}}{{.Destination}} {{end}}", name
+    ).stdout.split()
+
+
+# back/gunicorn.conf.py imports the package api (for its settings check) in gunicorn's
+# arbiter, before the workers fork: a worker that --reload restarts inherits the modules
+# already imported, so it serves the old code and never meets a syntax error. Reported
+# to the owners of back/: loading api/config.py by its path (importlib.util's
+# spec_from_file_location) keeps the package out of the arbiter, and then --reload
+# serves a saved change within about 2 s (measured with gunicorn 27.0.1 outside a
+# container). strict: once fixed, this marker fails the run until it is removed.
+ARBITER_IMPORTS_API = pytest.mark.xfail(
+    strict=True, reason="back/gunicorn.conf.py imports api in gunicorn's arbiter (issue 19)"
+)
+
+
+@ARBITER_IMPORTS_API
+def test_make_dev_serves_a_saved_route_and_recovers_from_a_syntax_error(engine, tmp_path):
+    copy = learner_copy(tmp_path / "k8scourse")
+    dev = engine.make("dev", cwd=copy, timeout=900)
+    try:
+        assert dev.returncode == 0, dev.output
+        reload_python(copy, engine)
+    finally:
+        engine.make("down", cwd=copy)
+
+
+def reload_python(copy, engine):
+    """A saved route is served; a syntax error is named with its file and line in make logs
+    while the worker serves gunicorn's error page, and the next good save is served."""
+    edit_route(copy, engine.name, "make dev")
+    health = copy / "back" / "api" / "health.py"
+    good = health.read_text()
+    health.write_text(good + "\ndef broken(:\n")
+    line = len((good + "\n").splitlines()) + 1
+    served(LIVEZ, lambda status, body: status == 500)
+    logs = engine.make("logs", cwd=copy)
+    assert f'File "/app/api/health.py", line {line}' in logs.output, logs.output[-3000:]
+    assert "SyntaxError" in logs.output
+    health.write_text(good)
+    recovered = served(LIVEZ, lambda status, body: status == 200 and '"edited"' in body)
+    record_figure(
+        f"make dev on {engine.name}: good save after a syntax error served",
+        f"{recovered:.1f} s",
+        "make dev",
+    )
+
+
+def test_make_dev_serves_a_saved_page_and_make_up_returns_to_the_images(engine, tmp_path):
+    copy = learner_copy(tmp_path / "k8scourse")
+    dev = engine.make("dev", cwd=copy, timeout=900)
+    try:
+        assert dev.returncode == 0, dev.output
+        assert "-e GUNICORN_CMD_ARGS=--reload -v $(pwd):/app:ro -d k8scourse-back" in dev.output
+        assert "-v $(pwd)/public:/usr/share/nginx/html:ro -d k8scourse-front" in dev.output
+        assert "/app" in mounts_of(engine, "back")
+
+        again = engine.make("dev", cwd=copy, timeout=300)
+        assert again.returncode == 0, again.output
+        assert "# back is already running" in again.output
+        assert "# front is already running" in again.output
+
+        edit_page(copy, engine.name, "make dev")
+
+        # The README's way while the reloader serves old code: make dev again builds the
+        # image with the edited route and replaces back.
+        edit(copy / "back" / "api" / "health.py", ROUTE_OLD, ROUTE_NEW)
+        again = engine.make("dev", cwd=copy, timeout=300)
+        assert again.returncode == 0, again.output
+        assert "# back runs with another image than this command: replacing it" in again.output
+        assert b'"edited"' in http(LIVEZ)[2]
+
+        up = engine.make("up", cwd=copy, timeout=900)
+        assert up.returncode == 0, up.output
+        assert "# back runs with another environment, set of bind mounts than this command" in (
+            up.output
+        )
+        # (its image too: make up built one with the edited page)
+        assert "# front runs with another set of bind mounts" in up.output
+        assert mounts_of(engine, "back") == []
+        assert mounts_of(engine, "front") == []
+    finally:
+        engine.make("down", cwd=copy)
+
+
+@pytest.fixture
+def compose_watch(tmp_path):
+    """make compose-watch running in a copy (in the foreground, as a learner runs it)."""
+    copy = learner_copy(tmp_path / "k8scourse")
+    log = (tmp_path / "watch.log").open("w")
+    watch = subprocess.Popen(
+        ["make", "--no-print-directory", "compose-watch"],
+        cwd=copy,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield copy, tmp_path / "watch.log"
+    finally:
+        os.killpg(watch.pid, signal.SIGINT)  # Ctrl+C, as the learner ends it
+        try:
+            watch.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(watch.pid, signal.SIGKILL)
+        log.close()
+        make("compose-down", cwd=copy)
+
+
+def test_compose_watch_serves_each_saved_change(compose_watch):
+    copy, log = compose_watch
+    try:
+        wait_for_http("http://localhost:3000/health", timeout=300)
+        wait_for_http("http://localhost:8080/healthz", timeout=60)
+        time.sleep(2)  # the watch begins once the stack is up
+        edit_route(copy, "docker", "docker compose watch")
+        edit_page(copy, "docker", "docker compose watch")
+    except AssertionError as error:
+        pytest.fail(f"{error}\n--- make compose-watch:\n{log.read_text()[-4000:]}")
+    assert "compose.watch.yaml watch" in log.read_text()

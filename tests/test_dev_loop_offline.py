@@ -1,0 +1,128 @@
+"""The development loop (make dev, make compose-watch) checked without starting anything:
+dry runs of the Makefile, and the stack files as Compose, Swarm and Kustomize render them.
+The loop on the real engines: tests/e2e/test_dev_loop.py."""
+
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from learnerkit import learner_copy
+
+REPO = Path(__file__).resolve().parents[1]
+# What only the development loop may run: gunicorn's reloader, and the code mounted from here.
+DEV_MARKS = ("--reload", "GUNICORN_CMD_ARGS", "/app:ro", "/usr/share/nginx/html:ro", "develop")
+
+
+def make(*args, cwd=REPO, env=None):
+    result = subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    result.output = result.stdout + result.stderr
+    return result
+
+
+def printed(dry_run, name):
+    """The `docker run` command that scripts/step prints for container `name`."""
+    [line] = [line for line in dry_run.splitlines() if f"--replace {name} " in line]
+    return shlex.split(line)[-1]
+
+
+def test_make_dev_runs_the_built_images_with_the_code_mounted_read_only():
+    dry = make("-n", "dev", "SELINUX_ENFORCING=0")
+    assert dry.returncode == 0, dry.output
+    assert printed(dry.stdout, "back") == (
+        "cd back && docker run -p 3000:3000 --name back --rm --network k8scourse "
+        "-e MYSQL_HOST=k8scourse-db -e GUNICORN_CMD_ARGS=--reload -v $(pwd):/app:ro "
+        "-d k8scourse-back"
+    )
+    assert printed(dry.stdout, "front") == (
+        "cd front && docker run -p 8080:8080 --name front --rm -e BASE_URL=http://localhost:3000 "
+        "-v $(pwd)/public:/usr/share/nginx/html:ro -d k8scourse-front"
+    )
+    # The same images as make up: built from the same Dockerfiles.
+    assert "docker build -t k8scourse-back ." in dry.stdout
+    assert "docker build -t k8scourse-front ." in dry.stdout
+
+
+def test_make_dev_labels_the_mounts_where_selinux_enforces():
+    dry = make("-n", "dev", "SELINUX_ENFORCING=1").stdout
+    assert printed(dry, "back").endswith("-v $(pwd):/app:ro,z -d k8scourse-back")
+    assert "/usr/share/nginx/html:ro,z -d" in printed(dry, "front")
+    assert "SELinux enforces here, and the container may read the code" in dry
+
+
+def test_make_dev_quotes_a_folder_with_a_space(tmp_path):
+    copy = learner_copy(tmp_path / "my projects" / "k8scourse")
+    dry = make("-n", "dev", "SELINUX_ENFORCING=0", cwd=copy).stdout
+    assert ' -v "$(pwd)":/app:ro ' in printed(dry, "back")
+    assert ' -v "$(pwd)"/public:/usr/share/nginx/html:ro ' in printed(dry, "front")
+
+
+def test_make_up_runs_none_of_the_development_loop():
+    dry = make("-n", "up").stdout
+    for mark in DEV_MARKS:
+        assert mark not in dry, mark
+
+
+def test_compose_watch_needs_compose_v2_22_on_podman_too():
+    result = make("compose-watch", env={"DOCKER": "podman"})
+    assert result.returncode != 0
+    assert (
+        "make: watch needs Docker Compose v2.22 or newer (podman-compose has no watch): "
+        "on Podman, make dev is the loop"
+    ) in result.stderr.splitlines()
+
+
+def compose(*args):
+    return subprocess.run(
+        ["docker", "compose", *args], cwd=REPO, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None or compose("version").returncode != 0,
+    reason="docker compose (v2) is not installed here",
+)
+def test_plain_compose_has_no_watch_rules_and_the_watch_file_has_them():
+    plain = compose("config")
+    assert plain.returncode == 0, plain.stderr
+    for mark in DEV_MARKS:
+        assert mark not in plain.stdout, mark
+    watched = compose("-f", "compose.yaml", "-f", "compose.watch.yaml", "config")
+    assert watched.returncode == 0, watched.stderr
+    for path in ("back/api", "back/requirements.txt", "back/Dockerfile", "front/public"):
+        assert f"path: {REPO / path}" in watched.stdout, path
+    assert "action: rebuild" in watched.stdout
+    # The watch file adds rules only: the containers run the same images and commands.
+    for key in ("command:", "entrypoint:", "user:", "GUNICORN_CMD_ARGS"):
+        assert watched.stdout.count(key) == plain.stdout.count(key), key
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose 1.x not here")
+def test_docker_compose_1_29_still_reads_compose_yaml():
+    result = subprocess.run(
+        ["docker-compose", "config", "-q"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_swarm_and_kubernetes_run_none_of_the_development_loop():
+    stack = (REPO / "swarm" / "stack.yaml").read_text()
+    for mark in DEV_MARKS:
+        assert mark not in stack, mark
+    kubectl = REPO / ".venv" / "bin" / "kubectl"
+    if not kubectl.exists():
+        pytest.skip("no .venv/bin/kubectl: run make venv")
+    rendered = subprocess.run(
+        [str(kubectl), "kustomize", "k8s"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    for mark in DEV_MARKS:
+        assert mark not in rendered, mark
