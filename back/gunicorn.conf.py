@@ -4,15 +4,19 @@ WEB_CONCURRENCY (worker processes; the image sets 2) and GUNICORN_CMD_ARGS (any 
 "--threads 8"). docs/benchmarks.md has the measurements behind the choices below.
 """
 
+import runpy
 import sys
-
-from api.config import Config, ConfigError
+from pathlib import Path
 
 # gunicorn reads this file before it loads the app: checking the settings here turns a bad
-# value into one clear line instead of a traceback in every worker.
+# value into one clear line instead of a traceback in every worker. api/config.py is run by
+# its path, not imported as api.config: importing the api package here, in gunicorn's
+# master, would hand the app's modules to every worker, and a worker restarted by --reload
+# (make dev) would go on running the code gunicorn started with.
+settings = runpy.run_path(str(Path(__file__).with_name("api") / "config.py"))
 try:
-    _config = Config.from_env()
-except ConfigError as exc:
+    _config = settings["Config"].from_env()
+except settings["ConfigError"] as exc:
     sys.exit(f"Configuration error: {exc}")
 
 bind = f"0.0.0.0:{_config.port}"

@@ -80,12 +80,6 @@ def mounts_of(engine, name):
 # spec_from_file_location) keeps the package out of the arbiter, and then --reload
 # serves a saved change within about 2 s (measured with gunicorn 27.0.1 outside a
 # container). strict: once fixed, this marker fails the run until it is removed.
-ARBITER_IMPORTS_API = pytest.mark.xfail(
-    strict=True, reason="back/gunicorn.conf.py imports api in gunicorn's arbiter (issue 19)"
-)
-
-
-@ARBITER_IMPORTS_API
 def test_make_dev_serves_a_saved_route_and_recovers_from_a_syntax_error(engine, tmp_path):
     copy = learner_copy(tmp_path / "k8scourse")
     dev = engine.make("dev", cwd=copy, timeout=900)
