@@ -127,20 +127,23 @@ ifeq ($(origin DB_IMAGE),undefined)
 endif
 DB_IMAGE ?= mysql:5.7
 
-# The database's bind mount of init.sql, as the lesson writes it; two hosts need more.
+# Bind mounts of this folder's files (the database's init.sql, as the lesson writes it;
+# make dev's code), and what two hosts need more; MOUNT_WHY says it before the command.
 # A folder whose path has a space: the shell would split $(pwd), so it is quoted.
 # SELinux enforcing (Fedora, RHEL, CentOS): a container may read only files labelled
-# for containers, so `:z` asks the engine to relabel init.sql (SELINUX_ENFORCING=1|0 pretends).
-INIT_SQL_MOUNT := $$(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql
+# for containers, so `z` asks the engine to relabel them (SELINUX_ENFORCING=1|0 pretends).
+HERE := $$(pwd)
+comma := ,
 ifneq ($(word 2,$(CURDIR)),)
-  INIT_SQL_MOUNT := "$$(pwd)"/init.sql:/docker-entrypoint-initdb.d/init.sql
-  DB_MOUNT_WHY += echo '\# "$$(pwd)" quoted: the path of this folder has a space, which would split the -v argument in two';
+  HERE := "$$(pwd)"
+  MOUNT_WHY += echo '\# "$$(pwd)" quoted: the path of this folder has a space, which would split the -v argument in two';
 endif
 SELINUX_ENFORCING ?= $(shell cat /sys/fs/selinux/enforce 2>/dev/null)
 ifeq ($(SELINUX_ENFORCING),1)
-  INIT_SQL_MOUNT := $(INIT_SQL_MOUNT):z
-  DB_MOUNT_WHY += echo '\# :z: SELinux enforces here, and the container may read init.sql only once the engine relabels it for containers';
+  RELABEL := z
+  MOUNT_WHY += echo '\# z: SELinux enforces here, and a container may read a mounted file only once the engine relabels it for containers';
 endif
+INIT_SQL_MOUNT := $(HERE)/init.sql:/docker-entrypoint-initdb.d/init.sql$(if $(RELABEL),:$(RELABEL))
 
 # A password is written into the command only while it is the lesson's public
 # default; any other value reaches the container through the environment
@@ -217,7 +220,7 @@ network: ## Create the $(NETWORK) network
 db: network ## Start MySQL as $(DB_NAME) on $(NETWORK), loading db/init.sql
 	@$(DB_IMAGE_WHY)
 	@$(IMAGES) $(DB_IMAGE)
-	@$(DB_MOUNT_WHY)
+	@$(MOUNT_WHY)
 	@$(STEP) --port-var DB_PORT --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'
 
 .PHONY: wait-db
@@ -347,20 +350,10 @@ compose-down: ## Stop and remove the Compose stack: containers and network (a na
 # reads) restarts its workers when a .py file changes. nginx reads the page from disk on
 # every request. `make up` afterwards puts the built images back (scripts/step sees the
 # other environment and mounts, and replaces the containers).
-# The mounts are written as the database's init.sql mount is: "$(pwd)" quoted where the
-# path has a space, and :z where SELinux enforces (see INIT_SQL_MOUNT above).
-DEV_MOUNT_OPTS := ro
-DEV_PWD        := $$(pwd)
-ifneq ($(word 2,$(CURDIR)),)
-  DEV_PWD := "$$(pwd)"
-  DEV_MOUNT_WHY += echo '\# "$$(pwd)" quoted: the path of this folder has a space, which would split the -v argument in two';
-endif
-ifeq ($(SELINUX_ENFORCING),1)
-  DEV_MOUNT_OPTS := ro,z
-  DEV_MOUNT_WHY += echo '\# :z: SELinux enforces here, and the container may read the code only once the engine relabels it for containers';
-endif
-BACK_DEV_MOUNT  := $(DEV_PWD):/app:$(DEV_MOUNT_OPTS)
-FRONT_DEV_MOUNT := $(DEV_PWD)/public:/usr/share/nginx/html:$(DEV_MOUNT_OPTS)
+# The mounts are written as the database's init.sql mount is (HERE, RELABEL above).
+DEV_MOUNT_OPTS := ro$(if $(RELABEL),$(comma)$(RELABEL))
+BACK_DEV_MOUNT  := $(HERE):/app:$(DEV_MOUNT_OPTS)
+FRONT_DEV_MOUNT := $(HERE)/public:/usr/share/nginx/html:$(DEV_MOUNT_OPTS)
 
 .PHONY: dev
 dev: network db build build-front wait-db back-dev front-dev health ## Run the stack with back/ and front/public/ mounted: a saved change is served without a rebuild
@@ -369,12 +362,12 @@ dev: network db build build-front wait-db back-dev front-dev health ## Run the s
 
 .PHONY: back-dev
 back-dev: network ## Start $(BACK_NAME) from the built image, with back/ mounted and gunicorn's --reload
-	@$(DEV_MOUNT_WHY)
+	@$(MOUNT_WHY)
 	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) 'cd back && $(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -e GUNICORN_CMD_ARGS=--reload -v $(BACK_DEV_MOUNT) -d $(BACK_IMAGE)'
 
 .PHONY: front-dev
 front-dev: ## Start $(FRONT_NAME) from the built image, serving front/public/ from this folder
-	@$(DEV_MOUNT_WHY)
+	@$(MOUNT_WHY)
 	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) 'cd front && $(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -v $(FRONT_DEV_MOUNT) -d $(FRONT_IMAGE)'
 
 # `docker compose watch` (Compose v2.22+) with the rules of compose.watch.yaml, in a file

@@ -56,7 +56,7 @@ def test_make_dev_labels_the_mounts_where_selinux_enforces():
     dry = make("-n", "dev", "SELINUX_ENFORCING=1").stdout
     assert printed(dry, "back").endswith("-v $(pwd):/app:ro,z -d k8scourse-back")
     assert "/usr/share/nginx/html:ro,z -d" in printed(dry, "front")
-    assert "SELinux enforces here, and the container may read the code" in dry
+    assert "SELinux enforces here, and a container may read a mounted file" in dry
 
 
 def test_make_dev_quotes_a_folder_with_a_space(tmp_path):

@@ -24,7 +24,7 @@ def test_selinux_gets_z_and_says_why_elsewhere_the_lessons_command():
         )
     ]
     assert enforcing[-2] == (
-        "echo '# :z: SELinux enforces here, and the container may read init.sql only once "
+        "echo '# z: SELinux enforces here, and a container may read a mounted file only once "
         "the engine relabels it for containers';"
     )
     assert not any(":z" in line for line in relaxed)
