@@ -1,0 +1,55 @@
+"""The rough edges of issue 21, tried as a learner would, on the real engine (Docker;
+Podman where an item is engine-specific): each expected failure reads as the lesson's
+point, each real one names the fix that works from where the learner stands."""
+
+import json
+
+import pytest
+from lessonkit import AT_ONCE, docker, make, timed_make
+
+pytestmark = pytest.mark.e2e
+
+
+COPY = "PROJECT=photoshare"  # the README's renamed copy, run from the lesson's folder
+
+
+@pytest.fixture(autouse=True)
+def clean_slate():
+    make("down")
+    yield
+    make("down")
+    make("down", COPY)
+
+
+def json_line(text):
+    """The last JSON object printed on a line of its own (curl's body)."""
+    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
+
+
+def test_health_after_back_broken_is_the_lessons_failure_and_a_real_one_is_not():
+    assert make("build", "back-broken").returncode == 0
+
+    health = timed_make("health")
+
+    assert health.returncode == 0, health.output
+    assert json_line(health.stdout)["mysql_host"] == "localhost"
+    assert (
+        "# this is the failure the lesson shows (back runs without MYSQL_HOST, so it looks for "
+        "the database on localhost, which inside its container is the container itself); "
+        "next: make back, which passes -e MYSQL_HOST=k8scourse-db"
+    ) in health.stdout.splitlines()
+    assert "Error" not in health.output
+    assert health.elapsed < AT_ONCE
+
+    # MYSQL_HOST=localhost given by hand is no step of the lesson: a real failure.
+    assert make("stop").returncode == 0
+    by_hand = "-p 3000:3000 --network k8scourse -e MYSQL_HOST=localhost k8scourse-back"
+    assert docker("run", "-d", "--rm", "--name", "back", *by_hand.split()).returncode == 0
+
+    real = make("health")
+
+    assert real.returncode != 0
+    assert "the lesson's fix is 'make back', which passes -e MYSQL_HOST=k8scourse-db" in (
+        real.stderr
+    )
+    assert "failure the lesson shows" not in real.output
