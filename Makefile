@@ -175,15 +175,15 @@ alpine: ## Start alpine containers "one" and "two" on the default bridge
 
 .PHONY: shell
 shell: ## Open a shell in "one" (needs a terminal; try ls, ping two, exit)
-	@$(STEP) --tty --lesson-failure one alpine-network '$(DOCKER) exec -it one /bin/sh'
+	@$(STEP) --tty --needs one $(DEMO_NETWORK) --lesson-failure one alpine-network '$(DOCKER) exec -it one /bin/sh'
 
 .PHONY: ls
 ls: ## Show the file system inside "one", without a terminal
-	@$(STEP) '$(DOCKER) exec one ls'
+	@$(STEP) --needs one $(DEMO_NETWORK) '$(DOCKER) exec one ls'
 
 .PHONY: ping
 ping: ## From "one", ping "two" by name (on the default bridge it fails, the lesson's point; on alpine-network it works)
-	@$(STEP) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
+	@$(STEP) --needs one $(DEMO_NETWORK) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
 
 .PHONY: alpine-stop
 alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so Docker waits, then kills)

@@ -53,3 +53,23 @@ def test_health_after_back_broken_is_the_lessons_failure_and_a_real_one_is_not()
         real.stderr
     )
     assert "failure the lesson shows" not in real.output
+
+
+def test_ping_with_one_stopped_names_the_step_the_learner_is_at():
+    ping = timed_make("ping")
+
+    assert ping.returncode != 0
+    assert ping.stderr.splitlines()[0:1] == [
+        "make: container 'one' is not running: start it with 'make alpine' (or "
+        "'make alpine-network' once you are at the lesson's part 2)."
+    ]
+    assert ping.elapsed < AT_ONCE
+
+    assert docker("network", "create", "alpine-network").returncode == 0  # part 2 begun
+    ping = make("ping")
+
+    assert ping.returncode != 0
+    assert ping.stderr.splitlines()[0:1] == [
+        "make: container 'one' is not running: start it with 'make alpine-network' "
+        "(the network alpine-network exists: you are at the lesson's part 2)."
+    ]
