@@ -218,7 +218,7 @@ db: network ## Start MySQL as $(DB_NAME) on $(NETWORK), loading db/init.sql
 	@$(DB_IMAGE_WHY)
 	@$(IMAGES) $(DB_IMAGE)
 	@$(DB_MOUNT_WHY)
-	@$(STEP) --port-var DB_PORT --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'
+	@$(STEP) --port-var DB_PORT --keep $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'
 
 .PHONY: wait-db
 wait-db: ## Wait until the database answers a real query over TCP (init done)

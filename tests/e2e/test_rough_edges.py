@@ -73,3 +73,19 @@ def test_ping_with_one_stopped_names_the_step_the_learner_is_at():
         "make: container 'one' is not running: start it with 'make alpine-network' "
         "(the network alpine-network exists: you are at the lesson's part 2)."
     ]
+
+
+def test_a_changed_db_port_says_so_and_keeps_the_database():
+    assert make("db", COPY, "DB_PORT=3407").returncode == 0
+
+    again = make("db", COPY, "DB_PORT=3406")
+
+    assert again.returncode == 0, again.output
+    assert (
+        "# photoshare-db runs with another published port than this command: kept, because "
+        "it holds the data (it runs with --rm: stopping it deletes what was added); to apply "
+        "the change anyway: 'docker stop photoshare-db', then run this make again"
+    ) in again.stdout.splitlines()
+    assert "$ docker stop" not in again.stdout
+    assert docker("port", "photoshare-db", "3306/tcp").stdout.split()[0].endswith(":3407")
+    assert "# photoshare-db is already running" in make("db", COPY, "DB_PORT=3407").stdout
