@@ -276,8 +276,15 @@ open: ## Print the app's address (and open it where a desktop browser is availab
 
 ##@ The whole stack
 
+# The command the port advice repeats: make up, with the project's name unless it is the lesson's.
+UP_AS = make up$(if $(filter $(LESSON_PROJECT),$(PROJECT)),, PROJECT=$(PROJECT))
+
+.PHONY: ports
+ports: ## Check that every port make up publishes is free (make up does it first): name every clash at once
+	@$(STEP) $(NO_STACK) --check-ports $(PROJECT) '$(UP_AS)' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
+
 .PHONY: up
-up: network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200
+up: ports network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200
 	@echo "The app is up: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
 
 .PHONY: down

@@ -3,8 +3,12 @@ Podman where an item is engine-specific): each expected failure reads as the les
 point, each real one names the fix that works from where the learner stands."""
 
 import json
+import os
+import socket
+from contextlib import contextmanager
 
 import pytest
+from learnerkit import learner_copy, path_without, rename
 from lessonkit import AT_ONCE, docker, make, timed_make
 
 pytestmark = pytest.mark.e2e
@@ -89,3 +93,58 @@ def test_a_changed_db_port_says_so_and_keeps_the_database():
     assert "$ docker stop" not in again.stdout
     assert docker("port", "photoshare-db", "3306/tcp").stdout.split()[0].endswith(":3407")
     assert "# photoshare-db is already running" in make("db", COPY, "DB_PORT=3407").stdout
+
+
+def test_up_in_a_renamed_copy_names_every_clash_at_once_with_commands_that_work_there(tmp_path):
+    assert make("up", timeout=900).returncode == 0  # the lesson's stack
+    copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
+
+    up = timed_make("up", cwd=copy)
+
+    assert up.returncode != 0
+    assert [line for line in up.stderr.splitlines() if line.startswith("make: ")][0] == (
+        "make: make up PROJECT=photoshare would publish ports that are already in use: "
+        "3306 (DB_PORT) by container 'k8scourse-db', 3000 (BACK_PORT) by container 'back', "
+        "8080 (FRONT_PORT) by container 'front'. Free them ('make down PROJECT=k8scourse'), "
+        "or use free ports: make up PROJECT=photoshare DB_PORT=3307 BACK_PORT=3001 "
+        "FRONT_PORT=8081."
+    )
+    assert up.elapsed < AT_ONCE
+    assert "$ " not in up.stdout  # nothing started
+    assert docker("network", "inspect", "photoshare").returncode != 0
+
+    # From the lesson's folder its own stack is no clash: make up keeps it.
+    assert make("ports").returncode == 0
+    # The command the line names works from the copy.
+    assert make("down", "PROJECT=k8scourse", cwd=copy).returncode == 0
+    assert docker("container", "inspect", "k8scourse-db").returncode != 0
+
+
+@contextmanager
+def squatting(port):
+    """Another program (this test) listening on port, as a learner's dev server would."""
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("0.0.0.0", port))  # noqa: S104 - the port the engine publishes on
+        squatter.listen()
+        yield
+
+
+def test_a_port_held_by_another_program_names_it_or_the_command_that_shows_it(tmp_path):
+    assert make("build").returncode == 0
+    with squatting(3000):
+        back = make("back")
+        up = make("ports")
+        bare_path = path_without("ss", tmp_path / "bin")
+        (tmp_path / "bin" / "lsof").unlink(missing_ok=True)
+        blind = make("back", env={**os.environ, "PATH": bare_path})
+
+    assert back.returncode != 0
+    assert "make: port 3000 is already used by another program on this machine, " in back.stderr
+    assert f"(PID {os.getpid()}): stop it, or publish the backend on another port" in back.stderr
+    assert "3000 (BACK_PORT) by another program, " in up.stderr
+    assert f"(PID {os.getpid()}). Free them (stop that program)" in up.stderr
+    assert (
+        "make: port 3000 is already used by another program on this machine (to see which: "
+        "'ss -ltnp' on Linux, 'lsof -iTCP:3000 -sTCP:LISTEN' on macOS): stop it, or"
+    ) in blind.stderr
