@@ -308,8 +308,8 @@ clean: down ## down, then remove this project's images and the local virtualenv
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
 .PHONY: lesson
-lesson: ## Walk through the whole lesson, checking each outcome (non-interactive)
-	@scripts/lesson
+lesson: ## Walk through the whole lesson, checking each outcome (asks before it stops a running stack)
+	@PROJECT=$(PROJECT) scripts/lesson
 
 .PHONY: images
 images: ## Make sure the lesson's images exist (local stand-ins where no registry answers)

@@ -4,12 +4,15 @@ point, each real one names the fix that works from where the learner stands."""
 
 import json
 import os
+import pty
 import socket
+import subprocess
+import time
 from contextlib import contextmanager
 
 import pytest
 from learnerkit import learner_copy, path_without, rename
-from lessonkit import AT_ONCE, docker, make, timed_make
+from lessonkit import AT_ONCE, REPO, docker, make, timed_make
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +151,67 @@ def test_a_port_held_by_another_program_names_it_or_the_command_that_shows_it(tm
         "make: port 3000 is already used by another program on this machine (to see which: "
         "'ss -ltnp' on Linux, 'lsof -iTCP:3000 -sTCP:LISTEN' on macOS): stop it, or"
     ) in blind.stderr
+
+
+def test_make_lesson_on_a_terminal_asks_before_it_stops_the_database():
+    assert make("db").returncode == 0
+    main, terminal = pty.openpty()
+    child = subprocess.Popen(
+        ["make", "--no-print-directory", "lesson"],
+        cwd=REPO,
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    os.write(main, b"n\n")
+    output, _ = child.communicate(timeout=60)
+    os.close(main)
+    os.close(terminal)
+
+    assert child.returncode != 0
+    assert (
+        "# make lesson starts from a clean slate: it stops k8scourse-db, and the data in "
+        "k8scourse-db goes with it (it runs with --rm)"
+    ) in output.splitlines()
+    # The answer's newline is the terminal's echo: here the line follows the question.
+    assert (
+        "Stop them and go on? [y/N] make: nothing stopped, nothing run: stop them when you are "
+        "ready (make down PROJECT=k8scourse), then make lesson again."
+    ) in output.splitlines()
+    assert docker("container", "inspect", "k8scourse-db").returncode == 0  # still there
+
+
+def test_make_lesson_in_a_renamed_copy_streams_says_what_it_stops_and_how_to_stop_it(tmp_path):
+    copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
+    assert make("db").returncode == 0  # a lesson's database the learner may have filled
+    started = time.monotonic()
+    child = subprocess.Popen(
+        ["make", "--no-print-directory", "lesson"],
+        cwd=copy,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen = []  # (seconds since the start, line), as the lines come
+    for line in child.stdout:
+        seen.append((time.monotonic() - started, line.rstrip("\n")))
+    assert child.wait(timeout=600) == 0, "\n".join(line for _, line in seen)
+    lines = [line for _, line in seen]
+
+    start = lines.index("== Start from a clean slate")
+    assert lines[start + 1 : start + 4] == [
+        "# make lesson runs under the lesson's own names (k8scourse: back, k8scourse-db, one, "
+        "two), not photoshare's: photoshare's stack is left alone",
+        "# make lesson starts from a clean slate: it stops k8scourse-db, and the data in "
+        "k8scourse-db goes with it (it runs with --rm)",
+        "# no terminal to ask on: going on",
+    ]
+    assert lines[-1].endswith(
+        "all as the lesson says. The stack is still running: make down PROJECT=k8scourse stops it."
+    )
+    # Streamed: the line that announces the 10 s stop comes before the wait, not after it.
+    [announced] = [t for t, line in seen if "# stopping one takes a while" in line][:1]
+    [stopped] = [t for t, line in seen if "ok: docker stop one and two" in line][:1]
+    assert stopped - announced > 5, lines
