@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 from learnerkit import learner_copy, path_without, rename
-from lessonkit import AT_ONCE, REPO, docker, make, timed_make
+from lessonkit import AT_ONCE, REPO, docker, make, run, timed_make
 
 pytestmark = pytest.mark.e2e
 
@@ -215,3 +215,31 @@ def test_make_lesson_in_a_renamed_copy_streams_says_what_it_stops_and_how_to_sto
     [announced] = [t for t, line in seen if "# stopping one takes a while" in line][:1]
     [stopped] = [t for t, line in seen if "ok: docker stop one and two" in line][:1]
     assert stopped - announced > 5, lines
+
+
+@pytest.mark.parametrize("folder", ["back", "front", "db"])
+def test_make_in_a_tier_folder_says_to_run_it_from_the_root(folder):
+    up = make("up", cwd=REPO / folder)
+
+    assert up.returncode != 0
+    assert up.output.splitlines() == [
+        f"Makefile:{4 if folder != 'db' else 3}: *** run make from the repository's root, "
+        f"not from {folder}/: cd .. && make up.  Stop."
+    ]
+
+
+@pytest.mark.parametrize(
+    "folder, image, copied_to",
+    [("back", "myapp-api", "/app"), ("front", "myapp-web", "/usr/share/nginx/html")],
+)
+def test_a_tier_copied_alone_still_builds_without_its_makefile(tmp_path, folder, image, copied_to):
+    copy = learner_copy(tmp_path / "myapp", folder) / folder
+    assert (copy / "Makefile").exists()
+    try:
+        build = run("docker", "build", "-t", image, ".", cwd=copy, timeout=600)
+        assert build.returncode == 0, build.stderr
+        found = docker("run", "--rm", "--entrypoint", "find", image, copied_to, "-name", "Makefile")
+        assert found.returncode in (0, 1), found.stderr
+        assert found.stdout == ""
+    finally:
+        docker("rmi", "-f", image)
