@@ -150,6 +150,9 @@ SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PA
 # The backend's own defaults are the lesson's user/password; pass them only when changed.
 BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)$(if $(filter-out 8080,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
 
+# The page's title and heading name the project (the lesson's is the image's default).
+FRONT_ENV = $(if $(filter $(LESSON_PROJECT),$(PROJECT)),, -e APP_NAME=$(PROJECT))
+
 export DOCKER
 # The scripts name this project's images and database in their messages. Passed to
 # them, not exported: a make run by a recipe (tests, a copy) derives its own names.
@@ -262,7 +265,7 @@ build-front: ## Build the front image $(FRONT_IMAGE) from front/
 
 .PHONY: front
 front: ## Start $(FRONT_NAME) on port $(FRONT_PORT); the page calls the API at $(BASE_URL)
-	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
+	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL)$(FRONT_ENV) -d $(FRONT_IMAGE)'
 
 # In WSL the browser is Windows': wslview (from wslu) or explorer.exe opens it.
 .PHONY: open

@@ -166,7 +166,8 @@ def test_the_targets_follow_the_port_back_really_publishes(engine):
     assert "-e BASE_URL=http://localhost:3001 -d k8scourse-front" in front.stdout
     wait_for_http("http://localhost:8080/config.json")
     assert json.loads(http("http://localhost:8080/config.json")[2]) == {
-        "baseUrl": "http://localhost:3001"
+        "baseUrl": "http://localhost:3001",
+        "name": "k8scourse",
     }
 
     # Asked for another port than back's: the one back really publishes, said so.

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 import pytest
 from learnerkit import learner_copy, path_without, rename
-from lessonkit import AT_ONCE, REPO, docker, make, run, timed_make
+from lessonkit import AT_ONCE, REPO, docker, http, make, run, timed_make, wait_for_http
+from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.e2e
 
@@ -243,3 +244,27 @@ def test_a_tier_copied_alone_still_builds_without_its_makefile(tmp_path, folder,
         assert found.stdout == ""
     finally:
         docker("rmi", "-f", image)
+
+
+def test_a_renamed_copys_page_is_titled_with_its_name(tmp_path):
+    copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
+    ports = ("BACK_PORT=3100", "FRONT_PORT=8180")
+    front = make("build-front", "front", *ports, cwd=copy)
+    assert front.returncode == 0, front.output
+    assert "-e APP_NAME=photoshare -d photoshare-front" in front.stdout
+    wait_for_http("http://localhost:8180/healthz")
+    config = json.loads(http("http://localhost:8180/config.json")[2])
+    assert config == {"baseUrl": "http://localhost:3100", "name": "photoshare"}
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto("http://localhost:8180/")
+        page.wait_for_function("document.title === 'photoshare · images'", timeout=15_000)
+        heading = page.locator("h1").inner_text()
+        browser.close()
+    assert heading == "photoshare images"
+    # The lesson's own page keeps the lesson's name, and its command stays the lesson's.
+    assert "-e APP_NAME" not in make("-n", "front").stdout
