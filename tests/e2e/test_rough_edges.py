@@ -246,6 +246,18 @@ def test_a_tier_copied_alone_still_builds_without_its_makefile(tmp_path, folder,
         docker("rmi", "-f", image)
 
 
+def test_the_readmes_first_screen_adds_an_image_beside_make_up():
+    first_screen = (REPO / "README.md").read_text().split("```")[1]
+    [add] = [line for line in first_screen.splitlines() if line.startswith("curl ")]
+    assert make("up", timeout=900).returncode == 0
+
+    added = run("bash", "-c", add.split("   #")[0] + " --silent --write-out '\\n%{http_code}'")
+
+    assert added.stdout.splitlines()[-1] == "201", added.stdout + added.stderr
+    listed = run("curl", "--silent", "localhost:3000/images").stdout
+    assert '"caption": "a cat"' in listed.replace('"caption":"', '"caption": "')
+
+
 def test_a_renamed_copys_page_is_titled_with_its_name(tmp_path):
     copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
     ports = ("BACK_PORT=3100", "FRONT_PORT=8180")
