@@ -194,12 +194,13 @@ alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so
 
 ##@ Part 2: a network lets containers find each other by name
 
+# Replacing the one and two of part 1 waits 10 s for each: one docker stop stops both at once.
 .PHONY: alpine-network
 alpine-network: ## Create alpine-network and start "one" and "two" on it
 	@$(IMAGES) $(ALPINE_IMAGE)
 	@$(STEP) --unless-network $(DEMO_NETWORK) '$(DOCKER) network create $(DEMO_NETWORK)'
 	@$(ALPINE_WHY)
-	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
+	@$(STEP) --replace-too two --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
 	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
 
 .PHONY: inspect
@@ -232,12 +233,19 @@ build: ## Build the backend image $(BACK_IMAGE) from back/
 	@$(IMAGES) $(PYTHON_IMAGE)
 	@$(STEP) 'cd back && $(DOCKER) build -t $(BACK_IMAGE) .'
 
+# The running front's page calls the API where its BASE_URL says: after the backend moved
+# to another port, say so (make front follows the port the backend publishes).
+FRONT_FOLLOWS = url=$$($(DOCKER) container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' $(FRONT_NAME) 2>/dev/null | sed -n 's/^BASE_URL=//p'); \
+  if [ -n "$$url" ] && [ "$$url" != "$(BASE_URL)" ]; then \
+    echo "notice: $(FRONT_NAME)'s page still calls the API at $$url: 'make front' points it at $(BASE_URL)"; fi
+
 .PHONY: back-broken
 back-broken: network ## The lesson's first try: $(BACK_NAME) WITHOUT MYSQL_HOST (its /health fails)
 	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 -d --name $(BACK_NAME) --rm --network $(NETWORK) $(BACK_IMAGE)'
 
 .PHONY: back
 back: network ## Start $(BACK_NAME) with -e MYSQL_HOST=$(DB_NAME) (the lesson's fix)
+	@$(FRONT_FOLLOWS)
 	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -d $(BACK_IMAGE)'
 
 .PHONY: health
@@ -256,7 +264,7 @@ logs: ## Show the backend's logs
 stop: ## Stop the backend
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 
-##@ Lesson 6: the front end, served by nginx
+##@ Part 4: the front end (the next lesson), served by nginx
 
 .PHONY: build-front
 build-front: ## Build the front image $(FRONT_IMAGE) from front/

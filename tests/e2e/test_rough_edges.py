@@ -258,6 +258,56 @@ def test_the_readmes_first_screen_adds_an_image_beside_make_up():
     assert '"caption": "a cat"' in listed.replace('"caption":"', '"caption": "')
 
 
+def test_plain_compose_beside_the_docker_run_network_has_a_troubleshooting_row():
+    assert make("network").returncode == 0
+
+    compose = run("docker", "compose", "up", "-d", timeout=600)
+
+    assert compose.returncode != 0
+    said = (
+        'network k8scourse was found but has incorrect label com.docker.compose.network set to ""'
+    )
+    assert said in compose.stderr
+    row = [line for line in (REPO / "README.md").read_text().splitlines() if said in line]
+    assert len(row) == 1 and "make down" in row[0]
+    run("docker", "compose", "down", "--remove-orphans")
+
+
+def test_alpine_network_stops_the_old_one_and_two_in_one_wait():
+    assert make("alpine").returncode == 0
+
+    network = timed_make("alpine-network")
+
+    assert network.returncode == 0, network.output
+    assert "$ docker stop one two" in network.stdout.splitlines()
+    assert (
+        "# two runs with another network than this command: replacing it too, in the same wait"
+        in (network.stdout)
+    )
+    assert network.elapsed < 15, f"make alpine-network took {network.elapsed:.0f} s (two waits: 20)"
+    assert make("ping").returncode == 0  # both on the network, as the lesson wants
+
+
+def test_a_backend_moved_back_says_the_running_front_still_calls_the_old_port():
+    assert make("build", "build-front").returncode == 0
+    assert make("back", "BACK_PORT=3001").returncode == 0
+    assert make("front").returncode == 0  # BASE_URL=http://localhost:3001, following back
+
+    back = make("back", "BACK_PORT=3000")
+
+    assert back.returncode == 0, back.output
+    assert (
+        "notice: front's page still calls the API at http://localhost:3001: 'make front' points "
+        "it at http://localhost:3000"
+    ) in back.stdout.splitlines()
+    assert "-e BASE_URL=http://localhost:3000 " in make("front").stdout
+
+
+def test_help_names_the_front_as_the_readme_does():
+    assert "\nPart 4: the front end (the next lesson), served by nginx\n" in make("help").stdout
+    assert "\n### 4. The front end (the next lesson)\n" in (REPO / "README.md").read_text()
+
+
 def test_a_renamed_copys_page_is_titled_with_its_name(tmp_path):
     copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
     ports = ("BACK_PORT=3100", "FRONT_PORT=8180")
