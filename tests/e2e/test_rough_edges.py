@@ -310,23 +310,27 @@ def test_help_names_the_front_as_the_readme_does():
 
 def test_a_renamed_copys_page_is_titled_with_its_name(tmp_path):
     copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
-    ports = ("BACK_PORT=3100", "FRONT_PORT=8180")
-    front = make("build-front", "front", *ports, cwd=copy)
-    assert front.returncode == 0, front.output
-    assert "-e APP_NAME=photoshare -d photoshare-front" in front.stdout
-    wait_for_http("http://localhost:8180/healthz")
-    config = json.loads(http("http://localhost:8180/config.json")[2])
-    assert config == {"baseUrl": "http://localhost:3100", "name": "photoshare"}
+    try:
+        ports = ("BACK_PORT=3100", "FRONT_PORT=8180")
+        front = make("build-front", "front", *ports, cwd=copy)
+        assert front.returncode == 0, front.output
+        assert "-e APP_NAME=photoshare -d photoshare-front" in front.stdout
+        wait_for_http("http://localhost:8180/healthz")
+        config = json.loads(http("http://localhost:8180/config.json")[2])
+        assert config == {"baseUrl": "http://localhost:3100", "name": "photoshare"}
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page()
-        page.goto("http://localhost:8180/")
-        page.wait_for_function("document.title === 'photoshare · images'", timeout=15_000)
-        heading = page.locator("h1").inner_text()
-        browser.close()
-    assert heading == "photoshare images"
-    # The lesson's own page keeps the lesson's name, and its command stays the lesson's.
-    assert "-e APP_NAME" not in make("-n", "front").stdout
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.goto("http://localhost:8180/")
+            page.wait_for_function("document.title === 'photoshare · images'", timeout=15_000)
+            heading = page.locator("h1").inner_text()
+            browser.close()
+        assert heading == "photoshare images"
+        # The lesson's own page keeps the lesson's name, and its command stays the lesson's.
+        assert "-e APP_NAME" not in make("-n", "front").stdout
+    finally:  # the copy's image too: make down PROJECT=photoshare leaves images
+        make("down", COPY)
+        docker("rmi", "-f", "photoshare-front")
