@@ -153,6 +153,9 @@ SECRETS_ENV := MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PA
 # The backend's own defaults are the lesson's user/password; pass them only when changed.
 BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(filter-out mysql,$(DB_PASSWORD)), -e MYSQL_PASSWORD)$(if $(filter-out 8080,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
 
+# The page's title and heading name the project (the lesson's is the image's default).
+FRONT_ENV = $(if $(filter $(LESSON_PROJECT),$(PROJECT)),, -e APP_NAME=$(PROJECT))
+
 export DOCKER
 # The scripts name this project's images and database in their messages. Passed to
 # them, not exported: a make run by a recipe (tests, a copy) derives its own names.
@@ -178,15 +181,15 @@ alpine: ## Start alpine containers "one" and "two" on the default bridge
 
 .PHONY: shell
 shell: ## Open a shell in "one" (needs a terminal; try ls, ping two, exit)
-	@$(STEP) --tty --lesson-failure one alpine-network '$(DOCKER) exec -it one /bin/sh'
+	@$(STEP) --tty --needs one $(DEMO_NETWORK) --lesson-failure one alpine-network '$(DOCKER) exec -it one /bin/sh'
 
 .PHONY: ls
 ls: ## Show the file system inside "one", without a terminal
-	@$(STEP) '$(DOCKER) exec one ls'
+	@$(STEP) --needs one $(DEMO_NETWORK) '$(DOCKER) exec one ls'
 
 .PHONY: ping
 ping: ## From "one", ping "two" by name (on the default bridge it fails, the lesson's point; on alpine-network it works)
-	@$(STEP) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
+	@$(STEP) --needs one $(DEMO_NETWORK) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
 
 .PHONY: alpine-stop
 alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so Docker waits, then kills)
@@ -194,12 +197,13 @@ alpine-stop: ## Stop "one" and "two" (10 s: /bin/sh as PID 1 ignores SIGTERM, so
 
 ##@ Part 2: a network lets containers find each other by name
 
+# Replacing the one and two of part 1 waits 10 s for each: one docker stop stops both at once.
 .PHONY: alpine-network
 alpine-network: ## Create alpine-network and start "one" and "two" on it
 	@$(IMAGES) $(ALPINE_IMAGE)
 	@$(STEP) --unless-network $(DEMO_NETWORK) '$(DOCKER) network create $(DEMO_NETWORK)'
 	@$(ALPINE_WHY)
-	@$(STEP) --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
+	@$(STEP) --replace-too two --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
 	@$(STEP) --replace two '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE_RUN) /bin/sh'
 
 .PHONY: inspect
@@ -221,7 +225,7 @@ db: network ## Start MySQL as $(DB_NAME) on $(NETWORK), loading db/init.sql
 	@$(DB_IMAGE_WHY)
 	@$(IMAGES) $(DB_IMAGE)
 	@$(MOUNT_WHY)
-	@$(STEP) --port-var DB_PORT --unless-running $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'
+	@$(STEP) --port-var DB_PORT --keep $(DB_NAME) 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(call shown,DB_PASSWORD,mysql) -e MYSQL_ROOT_PASSWORD$(call shown,DB_ROOT_PASSWORD,root) --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'
 
 .PHONY: wait-db
 wait-db: ## Wait until the database answers a real query over TCP (init done)
@@ -232,12 +236,19 @@ build: ## Build the backend image $(BACK_IMAGE) from back/
 	@$(IMAGES) $(PYTHON_IMAGE)
 	@$(STEP) 'cd back && $(DOCKER) build -t $(BACK_IMAGE) .'
 
+# The running front's page calls the API where its BASE_URL says: after the backend moved
+# to another port, say so (make front follows the port the backend publishes).
+FRONT_FOLLOWS = url=$$($(DOCKER) container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' $(FRONT_NAME) 2>/dev/null | sed -n 's/^BASE_URL=//p'); \
+  if [ -n "$$url" ] && [ "$$url" != "$(BASE_URL)" ]; then \
+    echo "notice: $(FRONT_NAME)'s page still calls the API at $$url: 'make front' points it at $(BASE_URL)"; fi
+
 .PHONY: back-broken
 back-broken: network ## The lesson's first try: $(BACK_NAME) WITHOUT MYSQL_HOST (its /health fails)
 	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 -d --name $(BACK_NAME) --rm --network $(NETWORK) $(BACK_IMAGE)'
 
 .PHONY: back
 back: network ## Start $(BACK_NAME) with -e MYSQL_HOST=$(DB_NAME) (the lesson's fix)
+	@$(FRONT_FOLLOWS)
 	@$(STEP) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) -e MYSQL_HOST=$(DB_NAME)$(BACK_ENV) -d $(BACK_IMAGE)'
 
 .PHONY: health
@@ -256,7 +267,7 @@ logs: ## Show the backend's logs
 stop: ## Stop the backend
 	@$(STEP) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 
-##@ Lesson 6: the front end, served by nginx
+##@ Part 4: the front end (the next lesson), served by nginx
 
 .PHONY: build-front
 build-front: ## Build the front image $(FRONT_IMAGE) from front/
@@ -265,7 +276,7 @@ build-front: ## Build the front image $(FRONT_IMAGE) from front/
 
 .PHONY: front
 front: ## Start $(FRONT_NAME) on port $(FRONT_PORT); the page calls the API at $(BASE_URL)
-	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -d $(FRONT_IMAGE)'
+	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) '$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL)$(FRONT_ENV) -d $(FRONT_IMAGE)'
 
 # In WSL the browser is Windows': wslview (from wslu) or explorer.exe opens it.
 .PHONY: open
@@ -279,8 +290,15 @@ open: ## Print the app's address (and open it where a desktop browser is availab
 
 ##@ The whole stack
 
+# The command the port advice repeats: make up, with the project's name unless it is the lesson's.
+UP_AS = make up$(if $(filter $(LESSON_PROJECT),$(PROJECT)),, PROJECT=$(PROJECT))
+
+.PHONY: ports
+ports: ## Check that every port make up publishes is free (make up does it first): name every clash at once
+	@$(STEP) $(NO_STACK) --check-ports $(PROJECT) '$(UP_AS)' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
+
 .PHONY: up
-up: network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200
+up: ports network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200
 	@echo "The app is up: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"
 
 .PHONY: down
@@ -304,8 +322,8 @@ clean: down ## down, then remove this project's images and the local virtualenv
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
 .PHONY: lesson
-lesson: ## Walk through the whole lesson, checking each outcome (non-interactive)
-	@scripts/lesson
+lesson: ## Walk through the whole lesson, checking each outcome (asks before it stops a running stack)
+	@PROJECT=$(PROJECT) scripts/lesson
 
 .PHONY: images
 images: ## Make sure the lesson's images exist (local stand-ins where no registry answers)

@@ -29,4 +29,10 @@ port=$(printf '%s\n' "$value" | sed -nE 's|^https?://[^/:]+:([0-9]+).*|\1|p')
 if [ -n "$port" ] && { [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; }; then
     fail "has port $port, outside 1-65535"
 fi
+
+# APP_NAME, the page's title: a short name, safe inside config.json and nginx's quotes.
+if ! printf '%s\n' "${APP_NAME:-k8scourse}" | grep -Eqx '[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}'; then
+    echo "05-check-base-url.sh: APP_NAME must be up to 40 letters, digits, spaces, dots, dashes or underscores, e.g. -e APP_NAME=photoshare" >&2
+    exit 1
+fi
 exit 0

@@ -207,7 +207,7 @@ def test_a_renamed_stack_prints_its_own_names_and_ports():
     ) in commands
     assert (
         "docker run -p 8180:8080 --name photoshare-front --rm "
-        "-e BASE_URL=http://localhost:3100 -d photoshare-front"
+        "-e BASE_URL=http://localhost:3100 -e APP_NAME=photoshare -d photoshare-front"
     ) in commands
 
 

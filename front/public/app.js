@@ -78,7 +78,9 @@ async function loadConfig() {
     if (typeof config.baseUrl !== "string" || !/^https?:\/\/[^\s"']+$/.test(config.baseUrl)) {
       throw new Error("no usable baseUrl");
     }
-    return { baseUrl: config.baseUrl.replace(/\/+$/, ""), note: "" };
+    // The project's name (APP_NAME, PROJECT in the Makefile) titles the page.
+    const name = typeof config.name === "string" && config.name ? config.name : "";
+    return { baseUrl: config.baseUrl.replace(/\/+$/, ""), name, note: "" };
   } catch (err) {
     return {
       baseUrl: DEFAULT_BASE_URL,
@@ -347,6 +349,10 @@ async function start() {
 
   const config = await loadConfig();
   state.baseUrl = config.baseUrl;
+  if (config.name) {
+    document.title = `${config.name} · images`;
+    setText($("app-name"), `${config.name} images`);
+  }
   const link = $("api-base");
   link.textContent = state.baseUrl;
   link.href = `${state.baseUrl}/health`;

@@ -250,7 +250,10 @@ def test_base_url_points_the_page_at_a_backend_on_another_port(page):
         assert front.returncode == 0, front.stderr
         wait_for_http("http://localhost:8081/healthz")
         status, _, body = http("http://localhost:8081/config.json")
-        assert (status, json.loads(body)) == (200, {"baseUrl": "http://localhost:3001"})
+        assert (status, json.loads(body)) == (
+            200,
+            {"baseUrl": "http://localhost:3001", "name": "k8scourse"},
+        )
 
         open_page(page, "http://localhost:8081")
         expect(badge(page)).to_have_attribute("data-state", "unreachable")
@@ -286,7 +289,7 @@ def test_front_runs_as_a_non_root_user(stack):
 def test_config_json_reflects_base_url_and_is_never_cached(stack):
     status, headers, body = http(f"{FRONT}/config.json")
     assert status == 200
-    assert json.loads(body) == {"baseUrl": API}
+    assert json.loads(body) == {"baseUrl": API, "name": "k8scourse"}
     assert headers["Content-Type"].startswith("application/json")
     assert "no-store" in headers["Cache-Control"]
 
