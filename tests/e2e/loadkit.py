@@ -145,11 +145,14 @@ def database_answers(db):
     return query.returncode == 0
 
 
-def database_outage_under_load(port, restart, answers, case, selector, unanswered=0):
+def database_outage_under_load(
+    port, restart, answers, case, selector, unanswered=0, slowest_allowed=3
+):
     """restart() the database while a Load runs on port, until answers() says it is back;
     then the promise of the API: 503s with the API's JSON, never a 500, no answer later
-    than 3 s, and no 503 later than 3 s after the database answers; at most `unanswered`
-    requests without an answer (a measured bound, where the promise does not hold). The Load."""
+    than 3 s, and no 503 later than 3 s after the database answers. Where the promise does
+    not hold, measured bounds: at most `unanswered` requests without an answer, no answer
+    later than `slowest_allowed` s. The Load."""
     with Load(port, f"outage-{uuid.uuid4().hex[:8]}", connections=32, seconds=50) as load:
         time.sleep(2)
         restart()
@@ -175,6 +178,6 @@ def database_outage_under_load(port, restart, answers, case, selector, unanswere
     assert refused, "the restart went unnoticed: the test did not test anything"
     for answer in refused:
         assert json.loads(answer.body)["error"], answer.body  # the API's JSON, with its reason
-    assert slowest <= 3, f"a request took {slowest:.2f} s"
+    assert slowest <= slowest_allowed, f"a request took {slowest:.2f} s"
     assert window[1] <= back_at + 3, f"503s went on {window[1] - back_at:.1f} s after"
     return load
