@@ -166,7 +166,10 @@ def test_stopping_with_idle_keep_alive_connections_open_takes_under_a_second(tmp
     started = time.monotonic()
     stop(process)
     elapsed = time.monotonic() - started
-    assert elapsed < 1, f"gunicorn took {elapsed:.1f} s to stop"
+    # Waiting for the idle connections would take graceful_timeout (5 s); not waiting takes
+    # about 0.8 s on a quiet machine. The bound tells the two apart with room for a busy one
+    # (the figure itself is make bench's and docs/reliability.md's, not an assert's).
+    assert elapsed < 3, f"gunicorn took {elapsed:.1f} s to stop"
     for connection in connections:
         assert connection.sock.recv(100) == b""  # closed quietly: no error page
     assert "Error handling request" not in err.read_text()

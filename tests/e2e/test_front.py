@@ -352,5 +352,6 @@ def test_docker_stop_front_is_fast(stack):
         elapsed = time.monotonic() - started
     finally:
         docker("rm", "-f", name)
-    # SIGQUIT (the nginx image's STOPSIGNAL): idle connections close, nginx exits at once.
-    assert elapsed < 2, f"docker stop took {elapsed:.1f} s"
+    # SIGQUIT (the nginx image's STOPSIGNAL): idle connections close, nginx exits at once;
+    # a signal it ignored would take the engine's 10 s. The bound tells them apart.
+    assert elapsed < 5, f"docker stop took {elapsed:.1f} s"

@@ -207,8 +207,9 @@ def test_stop_back_is_fast(engine):
     stop = engine.cli("stop", "back")
     elapsed = time.monotonic() - started
     assert stop.returncode == 0
-    # gunicorn is PID 1 in exec form and handles SIGTERM; a shell as PID 1 would take 10 s.
-    assert elapsed < 2, f"{engine} stop back took {elapsed:.1f} s"
+    # gunicorn is PID 1 in exec form and handles SIGTERM (about 1 s); a shell as PID 1 would
+    # take the engine's 10 s grace period. The bound tells them apart on a busy machine.
+    assert elapsed < 5, f"{engine} stop back took {elapsed:.1f} s"
 
 
 def test_up_twice_is_fine(engine):

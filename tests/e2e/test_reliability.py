@@ -174,7 +174,9 @@ def test_docker_stop_with_an_idle_keep_alive_connection_open_takes_under_a_secon
         f"{elapsed:.2f} s",
         "pytest tests/e2e/test_reliability.py -k docker_stop",
     )
-    assert elapsed < 1, f"docker stop back took {elapsed:.2f} s"
+    # Waiting for the idle connection would take graceful_timeout (5 s): the bound tells that
+    # apart from not waiting (0.8 s on a quiet machine, the figure above) on a busy machine.
+    assert elapsed < 3, f"docker stop back took {elapsed:.2f} s"
 
 
 def container_memory(container):
