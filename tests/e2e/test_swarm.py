@@ -255,9 +255,10 @@ def test_the_database_replaced_under_load_is_503_then_well_again(swarm):
         replaced_and_answering,
         "Swarm: the database's task killed and replaced",
         "database_replaced",
-        # Measured (docs/reliability.md): answers up to 6.2 s, and once 1 request of 7,177
-        # without an answer within the client's 10 s, while no database task exists; not
-        # explained yet (the name's lookup is the first suspect): bounded, not hidden.
-        unanswered=2,
+        # Measured (docs/reliability.md): answers up to 8.2 s, and 1 request without an
+        # answer within the client's 10 s in each of three runs, while no database task
+        # exists; not explained yet (the name's lookup is the first suspect): bounded, not
+        # hidden.
+        unanswered=3,
         slowest_allowed=10,
     )
