@@ -25,9 +25,14 @@ class StubEngine:
         self.env = offline_env(folder, forms, {"DOCKER": self.name}, stub_as=(self.name,))
         self.unanswered = folder / "unanswered"  # what the Makefile asked and hid (2>/dev/null)
 
-    def run(self, *args):
+    def run(self, *args, env=None):
         result = subprocess.run(
-            args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60
+            args,
+            cwd=REPO,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         result.output = result.stdout + result.stderr
         assert "no recorded answer" not in result.stderr, result.stderr
@@ -133,5 +138,6 @@ def test_a_backend_that_runs_as_its_command_is_kept(engine):
 
 def test_health_asks_the_port_the_backend_publishes(engine):
     """scripts/health: the first line of `port back`."""
-    health = engine.run("scripts/health", "back", "0", "curl localhost:3999/health")
+    env = {"DB_NAME": "k8scourse-db", "NETWORK": "k8scourse"}  # what make health passes
+    health = engine.run("scripts/health", "back", "0", "curl localhost:3999/health", env=env)
     assert health.stdout.splitlines()[0] == "# back publishes port 3000, not 3999: asking that one"
