@@ -386,7 +386,7 @@ back-dev: network ## Start $(BACK_NAME) from the built image, with back/ mounted
 .PHONY: front-dev
 front-dev: ## Start $(FRONT_NAME) from the built image, serving front/public/ from this folder
 	@$(MOUNT_WHY)
-	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) 'cd front && $(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL) -v $(FRONT_DEV_MOUNT) -d $(FRONT_IMAGE)'
+	@$(STEP) $(NO_STACK) --port-var FRONT_PORT --replace $(FRONT_NAME) 'cd front && $(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) --rm -e BASE_URL=$(BASE_URL)$(FRONT_ENV) -v $(FRONT_DEV_MOUNT) -d $(FRONT_IMAGE)'
 
 # `docker compose watch` (Compose v2.22+) with the rules of compose.watch.yaml, in a file
 # of its own so that plain `docker compose up` and docker-compose 1.29 never read them.

@@ -2,13 +2,12 @@
 dry runs of the Makefile, and the stack files as Compose, Swarm and Kustomize render them.
 The loop on the real engines: tests/e2e/test_dev_loop.py."""
 
-import os
 import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from kit import OFFLINE_ENGINE, missing_part, offline_make
 from learnerkit import learner_copy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,17 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 DEV_MARKS = ("--reload", "GUNICORN_CMD_ARGS", "/app:ro", "/usr/share/nginx/html:ro", "develop")
 
 
-def make(*args, cwd=REPO, env=None):
-    result = subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-    result.output = result.stdout + result.stderr
-    return result
+def make(*args, cwd=REPO, env=None, engine=OFFLINE_ENGINE):
+    """make run offline, against a stub engine with nothing running (tests/kit.py)."""
+    return offline_make(*args, cwd=cwd, env=env, engine=engine, check=False)
 
 
 def printed(dry_run, name):
@@ -52,6 +43,16 @@ def test_make_dev_runs_the_built_images_with_the_code_mounted_read_only():
     assert "docker build -t k8scourse-front ." in dry.stdout
 
 
+def test_make_dev_in_a_renamed_project_names_its_page_as_make_front_does():
+    args = ("PROJECT=photoshare", "BACK_PORT=3100", "FRONT_PORT=8180", "SELINUX_ENFORCING=0")
+    dev = printed(make("-n", "front-dev", *args).stdout, "photoshare-front")
+    front = printed(make("-n", "front", *args).stdout, "photoshare-front")
+    assert " -e APP_NAME=photoshare " in front
+    assert dev == front.replace("docker run", "cd front && docker run").replace(
+        " -d ", " -v $(pwd)/public:/usr/share/nginx/html:ro -d "
+    )
+
+
 def test_make_dev_labels_the_mounts_where_selinux_enforces():
     dry = make("-n", "dev", "SELINUX_ENFORCING=1").stdout
     assert printed(dry, "back").endswith("-v $(pwd):/app:ro,z -d k8scourse-back")
@@ -73,7 +74,7 @@ def test_make_up_runs_none_of_the_development_loop():
 
 
 def test_compose_watch_needs_compose_v2_22_on_podman_too():
-    result = make("compose-watch", env={"DOCKER": "podman"})
+    result = make("compose-watch", env={"DOCKER": "podman"}, engine="podman-4.3-idle")
     assert result.returncode != 0
     assert (
         "make: watch needs Docker Compose v2.22 or newer (podman-compose has no watch): "
@@ -87,11 +88,9 @@ def compose(*args):
     )
 
 
-@pytest.mark.skipif(
-    shutil.which("docker") is None or compose("version").returncode != 0,
-    reason="docker compose (v2) is not installed here",
-)
 def test_plain_compose_has_no_watch_rules_and_the_watch_file_has_them():
+    if shutil.which("docker") is None or compose("version").returncode != 0:
+        missing_part("docker compose (v2) is not installed here (.ci/install-compose)")
     plain = compose("config")
     assert plain.returncode == 0, plain.stderr
     for mark in DEV_MARKS:
@@ -106,8 +105,9 @@ def test_plain_compose_has_no_watch_rules_and_the_watch_file_has_them():
         assert watched.stdout.count(key) == plain.stdout.count(key), key
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose 1.x not here")
 def test_docker_compose_1_29_still_reads_compose_yaml():
+    if shutil.which("docker-compose") is None:
+        missing_part("docker-compose 1.x is not installed here (.ci/install-compose)")
     result = subprocess.run(
         ["docker-compose", "config", "-q"], cwd=REPO, capture_output=True, text=True, check=False
     )
@@ -120,7 +120,7 @@ def test_swarm_and_kubernetes_run_none_of_the_development_loop():
         assert mark not in stack, mark
     kubectl = REPO / ".venv" / "bin" / "kubectl"
     if not kubectl.exists():
-        pytest.skip("no .venv/bin/kubectl: run make venv")
+        missing_part("no .venv/bin/kubectl: run make venv")
     rendered = subprocess.run(
         [str(kubectl), "kustomize", "k8s"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout
