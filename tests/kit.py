@@ -6,6 +6,8 @@
   against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
   what a learner's running stack publishes must not change what an offline test sees;
 - raw_http(): bytes on a socket, for requests no client library would send;
+- serving() and free_port(): the real backend app on a port of this machine, without an
+  engine (werkzeug's server), and a port nothing listens on (a database that is down);
 - running(): whether a container runs (end-to-end tests);
 - in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
   be there;
@@ -19,11 +21,14 @@ import shlex
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.serving import make_server
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = REPO / "tests" / "engines"
@@ -134,6 +139,27 @@ def raw_http(base_url, request, timeout=10):
     lines = head.decode("latin-1").split("\r\n")
     headers = email.message_from_string("\r\n".join(lines[1:]) + "\r\n\r\n")
     return int(lines[0].split()[1]), headers, body
+
+
+def free_port():
+    """A port of 127.0.0.1 that nothing listens on (the kernel's pick: never 3000 or 3306)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(app):
+    """A WSGI app (the backend's, from create_app) served on 127.0.0.1 by werkzeug's server,
+    in a thread: its port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def running(name, engine=None):
