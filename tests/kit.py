@@ -51,13 +51,14 @@ LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
 PRINTERS = ("scripts/step", "scripts/health")
 
 
-def run(*args, timeout=300, **kwargs):
+def run(*args, timeout=300, text=True, **kwargs):
     """Run a command in the repo (or in cwd=...); never raises on a non-zero exit.
-    result.output is stdout then stderr."""
+    result.output is stdout then stderr. text=False: bytes, as written (text mode reads
+    every \r\n and lone \r as \n)."""
     kwargs.setdefault("stdin", subprocess.DEVNULL)
     kwargs.setdefault("cwd", REPO)
     result = subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+        args, capture_output=True, text=text, timeout=timeout, check=False, **kwargs
     )
     result.output = result.stdout + result.stderr
     return result
@@ -86,12 +87,12 @@ def offline_env(folder, engine=OFFLINE_ENGINE, env=None, stub_as=("docker", "pod
     return {k: v for k, v in result.items() if v is not None}
 
 
-def offline_make(*args, engine=OFFLINE_ENGINE, env=None, check=True, cwd=REPO, **stub):
+def offline_make(*args, engine=OFFLINE_ENGINE, env=None, check=True, cwd=REPO, text=True, **stub):
     """make offline (see offline_env); its stdout, once it succeeded (check=False: the
-    result). No engine question may go unanswered."""
+    result; text=False: bytes). No engine question may go unanswered."""
     with tempfile.TemporaryDirectory(prefix="k8scourse-offline-") as folder:
         environment = offline_env(folder, engine, env, **stub)
-        result = make(*args, env=environment, timeout=60, cwd=cwd)
+        result = make(*args, env=environment, timeout=60, cwd=cwd, text=text)
         unanswered = Path(folder, "unanswered")
         asked = unanswered.read_text() if unanswered.exists() else ""
     assert not asked, f"the stub engine {engine} has no recorded answer for:\n{asked}"
