@@ -102,7 +102,7 @@ BREAKAGES = (
         "--name $(DB_NAME) -e MYSQL_USER=$(DB_USER)",
         "--name $(DB_NAME) -e MYSQL_USERNAME=$(DB_USER)",
         (f"{MAKEFILE_TARGET}[db]",),
-        "the mysql image knows no MYSQL_USERNAME: the app's user is never created",
+        "the mysql image knows no MYSQL_USERNAME: no app user, the backend's login is refused",
     ),
     Breakage(
         "network-default",
@@ -239,7 +239,7 @@ BREAKAGES = (
         "127.0.0.1:%s/livez'",
         "127.0.0.1:%s/health'",
         (f"{STACK}test_the_backends_health_check_passes_with_the_database_down",),
-        "the liveness check asks the database: an outage gets every backend replaced",
+        "the liveness check asks the database: on Swarm an outage gets every backend replaced",
     ),
     Breakage(
         "front-healthcheck-port",
@@ -247,7 +247,7 @@ BREAKAGES = (
         "CMD curl -fsS http://127.0.0.1:8080/healthz",
         "CMD curl -fsS http://127.0.0.1:80/healthz",
         (f"{STACK}test_the_fronts_health_check_asks_nginx_where_it_listens",),
-        "the front is never healthy: Compose never starts it (it waits on back), Swarm loops",
+        "the front never turns healthy: Swarm replaces its tasks over and over",
     ),
     Breakage(
         "swarm-db-healthcheck",
@@ -301,7 +301,7 @@ BREAKAGES = (
         "* text=auto eol=lf\n",
         "* text=auto\n",
         ("tests/test_learners_machines.py::test_a_windows_clone_checks_every_file_out_with_lf",),
-        "a clone made by Git for Windows gets CRLF: bash: $'\\r': command not found",
+        "a clone made by Git for Windows gets CRLF: /usr/bin/env: 'bash\\r': No such file",
     ),
 )
 
@@ -410,16 +410,32 @@ def control(breakages, copy):
     return summary
 
 
+def changed_line(breakage):
+    """The line the breakage changes, before and after ('' when it is dropped)."""
+    a, b = breakage.old.split("\n"), breakage.new.split("\n")
+    if len(a) == len(b):
+        [(before, after)] = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        return before.strip(), after.strip()
+    [before] = [x for i, x in enumerate(a) if a[:i] + a[i + 1 :] == b][:1]
+    return before.strip(), ""
+
+
+def code(text):
+    """Markdown inline code of text, inside a table cell."""
+    return f"`` {text} ``".replace("|", "\\|") if text else "(dropped)"
+
+
 def table(rows, markdown):
     if markdown:
         lines = [
-            "| # | Breakage (one line) | File | What it breaks | Caught by |",
+            "| # | Breakage | File: the line, before / after | What it breaks | Caught by |",
             "|---|---|---|---|---|",
         ]
         for number, (breakage, result, detail, _) in enumerate(rows, 1):
             caught = detail if result == "caught" else f"**{result}**: {detail}"
-            edit = f"`{breakage.name}`"
-            lines.append(f"| {number} | {edit} | `{breakage.path}` | {breakage.why} | {caught} |")
+            before, after = changed_line(breakage)
+            edit = f"`{breakage.path}`: {code(before)} / {code(after)}"
+            lines.append(f"| {number} | {breakage.name} | {edit} | {breakage.why} | {caught} |")
         return "\n".join(lines)
     lines = []
     for number, (breakage, result, detail, seconds) in enumerate(rows, 1):
