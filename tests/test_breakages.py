@@ -1,7 +1,7 @@
 """The planted breakages (tests/breakages.py, table in docs/testing.md): every one-line
 breakage of the Makefile, scripts/ and the stack files there fails the offline tests
-listed for it, and the unbroken copy passes them. One run of the script: 27 pytest runs
-in a copy of the repository, about 1.5 to 2 minutes on CI's 2 cores."""
+listed for it, and the unbroken copy passes them. One run of the script: 28 pytest runs
+in a copy of the repository, about 1.5 to 2 minutes on a 2-core machine."""
 
 import sys
 
