@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from kit import missing_part
 
+from api.config import Config
+from api.db import Database
 from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, missing_binaries
 from test_back_gunicorn import get, run_gunicorn, stop
 
@@ -95,3 +97,12 @@ def test_a_certificate_from_another_ca_is_refused(tmp_path, tls_db):
         tmp_path, server, ["/health"], MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca)
     )
     assert status == 503 and "CERTIFICATE_VERIFY_FAILED" in body["error"]
+
+
+def test_the_apps_connection_is_encrypted(tls_db):
+    # In this process, on the context that config.py builds from MYSQL_SSL and MYSQL_SSL_CA.
+    server, cert = tls_db
+    env = {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(server.port), "MYSQL_SSL": "1"}
+    config = Config.from_env(env | {"MYSQL_PASSWORD": APP_PASSWORD, "MYSQL_SSL_CA": str(cert)})
+    [row] = Database(config).query("SHOW SESSION STATUS LIKE 'Ssl_version'")
+    assert row["Value"].startswith("TLS")
