@@ -123,6 +123,16 @@ def post_chunked(client, body):
     )
 
 
+def test_16_kib_is_the_limit_to_the_byte(offline_client):
+    def body(size):  # valid JSON, padded with spaces to exactly size bytes
+        start = b'{"caption": "hi", "filename": "../x"}'
+        return start + b" " * (size - len(start))
+
+    for size, status in ((16 * 1024, 400), (16 * 1024 + 1, 413)):  # 400: read, then refused
+        response = offline_client.post("/images", data=body(size), content_type="application/json")
+        assert response.status_code == status, size
+
+
 def test_a_chunked_body_over_16_kib_is_413_not_cut(offline_client):
     padded = b'{"caption": "hi", "filename": "a.gif"}' + b" " * 64 * 1024
     response = post_chunked(offline_client, padded)
