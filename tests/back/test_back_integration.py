@@ -122,6 +122,18 @@ def test_paging_newest_first_with_cursor(client, empty_images):
     assert seen == sorted(ids, reverse=True)
 
 
+def test_the_smallest_and_largest_paging_values_are_accepted(client, empty_images):
+    ids = [add(client, f"p{i}")["id"] for i in range(2)]
+    page = client.get("/images?limit=1").get_json()
+    assert [item["id"] for item in page["items"]] == ids[1:]
+    assert page["next_cursor"] == ids[0]
+    newest = client.get("/images?cursor=2147483647&limit=1").get_json()  # 10 digits
+    assert [item["id"] for item in newest["items"]] == ids[1:]
+    below_1 = client.get(f"/images?cursor=1&limit={len(ids)}").get_json()["items"]
+    assert all(item["id"] <= 1 for item in below_1)
+    assert client.get("/images?cursor=1").status_code == 200
+
+
 def test_default_page_is_50_and_limit_max_200(client, empty_images, live_db):
     with live_db.root("images") as conn, conn.cursor() as cur:
         cur.executemany(
