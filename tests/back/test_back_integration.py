@@ -99,6 +99,17 @@ def test_unicode_captions_round_trip(client, caption):
     assert client.get(f"/images/{created['id']}").get_json()["caption"] == caption
 
 
+def test_answers_are_compact_sorted_utf8_json_with_a_final_newline(client):
+    """What api/__init__.py's OrjsonProvider promises: Flask's compact form with sorted keys
+    and a final newline, and text beyond ASCII as UTF-8 rather than \\u escapes."""
+    created = client.post("/images", json={"caption": "café ✓", "filename": "c.gif"})
+    image_id = created.get_json()["id"]
+    answer = client.get(f"/images/{image_id}")
+    assert answer.mimetype == "application/json"
+    expected = f'{{"caption":"café ✓","filename":"c.gif","id":{image_id}}}\n'
+    assert answer.data == expected.encode("utf-8")
+
+
 def test_caption_over_100_characters_is_refused(client):
     response = client.post("/images", json={"caption": "🐳" * 101, "filename": "a.gif"})
     assert response.status_code == 400
