@@ -257,8 +257,8 @@ def test_the_database_replaced_under_load_is_503_then_well_again(swarm):
         "database_replaced",
         # Measured (docs/reliability.md): answers up to 8.2 s, and 1 request without an
         # answer within the client's 10 s in each of three runs, while no database task
-        # exists; not explained yet (the name's lookup is the first suspect): bounded, not
-        # hidden.
+        # exists: the lookups of its name, passed on to the host's DNS, stalled. The
+        # stack's RES_OPTIONS bounds them; these bounds stay until runs show its figures.
         unanswered=3,
         slowest_allowed=10,
     )
