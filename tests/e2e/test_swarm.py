@@ -255,10 +255,7 @@ def test_the_database_replaced_under_load_is_503_then_well_again(swarm):
         replaced_and_answering,
         "Swarm: the database's task killed and replaced",
         "database_replaced",
-        # Measured (docs/reliability.md): answers up to 8.2 s, and 1 request without an
-        # answer within the client's 10 s in each of three runs, while no database task
-        # exists; not explained yet (the name's lookup is the first suspect): bounded, not
-        # hidden.
-        unanswered=3,
-        slowest_allowed=10,
+        # The promise in full: no answer later than 3 s. It holds because db, back and front
+        # are on an internal network (swarm/stack.yaml): with a way out, the lookups of the
+        # name of a db with no task went to the host's DNS and took up to 8 s.
     )
