@@ -161,7 +161,7 @@ FRONT_ENV = $(if $(filter $(LESSON_PROJECT),$(PROJECT)),, -e APP_NAME=$(PROJECT)
 export DOCKER ENGINE
 # The scripts name this project's images and database in their messages. Passed to
 # them, not exported: a make run by a recipe (tests, a copy) derives its own names.
-STEP    := $(SECRETS_ENV) BACK_IMAGE=$(BACK_IMAGE) FRONT_IMAGE=$(FRONT_IMAGE) scripts/step
+STEP    := PROJECT=$(PROJECT) LESSON_PROJECT=$(LESSON_PROJECT) $(SECRETS_ENV) BACK_IMAGE=$(BACK_IMAGE) FRONT_IMAGE=$(FRONT_IMAGE) scripts/step
 HEALTH  := DB_NAME=$(DB_NAME) NETWORK=$(NETWORK) scripts/health
 # The docker run stack and the Compose or Swarm stack of one project share names and
 # ports: the targets that start the one refuse while the other is up.
@@ -297,7 +297,7 @@ UP_AS = make up$(if $(filter $(LESSON_PROJECT),$(PROJECT)),, PROJECT=$(PROJECT))
 
 .PHONY: ports
 ports: ## Check that every port make up publishes is free (make up does it first): name every clash at once
-	@$(STEP) $(NO_STACK) --check-ports $(PROJECT) '$(UP_AS)' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
+	@$(STEP) $(NO_STACK) --check-ports '$(UP_AS)' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
 
 .PHONY: up
 up: ports network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200

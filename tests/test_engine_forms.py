@@ -105,8 +105,8 @@ def test_a_taken_port_names_the_container_that_holds_it(engine):
     assert run.returncode == 1
     assert run.stderr.splitlines()[-1].startswith(
         "make: port 3000 is already used by container 'photoshare-back': stop it "
-        f"('{engine.name} stop photoshare-back' or 'make down'), or publish the backend on "
-        "another port: make back BACK_PORT=3001"
+        "('make down PROJECT=photoshare'), or publish the backend on another port: "
+        "make back BACK_PORT=3001"
     ), run.stderr
 
 
