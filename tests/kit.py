@@ -6,6 +6,8 @@
   against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
   what a learner's running stack publishes must not change what an offline test sees;
 - raw_http(): bytes on a socket, for requests no client library would send;
+- serving() and free_port(): the real backend app on a port of this machine, without an
+  engine (werkzeug's server), and a port nothing listens on (a database that is down);
 - running(): whether a container runs (end-to-end tests);
 - in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
   be there;
@@ -19,11 +21,14 @@ import shlex
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.serving import make_server
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = REPO / "tests" / "engines"
@@ -46,13 +51,14 @@ LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
 PRINTERS = ("scripts/step", "scripts/health")
 
 
-def run(*args, timeout=300, **kwargs):
+def run(*args, timeout=300, text=True, **kwargs):
     """Run a command in the repo (or in cwd=...); never raises on a non-zero exit.
-    result.output is stdout then stderr."""
+    result.output is stdout then stderr. text=False: bytes, as written (text mode reads
+    every \r\n and lone \r as \n)."""
     kwargs.setdefault("stdin", subprocess.DEVNULL)
     kwargs.setdefault("cwd", REPO)
     result = subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+        args, capture_output=True, text=text, timeout=timeout, check=False, **kwargs
     )
     result.output = result.stdout + result.stderr
     return result
@@ -81,12 +87,12 @@ def offline_env(folder, engine=OFFLINE_ENGINE, env=None, stub_as=("docker", "pod
     return {k: v for k, v in result.items() if v is not None}
 
 
-def offline_make(*args, engine=OFFLINE_ENGINE, env=None, check=True, cwd=REPO, **stub):
+def offline_make(*args, engine=OFFLINE_ENGINE, env=None, check=True, cwd=REPO, text=True, **stub):
     """make offline (see offline_env); its stdout, once it succeeded (check=False: the
-    result). No engine question may go unanswered."""
+    result; text=False: bytes). No engine question may go unanswered."""
     with tempfile.TemporaryDirectory(prefix="k8scourse-offline-") as folder:
         environment = offline_env(folder, engine, env, **stub)
-        result = make(*args, env=environment, timeout=60, cwd=cwd)
+        result = make(*args, env=environment, timeout=60, cwd=cwd, text=text)
         unanswered = Path(folder, "unanswered")
         asked = unanswered.read_text() if unanswered.exists() else ""
     assert not asked, f"the stub engine {engine} has no recorded answer for:\n{asked}"
@@ -134,6 +140,27 @@ def raw_http(base_url, request, timeout=10):
     lines = head.decode("latin-1").split("\r\n")
     headers = email.message_from_string("\r\n".join(lines[1:]) + "\r\n\r\n")
     return int(lines[0].split()[1]), headers, body
+
+
+def free_port():
+    """A port of 127.0.0.1 that nothing listens on (the kernel's pick: never 3000 or 3306)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(app):
+    """A WSGI app (the backend's, from create_app) served on 127.0.0.1 by werkzeug's server,
+    in a thread: its port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def running(name, engine=None):

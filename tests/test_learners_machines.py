@@ -7,10 +7,10 @@ import os
 import subprocess
 import tempfile
 
-from kit import REPO, lesson_commands, missing_part, offline_env, printed_commands
+from kit import REPO, lesson_commands, missing_part, offline_env, printed_commands, run
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
 from learnerkit import learner_copy
-from machinekit import OLD_GNU, mac_env, mac_make_args
+from machinekit import OLD_GNU, files_with_crlf, mac_env, mac_make_args, windows_clone
 
 [LESSON_DB] = [command for command in lesson_commands() if command.startswith("cd db && ")]
 
@@ -51,8 +51,22 @@ def test_help_prints_no_carriage_return_from_a_crlf_makefile(tmp_path):
     """A clone made with CRLF before .gitattributes: make reads it, help must not print ^M."""
     crlf = tmp_path / "Makefile"
     crlf.write_bytes((REPO / "Makefile").read_bytes().replace(b"\n", b"\r\n"))
-    out = make("-f", str(crlf), "help")
-    assert "make up" in out and "\r" not in out
+    out = make("-f", str(crlf), "help", text=False)  # bytes: text mode would drop every \r
+    assert b"make up" in out and b"\r" not in out
+
+
+def test_a_windows_clone_checks_every_file_out_with_lf(tmp_path):
+    """Git for Windows sets core.autocrlf=true: .gitattributes keeps every tracked file LF
+    (bash, make, MySQL and nginx would read a CR as part of the line). Without it, the same
+    clone gets CRLF: the case is real. The lesson run from such a clone:
+    tests/e2e/test_machines.py."""
+    copy = learner_copy(tmp_path / "copy")
+    assert files_with_crlf(windows_clone(copy, tmp_path / "windows")) == []
+
+    identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
+    assert run("git", "rm", "-q", ".gitattributes", cwd=copy).returncode == 0
+    assert run("git", *identity, "commit", "-qm", "no .gitattributes", cwd=copy).returncode == 0
+    assert "scripts/step" in files_with_crlf(windows_clone(copy, tmp_path / "without"))
 
 
 # Dry runs that must not depend on the machine's engine: the ports and the architecture given.

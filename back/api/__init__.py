@@ -6,7 +6,9 @@ gunicorn runs it as `gunicorn -c gunicorn.conf.py "api:create_app()"` from back/
 import json
 from pathlib import Path
 
+import orjson
 from flask import Flask, request
+from flask.json.provider import JSONProvider
 
 from . import errors, health, images
 from .config import Config
@@ -16,10 +18,24 @@ from .db import Database
 OPENAPI = json.loads(Path(__file__).with_name("openapi.json").read_text(encoding="utf-8"))
 
 
+class OrjsonProvider(JSONProvider):
+    """Flask's documented way to use another JSON library: orjson writes a page of 50
+    images in ~5 µs where Flask's takes ~32, for 5 % more GET /images (docs/benchmarks.md).
+    As Flask's: sorted keys, compact, a final newline; unlike it: "café", not "caf\\u00e9"."""
+
+    def dumps(self, obj, **kwargs):
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
+
+    def loads(self, s, **kwargs):
+        # Parsing (request.get_json) stays with the standard library, as in Flask's default.
+        return json.loads(s, **kwargs)
+
+
 def create_app(config=None):
     config = config or Config.from_env()
     # No static files here: nginx serves the front end.
     app = Flask(__name__, static_folder=None)
+    app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024  # bigger bodies get a 413, chunked ones too
     app.config["API"] = config
     app.extensions["db"] = Database(config)

@@ -1,5 +1,6 @@
 """Config is read once from the environment; bad values are one clear line."""
 
+import locale
 import ssl
 import subprocess
 import sys
@@ -46,6 +47,37 @@ def test_password_file_wins_and_loses_its_trailing_newline(tmp_path):
     assert Config.from_env(env).mysql_password == "from-file"
 
 
+@pytest.mark.parametrize(
+    ("content", "password"), [("s3cret \t\r\n", "s3cret \t"), ("s3cretX\n", "s3cretX")]
+)
+def test_password_file_loses_only_its_line_ending(tmp_path, content, password):
+    secret = tmp_path / "password"
+    secret.write_bytes(content.encode())
+    assert Config.from_env({"MYSQL_PASSWORD_FILE": str(secret)}).mysql_password == password
+
+
+def test_password_file_is_utf8_whatever_the_locale(tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("pässwörd\n", encoding="utf-8")
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")  # ASCII, where Python is not in UTF-8 mode
+    try:
+        password = Config.from_env({"MYSQL_PASSWORD_FILE": str(secret)}).mysql_password
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert password == "pässwörd"
+
+
+def test_from_env_reads_the_process_environment(monkeypatch):
+    monkeypatch.setenv("MYSQL_HOST", "db-from-the-environment")
+    assert Config.from_env().mysql_host == "db-from-the-environment"
+
+
+def test_an_origin_loses_its_trailing_slash_and_nothing_else():
+    origins = Config.from_env({"CORS_ORIGINS": "http://APP.X/,http://localhost:8080"}).cors_origins
+    assert origins == ("http://APP.X", "http://localhost:8080")
+
+
 def test_password_never_in_repr():
     assert "hunter2" not in repr(Config.from_env({"MYSQL_PASSWORD": "hunter2"}))
 
@@ -55,6 +87,8 @@ def test_password_never_in_repr():
     [
         ({"MYSQL_PORT": "abc"}, "MYSQL_PORT must be a whole number, got 'abc'"),
         ({"PORT": "70000"}, "PORT must be between 1 and 65535, got 70000"),
+        ({"PORT": "0"}, "PORT must be between 1 and 65535, got 0"),
+        ({"MYSQL_PORT": "65536"}, "MYSQL_PORT must be between 1 and 65535, got 65536"),
         ({"MYSQL_SSL": "maybe"}, "MYSQL_SSL must be"),
         ({"MYSQL_PASSWORD_FILE": "/nonexistent/pw"}, "MYSQL_PASSWORD_FILE '/nonexistent/pw'"),
     ],
@@ -62,6 +96,12 @@ def test_password_never_in_repr():
 def test_bad_values_are_named(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         Config.from_env(env)
+
+
+@pytest.mark.parametrize("port", ["1", "65535"])
+def test_the_lowest_and_highest_ports_are_accepted(port):
+    config = Config.from_env({"PORT": port, "MYSQL_PORT": port})
+    assert config.port == config.mysql_port == int(port)
 
 
 def test_tls_is_off_unless_asked_and_then_one_shared_context():
@@ -76,7 +116,12 @@ def test_tls_with_a_ca_verifies(tmp_path):
         Config.from_env({"MYSQL_SSL": "1", "MYSQL_SSL_CA": str(tmp_path / "missing.pem")})
 
 
-@pytest.mark.parametrize(("value", "expected"), [("1", True), ("0", False)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("0", False)]
+    + [(word, True) for word in ("true", "yes", "on", "TRUE", "Yes", " ON ")]
+    + [(word, False) for word in ("false", "no", "off", "FALSE", "No", " OFF ")],
+)
 def test_container_detection_can_be_overridden(value, expected):
     assert Config.from_env({"RUNNING_IN_CONTAINER": value}).in_container is expected
 

@@ -2,6 +2,7 @@
 a read tried once more on a new connection, a write never repeated."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pymysql
@@ -91,3 +92,41 @@ def test_a_failed_statement_keeps_the_connection(live_db):
     with pytest.raises(pymysql.err.ProgrammingError):
         db.query("SELECT * FROM no_such_table")
     assert connection_id(db) == first
+
+
+def test_writes_are_committed_on_a_server_whose_default_is_no_autocommit(live_db, empty_images):
+    with live_db.root() as conn, conn.cursor() as cur:
+        cur.execute("SET GLOBAL autocommit = 0")
+    try:
+        db = Database(db_config(live_db))  # its connection starts under the new default
+        db.execute("INSERT INTO images (caption, filename) VALUES ('kept', 'a.gif')")
+    finally:
+        with live_db.root() as conn, conn.cursor() as cur:
+            cur.execute("SET GLOBAL autocommit = 1")
+    with live_db.root("images") as conn, conn.cursor() as cur:  # another session sees it
+        cur.execute("SELECT COUNT(*) FROM images WHERE caption = 'kept'")
+        assert cur.fetchone() == (1,)
+
+
+def test_a_read_that_failed_after_more_than_a_second_is_not_repeated(live_db):
+    # A slow failure means a hung server: a second try would only double the wait.
+    db = Database(db_config(live_db))
+    conn_id = connection_id(db)
+
+    def kill_after_a_second():
+        with live_db.root() as conn, conn.cursor() as cur:
+            while True:  # until the query has run for 1.2 s, by the server's clock
+                cur.execute(
+                    "SELECT TIME_MS FROM information_schema.PROCESSLIST WHERE ID = %s", (conn_id,)
+                )
+                if cur.fetchone()[0] >= 1200:
+                    break
+                time.sleep(0.05)
+            cur.execute("KILL CONNECTION %s", (conn_id,))
+
+    killer = threading.Thread(target=kill_after_a_second)
+    killer.start()
+    with pytest.raises(UNAVAILABLE):
+        # Only this connection sleeps: tried again on a new one, it would answer at once.
+        db.query("SELECT SLEEP(IF(CONNECTION_ID() = %s, 5, 0)) AS slept", (conn_id,))
+    killer.join(10)

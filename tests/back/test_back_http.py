@@ -1,6 +1,7 @@
 """HTTP behaviour that needs no working database: errors, validation, CORS, /livez, a down db."""
 
 import io
+import socket
 import time
 
 import pymysql
@@ -10,6 +11,16 @@ from api import create_app
 from api.config import Config
 from api.health import short_error
 from mariadb_server import free_port
+
+# The API's reasons, as a client reads them.
+BODY_REASON = "The body must be a JSON object with caption and filename."
+CAPTION_REASON = "caption must be a string of 1 to 100 characters."
+FILENAME_REASON = (
+    "filename must be 1 to 255 characters: letters, digits, '.', '_' or '-', "
+    "starting with a letter or digit."
+)
+SURROGATE_REASON = "caption must be Unicode text: it holds an unpaired surrogate."
+REASONS = {"JSON object": BODY_REASON, "caption": CAPTION_REASON, "filename": FILENAME_REASON}
 
 
 def error_of(response):
@@ -42,6 +53,7 @@ def test_non_json_body_is_415(offline_client):
     response = offline_client.post("/images", data="caption=hi", content_type="text/plain")
     assert response.status_code == 415
     assert "application/json" in error_of(response)["message"]
+    assert error_of(response)["message"] == "Send JSON with Content-Type: application/json."
 
 
 def test_body_over_16_kib_is_413(offline_client):
@@ -80,21 +92,24 @@ def test_invalid_images_are_400_with_the_reason(offline_client, body, reason):
         response = offline_client.post("/images", json=body)
     assert response.status_code == 400
     assert reason in error_of(response)["message"]
+    assert error_of(response)["message"] == REASONS[reason]
 
 
 @pytest.mark.parametrize(
-    "raw",
+    ("raw", "reason"),
     [
-        '{"caption": "\\ud800", "filename": "a.gif"}',  # a lone surrogate: no UTF-8 for it
-        '{"caption": "a\\udfffb", "filename": "a.gif"}',
-        "[" * 5000 + "]" * 5000,  # nested deeper than the JSON parser's recursion
-        '{"caption": ' + "[" * 5000 + "]" * 5000 + "}",
+        # A lone surrogate: no UTF-8 for it.
+        ('{"caption": "\\ud800", "filename": "a.gif"}', SURROGATE_REASON),
+        ('{"caption": "a\\udfffb", "filename": "a.gif"}', SURROGATE_REASON),
+        # Nested deeper than the JSON parser's recursion.
+        ("[" * 5000 + "]" * 5000, BODY_REASON),
+        ('{"caption": ' + "[" * 5000 + "]" * 5000 + "}", BODY_REASON),
     ],
 )
-def test_json_that_cannot_be_stored_is_400(offline_client, raw):
+def test_json_that_cannot_be_stored_is_400(offline_client, raw, reason):
     response = offline_client.post("/images", data=raw, content_type="application/json")
     assert response.status_code == 400
-    error_of(response)
+    assert error_of(response)["message"] == reason
 
 
 def post_chunked(client, body):
@@ -106,6 +121,16 @@ def post_chunked(client, body):
         headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True},
     )
+
+
+def test_16_kib_is_the_limit_to_the_byte(offline_client):
+    def body(size):  # valid JSON, padded with spaces to exactly size bytes
+        start = b'{"caption": "hi", "filename": "../x"}'
+        return start + b" " * (size - len(start))
+
+    for size, status in ((16 * 1024, 400), (16 * 1024 + 1, 413)):  # 400: read, then refused
+        response = offline_client.post("/images", data=body(size), content_type="application/json")
+        assert response.status_code == status, size
 
 
 def test_a_chunked_body_over_16_kib_is_413_not_cut(offline_client):
@@ -121,11 +146,17 @@ def test_a_small_chunked_body_is_read(offline_client):
     assert "filename" in error_of(response)["message"]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=abc", "limit=²", "cursor=-1"])
+@pytest.mark.parametrize(
+    "query",
+    # The last: 11 digits, refused before int() reads it, though its value is 1.
+    ["limit=0", "limit=201", "limit=abc", "limit=²", "cursor=-1", "cursor=00000000001"],
+)
 def test_bad_paging_is_400(offline_client, query):
     response = offline_client.get(f"/images?{query}")
     assert response.status_code == 400
-    error_of(response)
+    name = query.split("=")[0]
+    high = {"limit": 200, "cursor": 2**31 - 1}[name]
+    assert error_of(response)["message"] == f"{name} must be a whole number from 1 to {high}."
 
 
 def test_api_answers_503_json_when_the_database_is_down(offline_client):
@@ -137,6 +168,37 @@ def test_api_answers_503_json_when_the_database_is_down(offline_client):
     ):
         assert response.status_code == 503
         assert error_of(response)["error"] == "Service Unavailable"
+        assert error_of(response)["message"] == "The database is unavailable, try again later."
+
+
+def test_the_log_says_why_the_database_is_unavailable(offline_client, caplog):
+    assert offline_client.get("/images").status_code == 503
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("database unavailable: (2003, \"Can't connect") for m in logged), logged
+
+
+def test_a_database_that_never_answers_the_connect_is_503_within_its_2_s(tmp_path):
+    # A listener whose accept queue is full: the kernel drops further SYNs, so a connect
+    # hangs, as to a host that a firewall drops. PyMySQL's own default would wait 10 s.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        queued = [socket.socket() for _ in range(4)]
+        for sock in queued:
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+        try:
+            client = create_app(Config(mysql_host="127.0.0.1", mysql_port=port)).test_client()
+            started = time.monotonic()
+            response = client.get("/health")
+            elapsed = time.monotonic() - started
+        finally:
+            for sock in queued:
+                sock.close()
+    assert response.status_code == 503
+    assert "timed out" in response.get_json()["error"]
+    assert elapsed < 6, f"{elapsed:.1f} s: the connect waited past its 2 s timeout"
 
 
 def test_health_is_503_with_host_and_error_when_the_database_is_down(offline_client):
@@ -183,6 +245,10 @@ def test_health_error_is_short_and_masks_the_password():
     assert "hunter2" not in message
     assert "Access denied, tried ***" in message
     assert len(message) <= 200
+
+
+def test_health_error_without_text_is_the_errors_name():
+    assert short_error(pymysql.err.InterfaceError(), "hunter2") == "InterfaceError"
 
 
 CORS = {"Origin": "http://localhost:8080"}

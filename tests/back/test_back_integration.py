@@ -99,6 +99,17 @@ def test_unicode_captions_round_trip(client, caption):
     assert client.get(f"/images/{created['id']}").get_json()["caption"] == caption
 
 
+def test_answers_are_compact_sorted_utf8_json_with_a_final_newline(client):
+    """What api/__init__.py's OrjsonProvider promises: Flask's compact form with sorted keys
+    and a final newline, and text beyond ASCII as UTF-8 rather than \\u escapes."""
+    created = client.post("/images", json={"caption": "café ✓", "filename": "c.gif"})
+    image_id = created.get_json()["id"]
+    answer = client.get(f"/images/{image_id}")
+    assert answer.mimetype == "application/json"
+    expected = f'{{"caption":"café ✓","filename":"c.gif","id":{image_id}}}\n'
+    assert answer.data == expected.encode("utf-8")
+
+
 def test_caption_over_100_characters_is_refused(client):
     response = client.post("/images", json={"caption": "🐳" * 101, "filename": "a.gif"})
     assert response.status_code == 400
@@ -120,6 +131,18 @@ def test_paging_newest_first_with_cursor(client, empty_images):
         if cursor is None:
             break
     assert seen == sorted(ids, reverse=True)
+
+
+def test_the_smallest_and_largest_paging_values_are_accepted(client, empty_images):
+    ids = [add(client, f"p{i}")["id"] for i in range(2)]
+    page = client.get("/images?limit=1").get_json()
+    assert [item["id"] for item in page["items"]] == ids[1:]
+    assert page["next_cursor"] == ids[0]
+    newest = client.get("/images?cursor=2147483647&limit=1").get_json()  # 10 digits
+    assert [item["id"] for item in newest["items"]] == ids[1:]
+    below_1 = client.get(f"/images?cursor=1&limit={len(ids)}").get_json()["items"]
+    assert all(item["id"] <= 1 for item in below_1)
+    assert client.get("/images?cursor=1").status_code == 200
 
 
 def test_default_page_is_50_and_limit_max_200(client, empty_images, live_db):

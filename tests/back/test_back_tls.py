@@ -4,6 +4,7 @@ gunicorn of the image."""
 import datetime
 import ipaddress
 
+import pymysql
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -11,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from kit import missing_part
 
+from api.config import Config
+from api.db import Database
 from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, missing_binaries
 from test_back_gunicorn import get, run_gunicorn, stop
 
@@ -95,3 +98,33 @@ def test_a_certificate_from_another_ca_is_refused(tmp_path, tls_db):
         tmp_path, server, ["/health"], MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca)
     )
     assert status == 503 and "CERTIFICATE_VERIFY_FAILED" in body["error"]
+
+
+# The same three, in this process: the database module on config.py's settings.
+
+
+def database(server, **env):
+    settings = {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(server.port)}
+    return Database(Config.from_env(settings | {"MYSQL_PASSWORD": APP_PASSWORD} | env))
+
+
+def test_the_apps_connection_is_encrypted(tls_db):
+    server, cert = tls_db
+    db = database(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(cert))
+    [row] = db.query("SHOW SESSION STATUS LIKE 'Ssl_version'")
+    assert row["Value"].startswith("TLS")
+
+
+def test_without_mysql_ssl_the_app_tries_no_tls(tls_db):
+    # PyMySQL alone would try TLS with an unverified context (its "preferred" mode).
+    server, _ = tls_db
+    with pytest.raises(pymysql.err.OperationalError, match="Access denied"):
+        database(server).ping()
+
+
+def test_the_ca_is_checked(tls_db, tmp_path):
+    server, _ = tls_db
+    other_ca, _ = self_signed_certificate(tmp_path)
+    db = database(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca))
+    with pytest.raises(pymysql.err.OperationalError, match="CERTIFICATE_VERIFY_FAILED"):
+        db.ping()

@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""Planted breakages: does the offline suite fail when the Makefile, scripts/ or the stack
+files break, and only then?
+
+Each breakage below is one line of one file changed (or dropped) as a learner or a
+maintainer could: a flag more, a --network lost, a wrong port, a health check gone, a
+hint reworded. For each, one at a time, this script writes it into a copy of the
+repository (its tracked files, as they are in this working tree, in a new git repository
+of their own), runs the offline tests listed for it there, and puts the file back. A
+breakage is caught when pytest reports a failure (exit status 1); missed when the tests
+pass. First, the same tests run on the unbroken copy: all of them must pass, none skipped,
+or "caught" would mean nothing.
+
+    .venv/bin/python tests/breakages.py             # all: a table, exit 1 if one is missed
+    .venv/bin/python tests/breakages.py ps-a back-port    # some, by name
+    .venv/bin/python tests/breakages.py --markdown  # the table as docs/testing.md has it
+
+An edit whose old text is not found exactly once in its file, or that changes more than
+one line, is an error (exit 1): the table cannot rot silently. Standard library only;
+pytest is the interpreter's (run it with the project's .venv). No engine is used: the
+tests listed are offline (docs/testing.md).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+MAKEFILE_TARGET = "tests/test_makefile.py::test_every_target_prints_the_lessons_commands_whole"
+STACK = "tests/test_stack_files.py::"
+HEALTH = "tests/test_health_offline.py::test_a_database_looked_for_on_localhost_stops_the_wait"
+AGREEMENT = "tests/k8s/test_k8s_agreement.py::"
+NETWORK = "tests/k8s/test_k8s_network.py::"
+
+
+@dataclass(frozen=True)
+class Breakage:
+    name: str
+    path: str  # the file, from the repository's root
+    old: str  # found exactly once; may hold a line before the changed one, to be unique
+    new: str  # the same, with one line changed or dropped
+    tests: tuple  # pytest node ids expected to catch it
+    why: str  # what it breaks, for a learner
+
+
+BREAKAGES = (
+    Breakage(
+        "logs-tail",
+        "Makefile",
+        "'$(DOCKER) logs $(BACK_NAME)'",
+        "'$(DOCKER) logs --tail 5 $(BACK_NAME)'",
+        (f"{MAKEFILE_TARGET}[logs]",),
+        "make logs prints a command the lesson does not have (issue 20's example)",
+    ),
+    Breakage(
+        "ps-a",
+        "Makefile",
+        "@$(STEP) '$(DOCKER) ps'",
+        "@$(STEP) '$(DOCKER) ps -a'",
+        (f"{MAKEFILE_TARGET}[ps]",),
+        "`docker ps -a` is not the lesson's `docker ps` (a substring match let it through)",
+    ),
+    Breakage(
+        "db-no-network",
+        "Makefile",
+        " --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'",
+        " --rm -v $(INIT_SQL_MOUNT) $(DB_IMAGE)'",
+        (f"{MAKEFILE_TARGET}[db]", "tests/test_makefile.py::test_defaults_reproduce_the_lesson"),
+        "the database on the default bridge: the backend cannot resolve its name",
+    ),
+    Breakage(
+        "back-no-network",
+        "Makefile",
+        "'$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm --network $(NETWORK) ",
+        "'$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) --rm ",
+        (f"{MAKEFILE_TARGET}[back]", "tests/test_makefile.py::test_defaults_reproduce_the_lesson"),
+        "the lesson's fix without its network: MYSQL_HOST does not resolve",
+    ),
+    Breakage(
+        "back-port",
+        "Makefile",
+        "'$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) ",
+        "'$(DOCKER) run -p $(BACK_PORT):5000 --name $(BACK_NAME) ",
+        (
+            f"{MAKEFILE_TARGET}[back]",
+            f"{AGREEMENT}test_app_names_ports_and_images_match"
+            "[k8scourse-back-BACK_IMAGE-BACK_PORT-back/Dockerfile]",
+        ),
+        "published to Flask's usual 5000, where gunicorn does not listen (3000)",
+    ),
+    Breakage(
+        "db-user-variable",
+        "Makefile",
+        "--name $(DB_NAME) -e MYSQL_USER=$(DB_USER)",
+        "--name $(DB_NAME) -e MYSQL_USERNAME=$(DB_USER)",
+        (f"{MAKEFILE_TARGET}[db]",),
+        "the mysql image knows no MYSQL_USERNAME: no app user, the backend's login is refused",
+    ),
+    Breakage(
+        "network-default",
+        "Makefile",
+        "NETWORK          ?= $(PROJECT)\n",
+        "NETWORK          ?= $(PROJECT)-net\n",
+        (
+            f"{MAKEFILE_TARGET}[network]",
+            "tests/test_makefile.py::test_every_name_follows_project_and_the_lesson_keeps_its_own",
+            f"{AGREEMENT}test_namespace_is_the_docker_network",
+            f"{AGREEMENT}test_compose_uses_the_same_names",
+        ),
+        "the network is no longer the lesson's, nor Compose's, nor the k8s namespace",
+    ),
+    Breakage(
+        "help-comment",
+        "Makefile",
+        "logs: ## Show the backend's logs",
+        "logs: # Show the backend's logs",
+        ("tests/test_makefile.py::test_help_lists_every_target_with_a_description",),
+        "make help no longer lists make logs",
+    ),
+    Breakage(
+        "selinux-z",
+        "Makefile",
+        "  RELABEL := z\n",
+        "  RELABEL :=\n",
+        (
+            "tests/test_learners_machines.py::"
+            "test_selinux_gets_z_and_says_why_elsewhere_the_lessons_command",
+            "tests/test_dev_loop_offline.py::test_make_dev_labels_the_mounts_where_selinux_enforces",
+        ),
+        "on Fedora/RHEL the database cannot read the mounted init.sql",
+    ),
+    Breakage(
+        "help-crlf",
+        "Makefile",
+        """@awk 'BEGIN {FS = ":.*## "} {sub(/\\r$$/, "")} \\""",
+        """@awk 'BEGIN {FS = ":.*## "} \\""",
+        (
+            "tests/test_learners_machines.py::test_help_prints_no_carriage_return_from_a_crlf_makefile",
+        ),
+        "make help prints ^M from a clone made with CRLF",
+    ),
+    Breakage(
+        "front-port",
+        "Makefile",
+        "'$(DOCKER) run -p $(FRONT_PORT):8080 --name $(FRONT_NAME) ",
+        "'$(DOCKER) run -p $(FRONT_PORT):80 --name $(FRONT_NAME) ",
+        (
+            "tests/test_makefile.py::test_a_renamed_stack_prints_its_own_names_and_ports",
+            f"{AGREEMENT}test_app_names_ports_and_images_match"
+            "[k8scourse-front-FRONT_IMAGE-FRONT_PORT-front/Dockerfile]",
+        ),
+        "nginx's usual port 80, where the non-root front does not listen (8080)",
+    ),
+    Breakage(
+        "step-clash-hint",
+        "scripts/step",
+        "make back BACK_PORT=%s (make health",
+        "make back PORT=%s (make health",
+        ("tests/test_engine_forms.py::test_a_taken_port_names_the_container_that_holds_it",),
+        "a taken port's advice names a variable the Makefile does not read",
+    ),
+    Breakage(
+        "health-127",
+        "scripts/health",
+        "        localhost | 127.0.0.1 | ::1)\n",
+        "        localhost | ::1)\n",
+        (f"{HEALTH}_naming_the_fix[127.0.0.1]",),
+        "MYSQL_HOST=127.0.0.1 waits out the timeout instead of naming the fix",
+    ),
+    Breakage(
+        "health-hint-name",
+        "scripts/health",
+        'which passes -e MYSQL_HOST=$DB_NAME."',
+        'which passes -e MYSQL_HOST=k8scourse-db."',
+        (f"{HEALTH}_naming_the_fix",),
+        "a renamed project is told the lesson's database name",
+    ),
+    Breakage(
+        "api-host-field",
+        "back/api/health.py",
+        '            "mysql_host": config.mysql_host,\n',
+        '            "host": config.mysql_host,\n',
+        (
+            f"{HEALTH}_naming_the_fix",
+            "tests/back/test_back_http.py::"
+            "test_health_is_503_with_host_and_error_when_the_database_is_down",
+        ),
+        "scripts/health reads mysql_host from /health: the localhost mistake goes unnamed",
+    ),
+    Breakage(
+        "api-hint-variable",
+        "back/api/health.py",
+        "name: -e MYSQL_HOST=<db container name>",
+        "name: -e DB_HOST=<db container name>",
+        (
+            f"{HEALTH}_naming_the_fix",
+            "tests/back/test_back_http.py::test_hint_for_localhost_inside_a_container",
+        ),
+        "the backend's hint names a variable it does not read",
+    ),
+    Breakage(
+        "compose-depends-on",
+        "compose.yaml",
+        "      db:\n        condition: service_healthy\n",
+        "      db:\n        condition: service_started\n",
+        (f"{STACK}test_compose_starts_a_tier_once_the_one_it_needs_is_healthy",),
+        "the backend starts before init.sql has run",
+    ),
+    Breakage(
+        "compose-db-healthcheck",
+        "compose.yaml",
+        "    healthcheck:\n      # A real query over TCP as the app's user",
+        "    # healthcheck:\n      # A real query over TCP as the app's user",
+        (
+            f"{AGREEMENT}test_compose_db_healthcheck_is_the_startup_probe",
+            f"{STACK}test_compose_starts_a_tier_once_the_one_it_needs_is_healthy",
+        ),
+        "no health check: service_healthy never comes, the backend never starts",
+    ),
+    Breakage(
+        "compose-back-port",
+        "compose.yaml",
+        'ports: ["${BACK_PORT:-3000}:3000"]',
+        'ports: ["${BACK_PORT:-3000}:5000"]',
+        (f"{AGREEMENT}test_compose_images_and_ports_match[back]",),
+        "Compose publishes a port the backend does not listen on",
+    ),
+    Breakage(
+        "back-healthcheck-endpoint",
+        "back/Dockerfile",
+        "127.0.0.1:%s/livez'",
+        "127.0.0.1:%s/health'",
+        (f"{STACK}test_the_backends_health_check_passes_with_the_database_down",),
+        "the liveness check asks the database: on Swarm an outage gets every backend replaced",
+    ),
+    Breakage(
+        "front-healthcheck-port",
+        "front/Dockerfile",
+        "CMD curl -fsS http://127.0.0.1:8080/healthz",
+        "CMD curl -fsS http://127.0.0.1:80/healthz",
+        (f"{STACK}test_the_fronts_health_check_asks_nginx_where_it_listens",),
+        "the front never turns healthy: Swarm replaces its tasks over and over",
+    ),
+    Breakage(
+        "swarm-db-healthcheck",
+        "swarm/stack.yaml",
+        "    healthcheck:\n      # A real query over TCP: the image's",
+        "    # healthcheck:\n      # A real query over TCP: the image's",
+        (f"{STACK}test_swarm_keeps_the_health_checks_of_compose",),
+        "Swarm's database has no health check: it is never replaced when it hangs",
+    ),
+    Breakage(
+        "swarm-edge-target",
+        "swarm/stack.yaml",
+        '{target: 3000, published: "${BACK_PORT:-3000}"',
+        '{target: 3001, published: "${BACK_PORT:-3000}"',
+        (f"{STACK}test_swarms_edge_passes_each_published_port_to_its_tier",),
+        "the API's port lands where the edge does not listen",
+    ),
+    Breakage(
+        "edge-upstream-port",
+        "swarm/edge.conf",
+        "set $back http://tasks.back:3000;",
+        "set $back http://tasks.back:8080;",
+        (f"{STACK}test_swarms_edge_passes_each_published_port_to_its_tier",),
+        "the edge passes API requests to a port the backend does not serve: 502",
+    ),
+    Breakage(
+        "k8s-target-port",
+        "k8s/base/back.yaml",
+        "      port: 3000\n      targetPort: http\n",
+        "      port: 3000\n      targetPort: 8080\n",
+        (
+            f"{AGREEMENT}test_app_names_ports_and_images_match"
+            "[k8scourse-back-BACK_IMAGE-BACK_PORT-back/Dockerfile]",
+            f"{NETWORK}test_the_api_and_the_page_accept_only_the_ingress_controller[k8s]",
+        ),
+        "the back Service sends requests to a port the pod does not serve",
+    ),
+    Breakage(
+        "k8s-policy-port",
+        "k8s/base/network-policies.yaml",
+        "              app.kubernetes.io/name: back\n      ports:\n        - protocol: TCP\n"
+        "          port: 3306\n",
+        "              app.kubernetes.io/name: back\n      ports:\n        - protocol: TCP\n"
+        "          port: 3307\n",
+        (f"{NETWORK}test_the_database_accepts_only_the_backend_on_its_port[k8s]",),
+        "the database's NetworkPolicy lets the backend in on the wrong port: it cannot connect",
+    ),
+    Breakage(
+        "gitattributes-eol",
+        ".gitattributes",
+        "* text=auto eol=lf\n",
+        "* text=auto\n",
+        ("tests/test_learners_machines.py::test_a_windows_clone_checks_every_file_out_with_lf",),
+        "a clone made by Git for Windows gets CRLF: /usr/bin/env: 'bash\\r': No such file",
+    ),
+)
+
+
+def git(*args, cwd):
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, check=True, timeout=120
+    ).stdout
+
+
+def make_copy(dest):
+    """The tracked files of this working tree (uncommitted edits included), in dest, as a
+    new git repository of their own with one commit: no .venv, nothing untracked."""
+    names = [n.decode() for n in git("ls-files", "-z", cwd=REPO).split(b"\0") if n]
+    for name in names:
+        source = REPO / name
+        if not source.is_symlink() and not source.exists():
+            continue  # deleted, not committed yet
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest / name, follow_symlinks=False)
+    git("init", "-q", cwd=dest)
+    git("add", "-A", cwd=dest)
+    identity = ("-c", "user.name=breakages", "-c", "user.email=breakages@k8scourse.invalid")
+    git(*identity, "commit", "-q", "-m", "the unbroken copy", cwd=dest)
+
+
+def one_line_edit(old, new):
+    """Whether new is old with one line changed, or one line dropped."""
+    a, b = old.split("\n"), new.split("\n")
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    return len(b) == len(a) - 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
+
+
+def apply(copy, breakage):
+    """Write the breakage into the copy; returns the file's original text."""
+    path = copy / breakage.path
+    text = path.read_text(encoding="utf-8")
+    count = text.count(breakage.old)
+    if count != 1:
+        raise ValueError(f"{breakage.path}: the old text is found {count} times, not once")
+    if not one_line_edit(breakage.old, breakage.new):
+        raise ValueError("the edit changes more than one line")
+    path.write_text(text.replace(breakage.old, breakage.new), encoding="utf-8")
+    return text
+
+
+def pytest(copy, tests):
+    """pytest on node ids in the copy: (exit status, failed or errored ids, output)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", *tests],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.M)
+    return result.returncode, failed, output
+
+
+def short(node_id):
+    return node_id.removeprefix("tests/").replace(".py::", "::")
+
+
+def run(breakages, copy):
+    """Every breakage in turn: rows of (breakage, result, caught by, seconds)."""
+    rows = []
+    for breakage in breakages:
+        started = time.monotonic()
+        try:
+            original = apply(copy, breakage)
+        except ValueError as error:
+            rows.append((breakage, "error", str(error), 0.0))
+            continue
+        try:
+            status, failed, output = pytest(copy, breakage.tests)
+        finally:
+            (copy / breakage.path).write_text(original, encoding="utf-8")
+        if status == 1 and failed:
+            result, detail = "caught", ", ".join(short(f) for f in failed)
+        elif status == 0:
+            result, detail = "MISSED", "every listed test passed"
+        else:
+            result, detail = "error", f"pytest exited {status}"
+            print(output[-3000:], file=sys.stderr)
+        left = git("status", "--porcelain", cwd=copy).decode()
+        if left:
+            raise SystemExit(f"{breakage.name}: the copy is not clean after its run:\n{left}")
+        rows.append((breakage, result, detail, time.monotonic() - started))
+        print(f"{breakage.name}: {result} ({time.monotonic() - started:.1f} s)", file=sys.stderr)
+    return rows
+
+
+def control(breakages, copy):
+    """The listed tests on the unbroken copy: all must pass, none may be skipped."""
+    tests = sorted({test for breakage in breakages for test in breakage.tests})
+    status, failed, output = pytest(copy, tests)
+    summary = output.strip().splitlines()[-1] if output.strip() else ""
+    if status != 0 or re.search(r"skipped|xfail|xpass|deselected", summary):
+        print(output[-5000:], file=sys.stderr)
+        raise SystemExit(f"the unbroken copy does not pass the listed tests cleanly: {summary}")
+    print(f"control, unbroken: {summary}", file=sys.stderr)
+    return summary
+
+
+def changed_line(breakage):
+    """The line the breakage changes, before and after ('' when it is dropped)."""
+    a, b = breakage.old.split("\n"), breakage.new.split("\n")
+    if len(a) == len(b):
+        [(before, after)] = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        return before.strip(), after.strip()
+    [before] = [x for i, x in enumerate(a) if a[:i] + a[i + 1 :] == b][:1]
+    return before.strip(), ""
+
+
+def code(text):
+    """Markdown inline code of text, inside a table cell."""
+    return f"`` {text} ``".replace("|", "\\|") if text else "(dropped)"
+
+
+def table(rows, markdown):
+    if markdown:
+        lines = [
+            "| # | Breakage | File: the line, before / after | What it breaks | Caught by |",
+            "|---|---|---|---|---|",
+        ]
+        for number, (breakage, result, detail, _) in enumerate(rows, 1):
+            caught = detail if result == "caught" else f"**{result}**: {detail}"
+            before, after = changed_line(breakage)
+            edit = f"`{breakage.path}`: {code(before)} / {code(after)}"
+            lines.append(f"| {number} | {breakage.name} | {edit} | {breakage.why} | {caught} |")
+        return "\n".join(lines)
+    lines = []
+    for number, (breakage, result, detail, seconds) in enumerate(rows, 1):
+        lines.append(
+            f"{number:>2} {breakage.name:<26} {breakage.path:<31} {result:<7}"
+            f" {seconds:5.1f} s  {detail}"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="only these breakages (default: all)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--keep", action="store_true", help="keep the copy (its path is said)")
+    args = parser.parse_args()
+    known = {breakage.name: breakage for breakage in BREAKAGES}
+    unknown = [name for name in args.names if name not in known]
+    if unknown:
+        parser.error(f"no breakage named {', '.join(unknown)} (known: {', '.join(known)})")
+    chosen = [known[name] for name in args.names] or list(BREAKAGES)
+
+    started = time.monotonic()
+    folder = Path(tempfile.mkdtemp(prefix="k8scourse-breakages-"))
+    copy = folder / "k8scourse"
+    try:
+        make_copy(copy)
+        summary = control(chosen, copy)
+        rows = run(chosen, copy)
+    finally:
+        if args.keep:
+            print(f"the copy: {copy}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(table(rows, args.markdown))
+    caught = sum(result == "caught" for _, result, _, _ in rows)
+    print(
+        f"\n{caught} of {len(rows)} breakages caught; control on the unbroken copy: {summary}; "
+        f"{time.monotonic() - started:.0f} s in all"
+    )
+    return 0 if caught == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
