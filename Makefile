@@ -8,7 +8,8 @@
 # `make help` lists the targets, `make names` the names this project uses.
 #
 # Copying this Makefile into your own project? It needs .env (the PROJECT line)
-# and three scripts: scripts/step, scripts/health, scripts/wait-db. Optional:
+# and three scripts with the file they share: scripts/step, scripts/health,
+# scripts/wait-db and scripts/lib.sh. Optional:
 # scripts/lesson (make lesson) and scripts/standin-images with scripts/standins/
 # (local stand-ins for machines without a registry; without them Docker just pulls).
 
@@ -156,10 +157,11 @@ BACK_ENV = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(f
 # The page's title and heading name the project (the lesson's is the image's default).
 FRONT_ENV = $(if $(filter $(LESSON_PROJECT),$(PROJECT)),, -e APP_NAME=$(PROJECT))
 
-export DOCKER
+# The engine, decided once above: the scripts take DOCKER and ENGINE from here.
+export DOCKER ENGINE
 # The scripts name this project's images and database in their messages. Passed to
 # them, not exported: a make run by a recipe (tests, a copy) derives its own names.
-STEP    := $(SECRETS_ENV) BACK_IMAGE=$(BACK_IMAGE) FRONT_IMAGE=$(FRONT_IMAGE) scripts/step
+STEP    := PROJECT=$(PROJECT) LESSON_PROJECT=$(LESSON_PROJECT) $(SECRETS_ENV) BACK_IMAGE=$(BACK_IMAGE) FRONT_IMAGE=$(FRONT_IMAGE) scripts/step
 HEALTH  := DB_NAME=$(DB_NAME) NETWORK=$(NETWORK) scripts/health
 # The docker run stack and the Compose or Swarm stack of one project share names and
 # ports: the targets that start the one refuse while the other is up.
@@ -295,7 +297,7 @@ UP_AS = make up$(if $(filter $(LESSON_PROJECT),$(PROJECT)),, PROJECT=$(PROJECT))
 
 .PHONY: ports
 ports: ## Check that every port make up publishes is free (make up does it first): name every clash at once
-	@$(STEP) $(NO_STACK) --check-ports $(PROJECT) '$(UP_AS)' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
+	@$(STEP) $(NO_STACK) --check-ports '$(UP_AS)' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
 
 .PHONY: up
 up: ports network db build build-front wait-db back front health ## Run the app: db, backend and front, then wait until /health is 200
@@ -453,7 +455,7 @@ venv: $(VENV)/.installed ## Create .venv with the pinned development requirement
 lint: venv ## ruff on the Python code, shellcheck on the scripts, hadolint on the Dockerfiles
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	shellcheck scripts/step scripts/standin-images scripts/health scripts/wait-db scripts/lesson \
+	shellcheck scripts/step scripts/standin-images scripts/health scripts/wait-db scripts/lib.sh scripts/lesson \
 	  scripts/bench scripts/standins/*/*.sh front/*.sh .ci/*
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile scripts/standins/*/Dockerfile
 

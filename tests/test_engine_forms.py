@@ -51,9 +51,9 @@ def engine(request, tmp_path):
 def lesson_check_of_inspect(engine):
     """The pattern scripts/lesson checks `make inspect`'s output with, on this engine."""
     lesson = (REPO / "scripts" / "lesson").read_text()
-    block = re.search(r'^case \$\("\$DOCKER" --version.*?^esac$', lesson, re.S | re.M)
-    assert block, "scripts/lesson no longer decides its inspect check with one case"
-    return engine.run("bash", "-c", block[0] + '\nprintf %s "$members"').stdout
+    line = re.search(r"^members=.*$", lesson, re.M)
+    assert line, "scripts/lesson no longer sets its inspect check in one line"
+    return engine.run("bash", "-c", line[0] + '\nprintf %s "$members"').stdout
 
 
 def test_make_inspect_lists_one_and_two_as_the_lesson_checks(engine):
@@ -105,8 +105,8 @@ def test_a_taken_port_names_the_container_that_holds_it(engine):
     assert run.returncode == 1
     assert run.stderr.splitlines()[-1].startswith(
         "make: port 3000 is already used by container 'photoshare-back': stop it "
-        f"('{engine.name} stop photoshare-back' or 'make down'), or publish the backend on "
-        "another port: make back BACK_PORT=3001"
+        "('make down PROJECT=photoshare'), or publish the backend on another port: "
+        "make back BACK_PORT=3001"
     ), run.stderr
 
 

@@ -5,8 +5,9 @@ The runs themselves, on the real engine, are in tests/e2e/test_machines.py.
 
 import os
 import subprocess
+import tempfile
 
-from kit import REPO, lesson_commands, missing_part, printed_commands, run
+from kit import REPO, lesson_commands, missing_part, offline_env, printed_commands, run
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
 from learnerkit import learner_copy
 from machinekit import OLD_GNU, files_with_crlf, mac_env, mac_make_args, windows_clone
@@ -86,3 +87,38 @@ def test_a_macs_bash_parses_every_script_and_its_make_prints_the_same(tmp_path):
         ours = make(*args, *FIXED)
         macs = make(*args, *FIXED, *mac_make_args(tmp_path / "mac-bin"), env=mac)
         assert macs == ours, args
+
+
+def test_the_copied_scripts_find_what_they_share_from_any_folder(tmp_path):
+    """The README's copy of the scripts, in a folder whose path has a space, run by a Mac's
+    bash from another folder and outside make: each finds scripts/lib.sh by its own path,
+    and says in one line what make would have passed it."""
+    if not OLD_GNU.exists():
+        missing_part("../shared/tools/old-gnu is not beside the repository")
+    scripts = ("step", "health", "wait-db", "lib.sh")
+    copy = learner_copy(tmp_path / "my app", *(f"scripts/{name}" for name in scripts))
+    with tempfile.TemporaryDirectory(prefix="k8scourse-offline-") as folder:
+        env = offline_env(folder, env={"DB_NAME": None, "NETWORK": None, "DOCKER": None})
+
+        def run(*args):
+            return subprocess.run(
+                [OLD_GNU / "bash-3.2", copy / "scripts" / args[0], *args[1:]],
+                cwd=tmp_path,  # not the copy's folder
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        health = run("health", "back", "0", "curl localhost:3000/health")
+        step = run("step", "--if-running", "one", "docker stop one")
+
+    assert health.returncode != 0
+    assert health.stdout == ""
+    [line] = health.stderr.splitlines()
+    assert line.endswith(
+        "DB_NAME: scripts/health needs DB_NAME, the database container (make health passes it)"
+    )
+    assert step.returncode == 0, step.stderr
+    assert step.stderr == ""
+    assert step.stdout == "# one is not running\n"  # DOCKER unset: docker, the stub here

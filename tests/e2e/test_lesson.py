@@ -258,10 +258,9 @@ def test_port_in_use_by_a_container_is_named(engine, held_by):
         holder.remove(name)
     assert back.returncode != 0
     if holder is engine:
-        said = f"container '{name}': stop it ('{engine} stop {name}' or 'make down')"
+        said = f"container '{name}': stop it ('{engine} stop {name}')"
     else:
-        said = f"{other}'s container '{name}': stop it ('{other} stop {name}', or 'make down "
-        said += f"DOCKER={other}')"
+        said = f"{other}'s container '{name}': stop it ('{other} stop {name}')"
     assert f"make: port 3000 is already used by {said}" in back.stderr
     assert engine_errors(back) == []
 

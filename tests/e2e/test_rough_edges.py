@@ -146,7 +146,7 @@ def test_a_port_held_by_another_program_names_it_or_the_command_that_shows_it(tm
     assert back.returncode != 0
     assert "make: port 3000 is already used by another program on this machine, " in back.stderr
     assert f"(PID {os.getpid()}): stop it, or publish the backend on another port" in back.stderr
-    assert "3000 (BACK_PORT) by another program, " in up.stderr
+    assert "3000 (BACK_PORT) by another program on this machine, " in up.stderr
     assert f"(PID {os.getpid()}). Free them (stop that program)" in up.stderr
     assert (
         "make: port 3000 is already used by another program on this machine (to see which: "
