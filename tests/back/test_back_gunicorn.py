@@ -198,5 +198,7 @@ def test_a_request_in_progress_at_shutdown_still_gets_its_answer(tmp_path, live_
         asking.join(10)
     finally:
         live_db.resume()
+        if process.poll() is None:  # the test failed before the stop: no gunicorn left behind
+            stop(process)
     [(status, body)] = answers
     assert status == 503 and body["db"] is False and "timed out" in body["error"]

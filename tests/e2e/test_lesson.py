@@ -181,6 +181,9 @@ def test_back_without_mysql_host_cannot_reach_the_database(engine):
 
 
 def test_the_fix_mysql_host_makes_health_green(engine):
+    # The lesson's fix replaces the backend it started without MYSQL_HOST.
+    broken = engine.make("network", "db", "build", "back-broken")
+    assert broken.returncode == 0, broken.output
     back = engine.make("back")
     assert back.returncode == 0, back.output
     assert f"$ {engine} stop back" in back.output  # as the lesson does, before running again
