@@ -176,6 +176,49 @@ def test_the_targets_follow_the_port_back_really_publishes(engine):
     assert "# back publishes port 3001, not 3000: asking that one" in asked.stdout
 
 
+def test_the_targets_follow_the_port_front_really_publishes(engine):
+    """README: unless FRONT_PORT is set, the targets use the port the running front
+    publishes: a plain `make back` then gives the backend that page's origin."""
+    assert engine.make("network", "db", "build", "build-front", "back").returncode == 0
+    front = engine.make("front", "FRONT_PORT=8081")  # the port-clash advice, followed
+    assert front.returncode == 0, front.output
+
+    back = engine.make("back")  # no FRONT_PORT
+
+    assert back.returncode == 0, back.output
+    assert "notice: front publishes port 8081, so FRONT_PORT=8081 (set FRONT_PORT to choose)" in (
+        back.stdout.splitlines()
+    )
+    assert "# back runs with another environment than this command: replacing it" in back.stdout
+    assert " -e CORS_ORIGINS=http://localhost:8081 -d k8scourse-back" in back.stdout
+    again = engine.make("front")
+    assert "# front is already running" in again.stdout, again.output
+    wait_for_http("http://localhost:3000/livez")
+    _, headers, _ = http(
+        "http://localhost:3000/livez", headers={"Origin": "http://localhost:8081"}
+    )
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:8081"
+
+
+def test_a_refused_password_is_named_at_once(engine):
+    """README: make health stops at once, naming the fix, on a refused password."""
+    assert engine.make("network", "db", "build", "wait-db").returncode == 0
+    wrong = "not-the-databases-password"
+    back = engine.make("back", f"DB_PASSWORD={wrong}")
+    assert back.returncode == 0, back.output
+
+    health = engine.timed_make("health")
+
+    assert health.returncode != 0
+    assert "Access denied for user 'user'@" in health.stdout  # the backend's answer, shown
+    assert one_line(health, "Access denied") == (
+        "make: the database refuses the backend's user or password (Access denied): start the "
+        "backend with the database's, e.g. make back DB_PASSWORD=... as given to make db."
+    )
+    assert wrong not in health.output + back.output
+    assert health.elapsed < AT_ONCE, f"make health took {health.elapsed:.0f} s"
+
+
 @pytest.mark.parametrize(
     "target, port, advice",
     [

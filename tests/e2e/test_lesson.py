@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import pytest
-from kit import missing_part
+from kit import missing_part, troubleshooting_row
 from learnerkit import path_without
 from lessonkit import REPO, Engine, make, run
 
@@ -295,9 +295,14 @@ def test_name_in_use_is_named(engine):
     ) in back.stderr.splitlines()
 
 
-def test_missing_image_says_to_build_it(engine):
-    back = engine.make("back", "BACK_IMAGE=k8scourse-not-built")
-    assert back.returncode != 0
+@pytest.mark.parametrize(
+    "target, variable, builder",
+    [("back", "BACK_IMAGE", "build"), ("front", "FRONT_IMAGE", "build-front")],
+)
+def test_missing_image_says_to_build_it(engine, target, variable, builder):
+    seen, _, fix = troubleshooting_row("Unable to find image")
+    made = engine.make(target, f"{variable}=k8scourse-not-built")
+    assert made.returncode != 0
     # Docker names the image with its tag; Podman as it was given (a short name), unless it
     # has registries to look short names up in (Fedora; CI's mirror): then with its tag.
     searches = engine.name == "podman" and engine.cli(
@@ -305,8 +310,13 @@ def test_missing_image_says_to_build_it(engine):
     ).stdout.strip() not in ("", "[]")
     tagged = engine.name == "docker" or searches
     image = "k8scourse-not-built:latest" if tagged else "k8scourse-not-built"
-    missing = f"make: image '{image}' is missing: build it first with 'make build'."
-    assert missing in back.stderr.splitlines()
+    missing = f"make: image '{image}' is missing: build it first with 'make {builder}'."
+    assert missing in made.stderr.splitlines()
+    # The README's row: Docker's own words, and the fix the line names.
+    if engine.name == "docker":
+        assert "`Unable to find image 'k8scourse-back:latest' locally`" in seen
+        assert "Unable to find image 'k8scourse-not-built:latest' locally" in made.stderr
+    assert f"`make {builder}`" in fix
 
 
 def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
@@ -354,6 +364,23 @@ def test_engine_not_running_is_named(engine):
     ps = engine.make("ps", env=UNREACHABLE[engine.name])
     assert ps.returncode != 0
     assert f"make: {engine.title} is not running" in ps.stderr
+
+
+def test_down_removes_one_and_two_at_once(engine):
+    """README (On Podman): `rm -f one` kills at once on Docker; Podman's stops first (10 s
+    for /bin/sh as PID 1), so make down runs `podman rm -f -t 0 one`."""
+    assert engine.make("alpine").returncode == 0
+    remove = "rm -f -t 0" if engine.name == "podman" else "rm -f"
+
+    down = engine.timed_make("down")
+
+    assert down.returncode == 0, down.output
+    assert f"$ {engine} {remove} one" in down.stdout.splitlines()
+    assert f"$ {engine} {remove} two" in down.stdout.splitlines()
+    # Two stops that waited would take 10 s each; at once, about a second each.
+    assert down.elapsed < 15, f"make down took {down.elapsed:.0f} s: did rm -f wait for a stop?"
+    for name in ("one", "two"):
+        assert engine.cli("container", "inspect", name).returncode != 0, name
 
 
 def test_down_twice_leaves_nothing(engine):
