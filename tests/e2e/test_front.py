@@ -107,6 +107,16 @@ def stack(lesson_stack):
     docker("rm", "-f", "front-3001", "back-3001", "k8scourse-e2e-front-stop")
 
 
+@pytest.fixture(autouse=True)
+def stack_whole_again(stack):
+    """A test that left the stack broken (the badge test stops the database) does not take
+    the tests after it down: what no longer runs is started again."""
+    yield
+    if not all(running(name) for name in ("k8scourse-db", "back", "front")):
+        up = make("up", timeout=900)
+        assert up.returncode == 0, up.output
+
+
 @pytest.fixture(scope="module")
 def browser(stack):
     if not Path(CHROMIUM).exists():
