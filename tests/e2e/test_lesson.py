@@ -4,6 +4,7 @@ fixture): each outcome the lesson describes, and each classic mistake's message.
 import json
 import os
 import pty
+import re
 import select
 import socket
 import subprocess
@@ -396,13 +397,84 @@ def test_down_twice_leaves_nothing(engine):
         assert engine.cli("network", "inspect", network).returncode != 0, network
 
 
+def lesson_steps(output):
+    """make lesson's output, step by step: [(what scripts/lesson says the step shows, the
+    lines the step printed before that verdict, unindented)]."""
+    steps, lines = [], []
+    for line in output.splitlines():
+        verdict = re.match(r"   (?:ok|NOT AS IN THE LESSON): (.*)$", line)
+        if verdict:
+            steps.append((verdict[1], lines))
+            lines = []
+        elif line.startswith("   "):
+            lines.append(line[3:])
+    return steps
+
+
+def printed_after(lines, command):
+    """The lines a step printed after `$ command`, up to the next command."""
+    after = lines[lines.index(f"$ {command}") + 1 :]
+    return after[: next((i for i, line in enumerate(after) if line.startswith("$ ")), None)]
+
+
+def table_names(lines):
+    """The last column (NAMES) of a `ps` table."""
+    return sorted(line.split()[-1] for line in lines[1:] if line.strip())
+
+
 def test_make_lesson_walks_the_whole_lesson(engine):
     lesson = engine.make("lesson", timeout=600)
     assert lesson.returncode == 0, lesson.output
-    assert "all as the lesson says" in lesson.output
+    assert "19 steps, all as the lesson says" in lesson.output
     assert "NOT AS IN THE LESSON" not in lesson.output
     assert "\x1b[" not in lesson.output  # not a terminal: no colour codes in the log
     assert f"$ {engine} run -it -d --rm --name one " in lesson.output
+
+    # Each outcome the lesson describes, checked here, not by scripts/lesson's own patterns.
+    steps = lesson_steps(lesson.stdout)
+    assert len(steps) == 19, [said for said, _ in steps]
+    on = engine.name
+
+    def step(what):
+        [lines] = [lines for said, lines in steps if said.startswith(what)]
+        return lines
+
+    image_root = engine.cli("run", "--rm", "alpine", "ls").stdout.split()
+    assert printed_after(step("inside one: a file system"), f"{on} exec one ls") == image_root
+    assert printed_after(
+        step("inside one: docker is not found"), f"{on} exec one sh -c 'docker ps'"
+    ) == ["sh: docker: not found"]
+    assert "ping: bad address 'two'" in step("ping two fails on the default bridge")
+    if on == "docker":
+        inspect = step("docker network inspect lists")
+        listed = printed_after(inspect, "docker network inspect alpine-network")
+        [network] = json.loads("\n".join(listed))
+        assert sorted(c["Name"] for c in network["Containers"].values()) == ["one", "two"]
+    else:  # Podman 4's network inspect lists no containers: make inspect adds `podman ps`
+        inspect = step("podman ps --filter network lists")
+        listed = printed_after(inspect, "podman ps --filter network=alpine-network")
+        assert table_names(listed) == ["one", "two"]
+    assert "1 packets transmitted, 1 packets received, 0% packet loss" in step("ping two now works")
+    broken = json_line("\n".join(step("/health: the backend cannot reach")))
+    assert (broken["db"], broken["mysql_host"]) == (False, "localhost")
+    fix = step("the fix:")
+    assert fix.index(f"$ {on} stop back") < fix.index(
+        f"$ {on} run -p 3000:3000 --name back --rm --network k8scourse -e MYSQL_HOST=k8scourse-db "
+        "-d k8scourse-back"
+    )
+    assert json_line("\n".join(step("/health answers 200")))["db"] is True
+    assert table_names(printed_after(step(f"{on} ps shows"), f"{on} ps")) == [
+        "back",
+        "k8scourse-db",
+    ]
+    logs = printed_after(step(f"{on} logs back"), f"{on} logs back")
+    assert any(
+        line.endswith("Server running on port 3000, database k8scourse-db:3306/images")
+        for line in logs
+    )
+    # And the lesson ends where it says: back and k8scourse-db running.
+    running_now = engine.cli("ps", "--format", "{{.Names}}").stdout.split()
+    assert sorted(running_now) == ["back", "k8scourse-db"]
 
 
 def test_without_docker_the_makefile_takes_podman(engine, alpine_pair, tmp_path):
