@@ -194,9 +194,7 @@ def test_the_targets_follow_the_port_front_really_publishes(engine):
     again = engine.make("front")
     assert "# front is already running" in again.stdout, again.output
     wait_for_http("http://localhost:3000/livez")
-    _, headers, _ = http(
-        "http://localhost:3000/livez", headers={"Origin": "http://localhost:8081"}
-    )
+    _, headers, _ = http("http://localhost:3000/livez", headers={"Origin": "http://localhost:8081"})
     assert headers["Access-Control-Allow-Origin"] == "http://localhost:8081"
 
 
