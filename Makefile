@@ -415,10 +415,12 @@ SWARM_STATE      = $(shell $(DOCKER) info --format '{{.Swarm.LocalNodeState}}' 2
 STACK_LEFT       = $(DOCKER) ps -aq --filter label=com.docker.stack.namespace=$(STACK); \
                    $(DOCKER) network ls -q --filter label=com.docker.stack.namespace=$(STACK)
 
+# Beside the docker run stack, swarm-up refuses before `swarm init`: a refused swarm-up
+# leaves the node as it was.
 .PHONY: swarm-up
 swarm-up: $(if $(LESSON_PASSWORDS),,secrets) build build-front ## Deploy the three tiers as a Swarm stack (swarm/stack.yaml), until /health is 200
 	@$(IMAGES) $(STACK_DB_IMAGE) $(NGINX_IMAGE)
-	@if [ "$(SWARM_STATE)" != active ]; then $(STEP) '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
+	@if [ "$(SWARM_STATE)" != active ]; then $(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
 	@$(STEP) --requires-down '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)' '' '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up on Swarm: http://localhost:$(FRONT_PORT)  ($(DOCKER) stack ps $(STACK))"

@@ -11,7 +11,9 @@
 - running(): whether a container runs (end-to-end tests);
 - in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
   be there;
-- wait_until(): poll an observable state until a deadline.
+- wait_until(): poll an observable state until a deadline;
+- troubleshooting_row(): a row of the README's troubleshooting table, for the tests that
+  hold the product to the message the row quotes.
 """
 
 import email
@@ -189,3 +191,18 @@ def wait_until(predicate, timeout, what, every=0.5):
     while not predicate():
         assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
         time.sleep(every)
+
+
+def troubleshooting_row(seen):
+    """The README's troubleshooting row whose first cell ("you see") contains `seen`:
+    (you see, why, fix), each cell's text as written. Exactly one row must match."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Troubleshooting\n", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith("| you see ")
+    ]
+    matching = [row for row in rows if len(row) == 3 and seen in row[0]]
+    assert len(matching) == 1, f"README's troubleshooting rows saying {seen!r}: {matching}"
+    return tuple(matching[0])

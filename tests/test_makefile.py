@@ -10,7 +10,15 @@ import os
 import re
 
 import pytest
-from kit import LESSON_COMMANDS, REPO, lesson_commands, missing_part, printed_commands, run
+from kit import (
+    LESSON_COMMANDS,
+    REPO,
+    lesson_commands,
+    missing_part,
+    printed_commands,
+    run,
+    troubleshooting_row,
+)
 from kit import offline_make as make
 from learnerkit import path_without
 
@@ -168,6 +176,38 @@ def test_an_arm64_engine_gets_a_multi_arch_database_image(tmp_path):
     for quiet in ("help", "names"):
         assert "exists for amd64 only" not in make(quiet, "ENGINE_ARCH=arm64")
     assert "DB_IMAGE=mysql:8.4" in make("names", "ENGINE_ARCH=arm64").splitlines()
+
+
+def test_the_troubleshooting_row_for_an_arm_machine_holds(tmp_path):
+    """README: `no matching manifest for linux/arm64/v8 …` -> the Makefile uses mysql:8.4
+    where the engine runs arm64, Compose and Swarm everywhere; by hand: make db
+    DB_IMAGE=mysql:8.4. The engine's words, as the row quotes them, get that fix."""
+    seen, _, fix = troubleshooting_row("no matching manifest")
+    engines_words = seen.strip("`")
+    # An engine that answers `run` as an amd64-only image on an ARM machine does.
+    engine = tmp_path / "docker"
+    said = f"docker: Error response from daemon: {engines_words}."
+    engine.write_text(f"#!/bin/sh\necho '{said}' >&2\nexit 125\n")
+    engine.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "DOCKER": "docker"}
+    command = "docker run -d --name k8scourse-db mysql:5.7"
+
+    ran = run("scripts/step", command, env=env)
+
+    assert ran.returncode == 1
+    assert ran.stderr.splitlines() == [
+        "make: this image has no build for your ARM machine (mysql:5.7 is amd64-only): use a "
+        "multi-arch image, e.g. make db DB_IMAGE=mysql:8.4."
+    ]
+    assert "by hand: `make db DB_IMAGE=mysql:8.4`" in fix  # the row's fix is the line's
+    # What the row says the Makefile does.
+    db = make("-n", "db", "ENGINE_ARCH=arm64").strip().splitlines()[-1]
+    assert printed_command(db).endswith(" mysql:8.4")
+    assert "the Makefile uses `mysql:8.4` where the engine runs arm64" in fix
+    for target in ("compose-up", "swarm-up"):  # "and Compose and Swarm everywhere"
+        stack = printed_commands(make("-n", target, "ENGINE_ARCH=amd64"))
+        assert any(" DB_IMAGE=mysql:8.4 " in command for command in stack), (target, stack)
+    assert "and Compose and Swarm everywhere" in fix
 
 
 def test_every_name_follows_project_and_the_lesson_keeps_its_own():

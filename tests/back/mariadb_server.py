@@ -19,6 +19,7 @@ import pymysql
 REPO = Path(__file__).resolve().parents[2]
 INIT_SQL = REPO / "db" / "init.sql"
 APP_USER, APP_PASSWORD = "user", "mysql"  # the lesson's MYSQL_USER / MYSQL_PASSWORD
+DB_TIMEOUT = 2  # seconds: api/db.py's connect_timeout, read_timeout and write_timeout
 
 
 def missing_binaries():
@@ -126,6 +127,18 @@ class MariaDB:
         tasks = Path(f"/proc/{self.process.pid}/task")
         while not all(_stopped(task) for task in tasks.glob("*/stat")):
             time.sleep(0.01)
+
+    def waiting_clients(self):
+        """What clients left waiting on a paused server, from its TCP sockets in
+        /proc/net/tcp: bytes sent on its connections it has not read, plus connections the
+        kernel accepted for it and it has not taken (a new client waiting for the greeting)."""
+        waiting = 0
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            _, local, _, state, queues, *_ = line.split()
+            if int(local.rsplit(":", 1)[1], 16) == self.port and state in ("01", "0A"):
+                # ESTABLISHED: rx_queue is unread bytes; LISTEN: the accept queue's length.
+                waiting += int(queues.split(":")[1], 16)
+        return waiting
 
     def resume(self):
         os.kill(self.process.pid, signal.SIGCONT)

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pymysql
 import pytest
+from kit import wait_until
 
 from api.db import UNAVAILABLE, Database
 from mariadb_server import db_config
@@ -32,6 +33,14 @@ def kill(server, conn_id):
     """The server ends a connection, as a restart or an idle timeout would."""
     with server.root() as conn, conn.cursor() as cur:
         cur.execute("KILL CONNECTION %s", (conn_id,))
+
+
+def waiting_on_lock(server, conn_id):
+    """Whether connection conn_id's statement waits on a GET_LOCK (the processlist says so)."""
+    with server.root() as conn, conn.cursor() as cur:
+        cur.execute("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = %s", (conn_id,))
+        row = cur.fetchone()
+    return row is not None and row[0] == "User lock"
 
 
 def test_a_thread_keeps_its_connection_between_calls(live_db):
@@ -73,15 +82,39 @@ def test_a_write_that_fails_is_not_repeated(live_db, empty_images):
     db = Database(db_config(live_db))
     conn_id = connection_id(db)
     # The server cuts the connection while the INSERT runs: the write may or may not have
-    # happened, so the caller gets the error and nothing is sent again.
-    killer = threading.Timer(0.3, kill, (live_db, conn_id))
-    killer.start()
-    with pytest.raises(UNAVAILABLE):
-        db.execute(
-            "INSERT INTO images (caption, filename) SELECT 'slow', 'a.gif' FROM seq_1_to_1"
-            " WHERE SLEEP(1) = 0"
+    # happened, so the caller gets the error and nothing is sent again. The INSERT waits on
+    # a lock the test holds, so it is still running when the processlist shows it, however
+    # slow this machine is; the connection is killed then, well within the app's 2 s
+    # read_timeout (api/db.py).
+    lock = "k8scourse-test-write"
+    killed = []
+
+    def kill_once_waiting():
+        wait_until(
+            lambda: waiting_on_lock(live_db, conn_id),
+            timeout=10,
+            what=f"connection {conn_id}'s INSERT waiting on the lock",
+            every=0.01,
         )
-    killer.join()
+        kill(live_db, conn_id)
+        killed.append(conn_id)
+
+    with live_db.root() as holder, holder.cursor() as cur:
+        cur.execute("SELECT GET_LOCK(%s, 0) AS got", (lock,))
+        assert cur.fetchone() == (1,)
+        killer = threading.Thread(target=kill_once_waiting)
+        killer.start()
+        with pytest.raises(UNAVAILABLE) as error:
+            db.execute(
+                "INSERT INTO images (caption, filename) SELECT 'slow', 'a.gif' FROM seq_1_to_1"
+                " WHERE GET_LOCK(%s, 10) = 1",
+                (lock,),
+            )
+        killer.join(15)
+    assert killed == [conn_id], "the killer never saw the INSERT wait on the lock"
+    # Killed, not timed out: a "timed out" here is the 2 s read_timeout, reached before the
+    # kill, and the server would have gone on with the INSERT once the lock was free.
+    assert "timed out" not in str(error.value), error.value
     assert db.query("SELECT COUNT(*) AS n FROM images WHERE caption = 'slow'") == [{"n": 0}]
     assert connection_id(db) != conn_id  # the broken connection was dropped
 

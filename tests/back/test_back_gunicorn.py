@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from kit import wait_until
 
 from mariadb_server import APP_PASSWORD, free_port
 
@@ -186,10 +187,18 @@ def test_a_request_in_progress_at_shutdown_still_gets_its_answer(tmp_path, live_
     try:
         asking = threading.Thread(target=lambda: answers.append(get(base + "/health")))
         asking.start()
-        time.sleep(0.3)  # the request now waits on the hung database (up to 2 s)
+        # The request is in progress once it waits on the frozen database: its ping unread
+        # there, or (a thread with no connection yet) its connection not taken. It then
+        # waits up to 2 s (api/db.py's read_timeout and connect_timeout).
+        wait_until(
+            live_db.waiting_clients, timeout=5, what="/health waiting on the database", every=0.05
+        )
+        assert asking.is_alive(), "the request was answered before the stop: nothing tested"
         stop(process)
         asking.join(10)
     finally:
         live_db.resume()
+        if process.poll() is None:  # the test failed before the stop: no gunicorn left behind
+            stop(process)
     [(status, body)] = answers
     assert status == 503 and body["db"] is False and "timed out" in body["error"]

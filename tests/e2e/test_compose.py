@@ -2,12 +2,13 @@
 through the Makefile, and with Compose alone on a fresh copy of the repository."""
 
 import json
+import os
 import shutil
 import urllib.request
 from pathlib import Path
 
 import pytest
-from kit import missing_part, wait_until
+from kit import MAKEFILE_VARIABLES, REPO, missing_part, troubleshooting_row, wait_until
 from learnerkit import learner_copy
 from lessonkit import (
     assert_each_refuses_at_once,
@@ -134,6 +135,29 @@ def test_a_chosen_password_is_never_shown_and_the_opt_in_volume_stays(tmp_path):
         assert volumes() - before == {"k8scourse_db-data"}
     finally:
         docker("volume", "rm", "k8scourse_db-data")
+
+
+def test_compose_without_env_says_to_set_project_there(compose, tmp_path):
+    """compose.yaml copied without .env: Compose's own words, as the README row quotes
+    them (Compose v2's; docker-compose 1.29's in its parenthesis)."""
+    seen, _, fix = troubleshooting_row("required variable PROJECT")
+    shutil.copy(REPO / "compose.yaml", tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in MAKEFILE_VARIABLES}
+
+    config = run(*compose.split(), "config", cwd=tmp_path, env=env)
+
+    assert config.returncode != 0
+    if compose == "docker compose":
+        said = "required variable PROJECT is missing a value: set PROJECT in .env"
+        assert f"`{said}`" in seen
+    else:
+        said = '": set PROJECT in .env'
+        assert config.stderr.startswith("Missing mandatory value for "), config.stderr
+        assert (
+            "(docker-compose 1.29: `Missing mandatory value for … : set PROJECT in .env`)" in seen
+        )
+    assert said in config.stderr, config.stderr
+    assert fix.startswith("copy `.env` too")
 
 
 def test_compose_up_refuses_while_the_lesson_network_exists():

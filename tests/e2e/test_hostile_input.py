@@ -336,9 +336,10 @@ def test_longest_and_widest_captions_are_stored_exactly(created, caption):
     "image_id",
     ["abc", "-1", "0", "99999999999999999999", str(MAX_ID + 1), "1.5", "1e3", "%00", "0x10", ""],
 )
-def test_odd_path_ids_are_404_or_400_json(image_id):
+def test_odd_path_ids_are_404_json(image_id):
+    # No route matches (the route's id is a whole number), or no row has that id.
     for method in ("GET", "DELETE"):
-        assert_json_error(call(method, f"/images/{image_id}"), 404, 400)
+        assert_json_error(call(method, f"/images/{image_id}"), 404)
 
 
 @pytest.mark.parametrize(
@@ -449,9 +450,13 @@ def test_requests_gunicorn_cannot_parse_are_refused_by_gunicorn(request_bytes, s
 
 
 def test_the_apps_own_answers_are_never_taken_for_gunicorns():
-    for answer in (call("GET", "/nope"), post(b"{"), call("GET", "/images?limit=0")):
+    for answer, status in (
+        (call("GET", "/nope"), 404),
+        (post(b"{"), 400),
+        (call("GET", "/images?limit=0"), 400),
+    ):
         assert not refused_by_gunicorn(answer[0], answer[1])
-        assert_json_error(answer, 400, 404)
+        assert_json_error(answer, status)
 
 
 # --- schema-driven fuzzing ----------------------------------------------------------------------

@@ -4,13 +4,14 @@ fixture): each outcome the lesson describes, and each classic mistake's message.
 import json
 import os
 import pty
+import re
 import select
 import socket
 import subprocess
 import time
 
 import pytest
-from kit import missing_part
+from kit import missing_part, troubleshooting_row
 from learnerkit import path_without
 from lessonkit import REPO, Engine, make, run
 
@@ -181,6 +182,9 @@ def test_back_without_mysql_host_cannot_reach_the_database(engine):
 
 
 def test_the_fix_mysql_host_makes_health_green(engine):
+    # The lesson's fix replaces the backend it started without MYSQL_HOST.
+    broken = engine.make("network", "db", "build", "back-broken")
+    assert broken.returncode == 0, broken.output
     back = engine.make("back")
     assert back.returncode == 0, back.output
     assert f"$ {engine} stop back" in back.output  # as the lesson does, before running again
@@ -291,9 +295,14 @@ def test_name_in_use_is_named(engine):
     ) in back.stderr.splitlines()
 
 
-def test_missing_image_says_to_build_it(engine):
-    back = engine.make("back", "BACK_IMAGE=k8scourse-not-built")
-    assert back.returncode != 0
+@pytest.mark.parametrize(
+    "target, variable, builder",
+    [("back", "BACK_IMAGE", "build"), ("front", "FRONT_IMAGE", "build-front")],
+)
+def test_missing_image_says_to_build_it(engine, target, variable, builder):
+    seen, _, fix = troubleshooting_row("Unable to find image")
+    made = engine.make(target, f"{variable}=k8scourse-not-built")
+    assert made.returncode != 0
     # Docker names the image with its tag; Podman as it was given (a short name), unless it
     # has registries to look short names up in (Fedora; CI's mirror): then with its tag.
     searches = engine.name == "podman" and engine.cli(
@@ -301,8 +310,15 @@ def test_missing_image_says_to_build_it(engine):
     ).stdout.strip() not in ("", "[]")
     tagged = engine.name == "docker" or searches
     image = "k8scourse-not-built:latest" if tagged else "k8scourse-not-built"
-    missing = f"make: image '{image}' is missing: build it first with 'make build'."
-    assert missing in back.stderr.splitlines()
+    missing = f"make: image '{image}' is missing: build it first with 'make {builder}'."
+    assert missing in made.stderr.splitlines()
+    # The README's row: Docker's own words, where one sees them (`docker run` by hand;
+    # make shows its line instead), and the fix the line names.
+    if engine.name == "docker":
+        assert "`Unable to find image 'k8scourse-back:latest' locally`" in seen
+        by_hand = engine.cli("run", "--rm", "k8scourse-not-built")
+        assert "Unable to find image 'k8scourse-not-built:latest' locally" in by_hand.stderr
+    assert f"`make {builder}`" in fix
 
 
 def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
@@ -352,6 +368,23 @@ def test_engine_not_running_is_named(engine):
     assert f"make: {engine.title} is not running" in ps.stderr
 
 
+def test_down_removes_one_and_two_at_once(engine):
+    """README (On Podman): `rm -f one` kills at once on Docker; Podman's stops first (10 s
+    for /bin/sh as PID 1), so make down runs `podman rm -f -t 0 one`."""
+    assert engine.make("alpine").returncode == 0
+    remove = "rm -f -t 0" if engine.name == "podman" else "rm -f"
+
+    down = engine.timed_make("down")
+
+    assert down.returncode == 0, down.output
+    assert f"$ {engine} {remove} one" in down.stdout.splitlines()
+    assert f"$ {engine} {remove} two" in down.stdout.splitlines()
+    # Two stops that waited would take 10 s each; at once, about a second each.
+    assert down.elapsed < 15, f"make down took {down.elapsed:.0f} s: did rm -f wait for a stop?"
+    for name in ("one", "two"):
+        assert engine.cli("container", "inspect", name).returncode != 0, name
+
+
 def test_down_twice_leaves_nothing(engine):
     assert engine.make("up").returncode == 0
     first = engine.make("down")
@@ -365,13 +398,84 @@ def test_down_twice_leaves_nothing(engine):
         assert engine.cli("network", "inspect", network).returncode != 0, network
 
 
+def lesson_steps(output):
+    """make lesson's output, step by step: [(what scripts/lesson says the step shows, the
+    lines the step printed before that verdict, unindented)]."""
+    steps, lines = [], []
+    for line in output.splitlines():
+        verdict = re.match(r"   (?:ok|NOT AS IN THE LESSON): (.*)$", line)
+        if verdict:
+            steps.append((verdict[1], lines))
+            lines = []
+        elif line.startswith("   "):
+            lines.append(line[3:])
+    return steps
+
+
+def printed_after(lines, command):
+    """The lines a step printed after `$ command`, up to the next command."""
+    after = lines[lines.index(f"$ {command}") + 1 :]
+    return after[: next((i for i, line in enumerate(after) if line.startswith("$ ")), None)]
+
+
+def table_names(lines):
+    """The last column (NAMES) of a `ps` table."""
+    return sorted(line.split()[-1] for line in lines[1:] if line.strip())
+
+
 def test_make_lesson_walks_the_whole_lesson(engine):
     lesson = engine.make("lesson", timeout=600)
     assert lesson.returncode == 0, lesson.output
-    assert "all as the lesson says" in lesson.output
+    assert "19 steps, all as the lesson says" in lesson.output
     assert "NOT AS IN THE LESSON" not in lesson.output
     assert "\x1b[" not in lesson.output  # not a terminal: no colour codes in the log
     assert f"$ {engine} run -it -d --rm --name one " in lesson.output
+
+    # Each outcome the lesson describes, checked here, not by scripts/lesson's own patterns.
+    steps = lesson_steps(lesson.stdout)
+    assert len(steps) == 19, [said for said, _ in steps]
+    on = engine.name
+
+    def step(what):
+        [lines] = [lines for said, lines in steps if said.startswith(what)]
+        return lines
+
+    image_root = engine.cli("run", "--rm", "alpine", "ls").stdout.split()
+    assert printed_after(step("inside one: a file system"), f"{on} exec one ls") == image_root
+    assert printed_after(
+        step("inside one: docker is not found"), f"{on} exec one sh -c 'docker ps'"
+    ) == ["sh: docker: not found"]
+    assert "ping: bad address 'two'" in step("ping two fails on the default bridge")
+    if on == "docker":
+        inspect = step("docker network inspect lists")
+        listed = printed_after(inspect, "docker network inspect alpine-network")
+        [network] = json.loads("\n".join(listed))
+        assert sorted(c["Name"] for c in network["Containers"].values()) == ["one", "two"]
+    else:  # Podman 4's network inspect lists no containers: make inspect adds `podman ps`
+        inspect = step("podman ps --filter network lists")
+        listed = printed_after(inspect, "podman ps --filter network=alpine-network")
+        assert table_names(listed) == ["one", "two"]
+    assert "1 packets transmitted, 1 packets received, 0% packet loss" in step("ping two now works")
+    broken = json_line("\n".join(step("/health: the backend cannot reach")))
+    assert (broken["db"], broken["mysql_host"]) == (False, "localhost")
+    fix = step("the fix:")
+    assert fix.index(f"$ {on} stop back") < fix.index(
+        f"$ {on} run -p 3000:3000 --name back --rm --network k8scourse -e MYSQL_HOST=k8scourse-db "
+        "-d k8scourse-back"
+    )
+    assert json_line("\n".join(step("/health answers 200")))["db"] is True
+    assert table_names(printed_after(step(f"{on} ps shows"), f"{on} ps")) == [
+        "back",
+        "k8scourse-db",
+    ]
+    logs = printed_after(step(f"{on} logs back"), f"{on} logs back")
+    assert any(
+        line.endswith("Server running on port 3000, database k8scourse-db:3306/images")
+        for line in logs
+    )
+    # And the lesson ends where it says: back and k8scourse-db running.
+    running_now = engine.cli("ps", "--format", "{{.Names}}").stdout.split()
+    assert sorted(running_now) == ["back", "k8scourse-db"]
 
 
 def test_without_docker_the_makefile_takes_podman(engine, alpine_pair, tmp_path):

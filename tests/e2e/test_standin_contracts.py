@@ -10,10 +10,10 @@ engine has its own store, and so its own stand-in.
 
 import gzip
 import os
-import time
 import uuid
 
 import pytest
+from kit import wait_until
 from lessonkit import CONTRACT_PREFIX, docker
 
 pytestmark = pytest.mark.e2e
@@ -62,14 +62,14 @@ def query(name, sql, user="root", password="root", database=""):
 
 
 def wait_for_sql(name, timeout=60, **kwargs):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers():
         if query(name, "SELECT 1", **kwargs).returncode == 0:
-            return
+            return True
         state = docker("container", "inspect", "-f", "{{.State.Running}}", name).stdout.strip()
         assert state == "true", docker("logs", name).stdout + docker("logs", name).stderr
-        time.sleep(0.3)
-    pytest.fail(f"{name} did not answer a query over TCP within {timeout} s")
+        return False
+
+    wait_until(answers, timeout, f"{name} to answer a query over TCP", every=0.3)
 
 
 def test_alpine_ping_needs_net_raw_as_the_real_images_busybox_does(engine):
@@ -140,15 +140,17 @@ def test_mysql_refuses_to_start_without_a_root_password_option(container):
 def test_mysql_random_root_password_is_printed_once_and_works(container):
     name, run = container(DB_IMAGE, "-e", "MYSQL_RANDOM_ROOT_PASSWORD=yes")
     assert run.returncode == 0, run.stderr
-    deadline = time.monotonic() + 60
-    password = None
-    while password is None and time.monotonic() < deadline:
+
+    def printed():
         logs = docker("logs", name)
-        for line in (logs.stdout + logs.stderr).splitlines():
-            if "GENERATED ROOT PASSWORD:" in line:
-                password = line.split("GENERATED ROOT PASSWORD:")[1].strip()
-        time.sleep(0.3)
-    assert password, "no generated root password in the logs"
+        return [
+            line.split("GENERATED ROOT PASSWORD:")[1].strip()
+            for line in (logs.stdout + logs.stderr).splitlines()
+            if "GENERATED ROOT PASSWORD:" in line
+        ]
+
+    wait_until(printed, 60, "the generated root password in the logs", every=0.3)
+    [password] = printed()  # printed once
     wait_for_sql(name, password=password)
     assert query(name, "SELECT 1", password="root").returncode != 0
 
@@ -227,12 +229,12 @@ def test_nginx_renders_templates_with_defined_variables_only(container, tmp_path
         *("-v", f"{hooks}/50-second.envsh:/docker-entrypoint.d/50-second.envsh:ro"),
     )
     assert run.returncode == 0, run.stderr
-    rendered = ""
-    for _ in range(50):
-        rendered = docker("exec", name, "cat", "/etc/nginx/conf.d/site.conf").stdout
-        if rendered:
-            break
-        time.sleep(0.1)
+
+    def rendered_conf():
+        return docker("exec", name, "cat", "/etc/nginx/conf.d/site.conf").stdout
+
+    wait_until(rendered_conf, 30, "the template rendered to /etc/nginx/conf.d", every=0.1)
+    rendered = rendered_conf()
     assert '"hello $uri"' in rendered  # nginx's own $uri is left alone
     assert "# ${UNDEFINED_VAR} stays as it is" in rendered
     assert docker("exec", name, "curl", "-s", "localhost:8080/page").stdout == "hello /page"
