@@ -8,11 +8,9 @@ import runpy
 import sys
 from pathlib import Path
 
-# gunicorn reads this file before it loads the app: checking the settings here turns a bad
-# value into one clear line instead of a traceback in every worker. api/config.py is run by
-# its path, not imported as api.config: importing the api package here, in gunicorn's
-# master, would hand the app's modules to every worker, and a worker restarted by --reload
-# (make dev) would go on running the code gunicorn started with.
+# Settings checked here, before the app loads: a bad value is one clear line, not a
+# traceback in every worker. config.py is run by its path: importing the api package in
+# gunicorn's master would leave workers restarted by --reload (make dev) on the old code.
 settings = runpy.run_path(str(Path(__file__).with_name("api") / "config.py"))
 try:
     _config = settings["Config"].from_env()

@@ -108,7 +108,7 @@ CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
 
 
 def _in_container(env, markers=CONTAINER_MARKERS):
-    # Overridable so tests (and odd runtimes) can say it explicitly.
+    # Tests and odd runtimes may say it.
     if env.get("RUNNING_IN_CONTAINER", "").strip():
         return _bool(env, "RUNNING_IN_CONTAINER", False)
     # Kubernetes (containerd, CRI-O) leaves no marker file, but sets this in every pod.

@@ -1,9 +1,7 @@
-"""The database: one PyMySQL connection per worker thread, kept between requests.
-
-Each of gunicorn's threads keeps its own connection (threading.local): never used by two
-requests at once, at most workers x threads of them per replica, and no TCP and auth
-handshake per request. Nothing connects at start-up: the app starts even when the database
-is down, and each request that needs the database tries again.
+"""The database: one PyMySQL connection per gunicorn thread (threading.local), kept between
+requests: never used by two requests at once, and no TCP and auth handshake per request.
+Nothing connects at start-up: the app starts even when the database is down, and each
+request that needs the database tries again.
 """
 
 import threading
