@@ -446,13 +446,12 @@ def test_make_lesson_walks_the_whole_lesson(engine):
         step("inside one: docker is not found"), f"{on} exec one sh -c 'docker ps'"
     ) == ["sh: docker: not found"]
     assert "ping: bad address 'two'" in step("ping two fails on the default bridge")
+    inspect = step("make inspect lists one and two")
     if on == "docker":
-        inspect = step("docker network inspect lists")
         listed = printed_after(inspect, "docker network inspect alpine-network")
         [network] = json.loads("\n".join(listed))
         assert sorted(c["Name"] for c in network["Containers"].values()) == ["one", "two"]
     else:  # Podman 4's network inspect lists no containers: make inspect adds `podman ps`
-        inspect = step("podman ps --filter network lists")
         listed = printed_after(inspect, "podman ps --filter network=alpine-network")
         assert table_names(listed) == ["one", "two"]
     assert "1 packets transmitted, 1 packets received, 0% packet loss" in step("ping two now works")
