@@ -5,20 +5,20 @@ files break, and only then?
 Each breakage below is one line of one file changed (or dropped) as a learner or a
 maintainer could: a flag more, a --network lost, a wrong port, a health check gone, a
 hint reworded. For each, one at a time, this script writes it into a copy of the
-repository (its tracked files, as they are in this working tree, in a new git repository
-of their own), runs the offline tests listed for it there, and puts the file back. A
-breakage is caught when pytest reports a failure (exit status 1); missed when the tests
-pass. First, the same tests run on the unbroken copy: all of them must pass, none skipped,
-or "caught" would mean nothing.
+repository (learnerkit.learner_copy: its tracked files, as they are in this working tree,
+in a new git repository of their own), runs the offline tests listed for it there, and
+puts the file back. A breakage is caught when pytest reports a failure (exit status 1);
+missed when the tests pass. First, the same tests run on the unbroken copy: all of them
+must pass, none skipped, or "caught" would mean nothing.
 
     .venv/bin/python tests/breakages.py             # all: a table, exit 1 if one is missed
     .venv/bin/python tests/breakages.py ps-a back-port    # some, by name
     .venv/bin/python tests/breakages.py --markdown  # the table as docs/testing.md has it
 
 An edit whose old text is not found exactly once in its file, or that changes more than
-one line, is an error (exit 1): the table cannot rot silently. Standard library only;
-pytest is the interpreter's (run it with the project's .venv). No engine is used: the
-tests listed are offline (docs/testing.md).
+one line, is an error (exit 1): the table cannot rot silently. Standard library and
+tests/learnerkit.py only; pytest is the interpreter's (run it with the project's .venv).
+No engine is used: the tests listed are offline (docs/testing.md).
 """
 
 import argparse
@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from learnerkit import git, learner_copy
 
 MAKEFILE_TARGET = "tests/test_makefile.py::test_every_target_prints_the_lessons_commands_whole"
 STACK = "tests/test_stack_files.py::"
@@ -306,28 +306,6 @@ BREAKAGES = (
 )
 
 
-def git(*args, cwd):
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, check=True, timeout=120
-    ).stdout
-
-
-def make_copy(dest):
-    """The tracked files of this working tree (uncommitted edits included), in dest, as a
-    new git repository of their own with one commit: no .venv, nothing untracked."""
-    names = [n.decode() for n in git("ls-files", "-z", cwd=REPO).split(b"\0") if n]
-    for name in names:
-        source = REPO / name
-        if not source.is_symlink() and not source.exists():
-            continue  # deleted, not committed yet
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, dest / name, follow_symlinks=False)
-    git("init", "-q", cwd=dest)
-    git("add", "-A", cwd=dest)
-    identity = ("-c", "user.name=breakages", "-c", "user.email=breakages@k8scourse.invalid")
-    git(*identity, "commit", "-q", "-m", "the unbroken copy", cwd=dest)
-
-
 def one_line_edit(old, new):
     """Whether new is old with one line changed, or one line dropped."""
     a, b = old.split("\n"), new.split("\n")
@@ -390,7 +368,7 @@ def run(breakages, copy):
         else:
             result, detail = "error", f"pytest exited {status}"
             print(output[-3000:], file=sys.stderr)
-        left = git("status", "--porcelain", cwd=copy).decode()
+        left = git("status", "--porcelain", cwd=copy)
         if left:
             raise SystemExit(f"{breakage.name}: the copy is not clean after its run:\n{left}")
         rows.append((breakage, result, detail, time.monotonic() - started))
@@ -462,7 +440,7 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="k8scourse-breakages-"))
     copy = folder / "k8scourse"
     try:
-        make_copy(copy)
+        learner_copy(copy)
         summary = control(chosen, copy)
         rows = run(chosen, copy)
     finally:
