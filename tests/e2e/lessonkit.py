@@ -73,6 +73,15 @@ def docker(*args, timeout=60):
     return run(DOCKER, *args, timeout=timeout)
 
 
+def swarm_state():
+    return docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
+
+
+def json_line(text):
+    """The last JSON object printed on a line of its own (curl's body)."""
+    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
+
+
 class Engine:
     """One container engine, Docker or Podman: its command line, and make with DOCKER=it."""
 

@@ -13,14 +13,9 @@ import time
 import pytest
 from kit import missing_part, troubleshooting_row
 from learnerkit import path_without
-from lessonkit import REPO, Engine, make, run
+from lessonkit import REPO, Engine, json_line, make, run
 
 pytestmark = pytest.mark.e2e
-
-
-def json_line(text):
-    """The last JSON object printed on a line of its own (curl's body)."""
-    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from kit import missing_part, troubleshooting_row
-from lessonkit import AT_ONCE, docker, make, run, timed_make
+from lessonkit import AT_ONCE, docker, make, run, swarm_state, timed_make
 
 pytestmark = pytest.mark.e2e
 
@@ -38,10 +38,6 @@ def test_a_user_outside_the_docker_group_is_told_how_to_join_it():
         "docker $USER', then log in again)."
     ) in ps.stderr.splitlines()
     assert "`sudo usermod -aG docker $USER`, then log in again" in fix
-
-
-def swarm_state():
-    return docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
 
 
 def test_swarm_up_refuses_while_the_docker_run_stack_runs():

@@ -12,7 +12,17 @@ from contextlib import contextmanager
 
 import pytest
 from learnerkit import learner_copy, path_without, rename
-from lessonkit import AT_ONCE, REPO, docker, http, make, run, timed_make, wait_for_http
+from lessonkit import (
+    AT_ONCE,
+    REPO,
+    docker,
+    http,
+    json_line,
+    make,
+    run,
+    timed_make,
+    wait_for_http,
+)
 from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +37,6 @@ def clean_slate():
     yield
     make("down")
     make("down", COPY)
-
-
-def json_line(text):
-    """The last JSON object printed on a line of its own (curl's body)."""
-    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
 
 
 def test_health_after_back_broken_is_the_lessons_failure_and_a_real_one_is_not():

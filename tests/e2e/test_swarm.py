@@ -12,7 +12,15 @@ import uuid
 
 import pytest
 from kit import missing_part, wait_until
-from lessonkit import REPO, assert_each_refuses_at_once, docker, http, make, record_figure
+from lessonkit import (
+    REPO,
+    assert_each_refuses_at_once,
+    docker,
+    http,
+    make,
+    record_figure,
+    swarm_state,
+)
 from loadkit import (
     Load,
     assert_acknowledged_writes_stored,
@@ -25,10 +33,6 @@ pytestmark = pytest.mark.e2e
 
 STACK = "k8scourse"
 BACK_SERVICE = f"{STACK}_back"
-
-
-def swarm_state():
-    return docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
 
 
 def running_tasks(service):
