@@ -1,21 +1,28 @@
 # shellcheck shell=bash
-# What scripts/step, scripts/health and scripts/wait-db share: the engine, how they
-# fail, and the questions they ask of it. Not run by itself: each script sources it
-# by its own path (`. "$(dirname "$0")/lib.sh"`), so it travels with them.
+# What the scripts share: the engine, how they fail, and the questions they ask of it.
+# Not run by itself: each script sources it by its own path (`. "$(dirname "$0")/lib.sh"`),
+# so it travels with them.
 
 # The engine: DOCKER is the command (docker or podman), ENGINE what it really is
-# (podman-docker's `docker` is Podman). The Makefile decides both once and exports them;
-# a script run by hand takes docker, or what the command's name says.
+# (podman-docker's `docker` is Podman). The Makefile decides both once and exports them
+# (mk/engine.mk); a script run by hand asks the command itself.
 DOCKER=${DOCKER:-docker}
 if [ -z "${ENGINE:-}" ]; then
-    case $DOCKER in *podman*) ENGINE=podman ;; *) ENGINE=docker ;; esac
+    case $("$DOCKER" --version 2>/dev/null) in *odman*) ENGINE=podman ;; *) ENGINE=docker ;; esac
 fi
 
 # One line that names the fix, on stderr, as make's own errors are; then stop.
 fail() { printf 'make: %s\n' "$*" >&2; exit 1; }
 
 running() { [ "$("$DOCKER" container inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+network_exists() { "$DOCKER" network inspect "$1" >/dev/null 2>&1; }
 # The environment container $1 runs with, one NAME=VALUE a line (its image's included).
 env_of() { "$DOCKER" container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null; }
 # shellcheck disable=SC2016 # a Go template for the engine, not shell
 networks_of() { "$DOCKER" container inspect -f '{{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}}' "$1" 2>/dev/null; }
+# The label $2 of container $1 (empty when it has none).
+label_of() {
+    local value
+    value=$("$DOCKER" container inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null)
+    [ "$value" = "<no value>" ] || printf '%s' "$value"
+}

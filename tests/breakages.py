@@ -161,7 +161,7 @@ BREAKAGES = (
     ),
     Breakage(
         "step-clash-hint",
-        "scripts/step",
+        "scripts/run-step",
         "make back BACK_PORT=%s (make health",
         "make back PORT=%s (make health",
         ("tests/test_engine_forms.py::test_a_taken_port_names_the_container_that_holds_it",),
@@ -169,7 +169,7 @@ BREAKAGES = (
     ),
     Breakage(
         "health-127",
-        "scripts/health",
+        "scripts/check-health",
         "        localhost | 127.0.0.1 | ::1)\n",
         "        localhost | ::1)\n",
         (f"{HEALTH}_naming_the_fix[127.0.0.1]",),
@@ -177,7 +177,7 @@ BREAKAGES = (
     ),
     Breakage(
         "health-hint-name",
-        "scripts/health",
+        "scripts/check-health",
         'which passes -e MYSQL_HOST=$DB_NAME."',
         'which passes -e MYSQL_HOST=k8scourse-db."',
         (f"{HEALTH}_naming_the_fix",),
@@ -193,7 +193,7 @@ BREAKAGES = (
             "tests/back/test_back_http.py::"
             "test_health_is_503_with_host_and_error_when_the_database_is_down",
         ),
-        "scripts/health reads mysql_host from /health: the localhost mistake goes unnamed",
+        "scripts/check-health reads mysql_host from /health: the localhost mistake goes unnamed",
     ),
     Breakage(
         "api-hint-variable",

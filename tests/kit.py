@@ -41,7 +41,9 @@ OFFLINE_ENGINE = "docker-28-idle"
 # learner's `export BACK_PORT=3001`; every name it sets or asks the origin of, but SHELL),
 # and the outer make's (`make test` runs the tests, and exports DOCKER; MAKEFLAGS carries
 # its command line's variables).
-_MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
+# The Makefile and the files it includes (mk/*.mk), as one text.
+MAKEFILES = (REPO / "Makefile", *sorted((REPO / "mk").glob("*.mk")))
+_MAKEFILE = "\n".join(path.read_text(encoding="utf-8") for path in MAKEFILES)
 MAKEFILE_VARIABLES = (
     {*re.findall(r"^\s*([A-Z][A-Z0-9_]*)\s*[?:+]?=", _MAKEFILE, re.M)}
     | {*re.findall(r"\$\(origin ([A-Z][A-Z0-9_]*)\)", _MAKEFILE)}
@@ -50,7 +52,7 @@ MAKEFILE_VARIABLES = (
 # The lesson's 17 commands, copied from its text (tests/test_makefile.py checks the copy).
 LESSON_COMMANDS = REPO / "tests" / "lesson_commands.txt"
 # The programs that print a lesson command as their last argument.
-PRINTERS = ("scripts/step", "scripts/health")
+PRINTERS = ("scripts/run-step", "scripts/check-health")
 
 
 def run(*args, timeout=300, text=True, **kwargs):
@@ -111,7 +113,7 @@ def lesson_commands():
 
 
 def printed_commands(dry_run):
-    """The commands a dry run's scripts/step and scripts/health would print: the last
+    """The commands a dry run's scripts/run-step and scripts/check-health would print: the last
     argument of each, as the shell would pass it (lines may run several: `a & b & wait`)."""
     commands = []
     for line in dry_run.splitlines():

@@ -21,7 +21,7 @@ def make(*args, cwd=REPO, env=None, engine=OFFLINE_ENGINE):
 
 
 def printed(dry_run, name):
-    """The `docker run` command that scripts/step prints for container `name`."""
+    """The `docker run` command that scripts/run-step prints for container `name`."""
     [line] = [line for line in dry_run.splitlines() if f"--replace {name} " in line]
     return shlex.split(line)[-1]
 

@@ -49,10 +49,10 @@ def engine(request, tmp_path):
 
 
 def lesson_check_of_inspect(engine):
-    """The pattern scripts/lesson checks `make inspect`'s output with, on this engine."""
-    lesson = (REPO / "scripts" / "lesson").read_text()
+    """The pattern scripts/walk-lesson checks `make inspect`'s output with, on this engine."""
+    lesson = (REPO / "scripts" / "walk-lesson").read_text()
     line = re.search(r"^members=.*$", lesson, re.M)
-    assert line, "scripts/lesson no longer sets its inspect check in one line"
+    assert line, "scripts/walk-lesson no longer sets its inspect check in one line"
     return engine.run("bash", "-c", line[0] + '\nprintf %s "$members"').stdout
 
 
@@ -94,10 +94,10 @@ def test_the_engines_architecture_picks_the_database_image_once(engine):
 
 
 def test_a_taken_port_names_the_container_that_holds_it(engine):
-    """scripts/step: the engine's refusal (Docker's `port is already allocated`, Podman's
+    """scripts/run-step: the engine's refusal (Docker's `port is already allocated`, Podman's
     `address already in use`, rootless or not), then `ps --format '{{.Names}} {{.Ports}}'`."""
     run = engine.run(
-        "scripts/step",
+        "scripts/run-step",
         "--port-var",
         "BACK_PORT",
         f"{engine.name} run -p 3000:3000 -d --name back --rm k8scourse-back",
@@ -111,9 +111,9 @@ def test_a_taken_port_names_the_container_that_holds_it(engine):
 
 
 def test_a_network_in_use_names_its_containers(engine):
-    """scripts/step: `ps -a --filter network=... --format '{{.Names}}'`, one line, sorted."""
+    """scripts/run-step: `ps -a --filter network=... --format '{{.Names}}'`, one line, sorted."""
     network_rm = f"{engine.name} network rm k8scourse"
-    rm = engine.run("scripts/step", "--if-network", "k8scourse", network_rm)
+    rm = engine.run("scripts/run-step", "--if-network", "k8scourse", network_rm)
     assert rm.returncode == 1
     assert rm.stderr.splitlines()[-1] == (
         "make: network k8scourse is still used by back k8scourse-db: stop it "
@@ -123,10 +123,10 @@ def test_a_network_in_use_names_its_containers(engine):
 
 
 def test_a_backend_that_runs_as_its_command_is_kept(engine):
-    """scripts/step --replace: networks, `port back` (Docker's IPv6 line included),
+    """scripts/run-step --replace: networks, `port back` (Docker's IPv6 line included),
     environment, capabilities and image of the running container."""
     kept = engine.run(
-        "scripts/step",
+        "scripts/run-step",
         "--replace",
         "back",
         f"{engine.name} run -p 3000:3000 --name back --rm --network k8scourse "
@@ -137,7 +137,7 @@ def test_a_backend_that_runs_as_its_command_is_kept(engine):
 
 
 def test_health_asks_the_port_the_backend_publishes(engine):
-    """scripts/health: the first line of `port back`."""
+    """scripts/check-health: the first line of `port back`."""
     env = {"DB_NAME": "k8scourse-db", "NETWORK": "k8scourse"}  # what make health passes
-    health = engine.run("scripts/health", "back", "0", "curl localhost:3999/health", env=env)
+    health = engine.run("scripts/check-health", "back", "0", "curl localhost:3999/health", env=env)
     assert health.stdout.splitlines()[0] == "# back publishes port 3000, not 3999: asking that one"

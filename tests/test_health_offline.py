@@ -1,4 +1,4 @@
-"""scripts/health against the backend's real answers, offline: the real app (back/api) on a
+"""scripts/check-health against the backend's real answers, offline: the real app (back/api) on a
 port of this machine, its database unreachable, and a stub engine first on PATH (no engine
 is asked with Compose's and Swarm's empty container name). The runs on a real engine, with
 the lesson's containers: tests/e2e/test_lesson.py and tests/e2e/test_dead_ends.py."""
@@ -11,21 +11,21 @@ from kit import free_port, offline_env, run, serving
 from api import create_app
 from api.config import Config
 
-# What make health passes to scripts/health, for a project renamed as the README says.
+# What make health passes to scripts/check-health, for a project renamed as the README says.
 NAMES = {"DB_NAME": "photoshare-db", "NETWORK": "photoshare"}
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
 def test_a_database_looked_for_on_localhost_stops_the_wait_naming_the_fix(host, tmp_path):
     """The lesson's classic: MYSQL_HOST is the container itself. The backend answers 503 with
-    the host it used and its hint; scripts/health reads them, stops at the first answer (a
+    the host it used and its hint; scripts/check-health reads them, stops at the first answer (a
     wait would end in "not 200 after 0 s"), and names the fix with this project's database."""
     app = create_app(Config(mysql_host=host, mysql_port=free_port(), in_container=True))
     env = offline_env(tmp_path, env=NAMES)
     with serving(app) as port:
-        health = run("scripts/health", "", "0", f"curl localhost:{port}/health", env=env)
+        health = run("scripts/check-health", "", "0", f"curl localhost:{port}/health", env=env)
 
-    assert not (tmp_path / "unanswered").exists(), "scripts/health asked the engine"
+    assert not (tmp_path / "unanswered").exists(), "scripts/check-health asked the engine"
     assert health.returncode == 1, health.output
     reason = health.stderr.splitlines()[-1]
     assert reason.startswith(f"make: the backend looks for the database on {host}, "), reason

@@ -66,7 +66,7 @@ def test_a_windows_clone_checks_every_file_out_with_lf(tmp_path):
     identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
     assert run("git", "rm", "-q", ".gitattributes", cwd=copy).returncode == 0
     assert run("git", *identity, "commit", "-qm", "no .gitattributes", cwd=copy).returncode == 0
-    assert "scripts/step" in files_with_crlf(windows_clone(copy, tmp_path / "without"))
+    assert "scripts/run-step" in files_with_crlf(windows_clone(copy, tmp_path / "without"))
 
 
 # Dry runs that must not depend on the machine's engine: the ports and the architecture given.
@@ -95,8 +95,7 @@ def test_the_copied_scripts_find_what_they_share_from_any_folder(tmp_path):
     and says in one line what make would have passed it."""
     if not OLD_GNU.exists():
         missing_part("../shared/tools/old-gnu is not beside the repository")
-    scripts = ("step", "health", "wait-db", "lib.sh")
-    copy = learner_copy(tmp_path / "my app", *(f"scripts/{name}" for name in scripts))
+    copy = learner_copy(tmp_path / "my app", "scripts")
     with tempfile.TemporaryDirectory(prefix="k8scourse-offline-") as folder:
         env = offline_env(folder, env={"DB_NAME": None, "NETWORK": None, "DOCKER": None})
 
@@ -110,14 +109,14 @@ def test_the_copied_scripts_find_what_they_share_from_any_folder(tmp_path):
                 timeout=60,
             )
 
-        health = run("health", "back", "0", "curl localhost:3000/health")
-        step = run("step", "--if-running", "one", "docker stop one")
+        health = run("check-health", "back", "0", "curl localhost:3000/health")
+        step = run("run-step", "--if-running", "one", "docker stop one")
 
     assert health.returncode != 0
     assert health.stdout == ""
     [line] = health.stderr.splitlines()
     assert line.endswith(
-        "DB_NAME: scripts/health needs DB_NAME, the database container (make health passes it)"
+        "DB_NAME: scripts/check-health needs DB_NAME, the database container (make health passes it)"
     )
     assert step.returncode == 0, step.stderr
     assert step.stderr == ""

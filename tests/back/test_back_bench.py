@@ -1,4 +1,4 @@
-"""scripts/bench runs end to end (short runs): the table it prints is what docs/benchmarks.md
+"""bench/run runs end to end (short runs): the table it prints is what docs/benchmarks.md
 reports, so it must keep working. Its figures are not checked here: speed lives in `make bench`."""
 
 import os
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def bench_worktrees():
-    """The git worktrees that scripts/bench made (in its temporary folder) and left behind."""
+    """The git worktrees that bench/run made (in its temporary folder) and left behind."""
     listing = subprocess.run(
         ["git", "worktree", "list", "--porcelain"],
         cwd=REPO,
@@ -36,7 +36,7 @@ def test_the_benchmark_runs_and_prints_every_target():
         missing_part(f"{', '.join(missing)} not found: apt-get install wrk mariadb-client")
     # --against HEAD: the committed back/ beside the working tree's, as `make bench` compares.
     result = subprocess.run(
-        [sys.executable, "scripts/bench.py", "--against", "HEAD"],
+        [sys.executable, "bench/bench.py", "--against", "HEAD"],
         cwd=REPO,
         env=os.environ | {"BENCH_SECONDS": "1", "BENCH_ROUNDS": "2"},
         capture_output=True,

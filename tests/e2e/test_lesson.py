@@ -332,7 +332,7 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
     made = engine.make("alpine", "ALPINE_IMAGE=k8scourse-e2e-absent", env={"HOME": str(tmp_path)})
     # A Makefile copied without the stand-ins: the run command itself.
     ran = run(
-        "scripts/step",
+        "scripts/run-step",
         "podman run -d --rm --name k8scourse-e2e-absent k8scourse-e2e-absent",
         env=debian,
     )
@@ -345,7 +345,7 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
     assert ran.returncode != 0
     assert (
         "make: image 'k8scourse-e2e-absent' is missing and cannot be pulled: Podman has no "
-        f"registry to look short names up in: {fix}, or run 'make images' to build local "
+        f"registry to look short names up in: {fix}, or run 'make pull-images' to build local "
         "stand-ins."
     ) in ran.stderr.splitlines()
 
@@ -394,7 +394,7 @@ def test_down_twice_leaves_nothing(engine):
 
 
 def lesson_steps(output):
-    """make lesson's output, step by step: [(what scripts/lesson says the step shows, the
+    """make lesson's output, step by step: [(what scripts/walk-lesson says the step shows, the
     lines the step printed before that verdict, unindented)]."""
     steps, lines = [], []
     for line in output.splitlines():
@@ -426,7 +426,7 @@ def test_make_lesson_walks_the_whole_lesson(engine):
     assert "\x1b[" not in lesson.output  # not a terminal: no colour codes in the log
     assert f"$ {engine} run -it -d --rm --name one " in lesson.output
 
-    # Each outcome the lesson describes, checked here, not by scripts/lesson's own patterns.
+    # Each outcome the lesson describes, checked here, not by scripts/walk-lesson's own patterns.
     steps = lesson_steps(lesson.stdout)
     assert len(steps) == 19, [said for said, _ in steps]
     on = engine.name

@@ -141,7 +141,7 @@ def test_back_and_front_copied_alone_build_and_run_from_another_folder(lesson_st
 def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, tmp_path):
     """The README's recipe: the Makefile, .env and the three scripts it names with the
     scripts/lib.sh they share, in a project that has its own tiers (here the sample's) and
-    nothing else: no scripts/standin-images, so docker uses (or pulls) the images itself."""
+    nothing else: no standins/pull-or-build, so docker uses (or pulls) the images itself."""
     scripts = ("step", "health", "wait-db", "lib.sh")
     travels = ("Makefile", ".env", *(f"scripts/{name}" for name in scripts))
     project = learner_copy(tmp_path / "myapp", *travels, "back", "front", "db/init.sql")
@@ -158,7 +158,7 @@ def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, t
         missing = make("db", *absent, cwd=project)
         assert missing.returncode != 0
         assert "k8scourse-e2e-absent:1' is missing and cannot be pulled" in missing.stderr
-        assert "make images" not in missing.stderr  # no stand-ins in this project
+        assert "make pull-images" not in missing.stderr  # no stand-ins in this project
     finally:
         down = make("down", cwd=project)
         make("clean", cwd=project)

@@ -1,7 +1,7 @@
 """The image contracts the lesson relies on, checked on whatever the images are here.
 
 On a machine with a registry these run against the real mysql and nginx images;
-where no registry answers they run against the stand-ins of scripts/standin-images.
+where no registry answers they run against the stand-ins of standins/pull-or-build.
 Either way the same contract must hold. Containers here use their own names
 (k8scourse-contract-*) and no published ports, so they never meet the lesson's.
 The alpine contract is checked on Docker's and on Podman's image (`engine`): each

@@ -1,4 +1,4 @@
-"""The backend benchmark; run it through scripts/bench (or make bench).
+"""The backend benchmark; run it through bench/run (or make bench).
 
 Starts a throw-away MariaDB and gunicorn (each back/ with its own gunicorn.conf.py) on free
 ports of 127.0.0.1 and measures with wrk at concurrency 8 and 32: /livez, /health and the

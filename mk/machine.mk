@@ -1,0 +1,37 @@
+# Your machine (mk/machine.mk): an ARM engine, SELinux, a folder whose path has a space.
+# The README's "Your machine" says what each changes, and why.
+
+# mysql:5.7 was only ever built for amd64: where the engine runs arm64 (Apple Silicon, ARM
+# Linux), the database is the multi-arch mysql:8.4. The engine is asked, not `uname -m`
+# (a Rosetta shell says x86_64), and only by a target that uses DB_IMAGE: the value is
+# computed once, where it is first used. ENGINE_ARCH=arm64 pretends.
+ifeq ($(origin DB_IMAGE),file)
+  LESSON_DB_IMAGE := $(DB_IMAGE)
+  DB_IMAGE = $(eval DB_IMAGE := $(if $(ARM_ENGINE),mysql:8.4,$(LESSON_DB_IMAGE)))$(DB_IMAGE)
+  db: arm-note
+endif
+ENGINE_ARCH ?= $(eval ENGINE_ARCH := $(shell $(if $(filter podman,$(ENGINE)),$(DOCKER) info --format '{{.Host.Arch}}',$(DOCKER) version --format '{{.Server.Arch}}') 2>/dev/null))$(ENGINE_ARCH)
+ARM_ENGINE = $(filter aarch64 arm64,$(ENGINE_ARCH))
+ARM_NOTE = echo '\# DB_IMAGE=mysql:8.4: $(DOCKER) runs $(ENGINE_ARCH), and mysql:5.7 exists for amd64 only (set DB_IMAGE to choose)'
+arm-note:
+	@$(if $(ARM_ENGINE),$(ARM_NOTE))
+
+# Bind mounts of this folder's files (the database's init.sql; make dev's code):
+# - a path with a space: the shell would split $(pwd) in two, so it is quoted;
+# - SELinux enforcing (Fedora, RHEL): a container may read only files labelled for
+#   containers, so `z` asks the engine to relabel them (SELINUX_ENFORCING=1|0 pretends).
+ifneq ($(word 2,$(CURDIR)),)
+  SHELL_PWD := "$$(pwd)"
+  MOUNT_NOTES += echo '\# "$$(pwd)" quoted: the path of this folder has a space, which would split the -v argument in two';
+endif
+SELINUX_ENFORCING ?= $(shell cat /sys/fs/selinux/enforce 2>/dev/null)
+ifeq ($(SELINUX_ENFORCING),1)
+  RELABEL := z
+  MOUNT_OPTIONS := :$(RELABEL)
+  MOUNT_NOTES += echo '\# z: SELinux enforces here, and a container may read a mounted file only once the engine relabels it for containers';
+endif
+ifneq ($(MOUNT_NOTES),)
+  db: mount-notes
+endif
+mount-notes:
+	@$(MOUNT_NOTES)

@@ -1,0 +1,38 @@
+##@ Development: lint, tests, benchmark
+
+# The project's own checks (mk/tests.mk), in .venv with the pinned requirements-dev.txt.
+VENV := .venv
+PY   := $(VENV)/bin/python
+
+$(VENV)/.installed: requirements-dev.txt back/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: venv lint test test-offline test-back test-e2e bench
+venv: $(VENV)/.installed ## Create .venv with the pinned requirements
+
+lint: venv ## ruff, shellcheck and hadolint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	shellcheck scripts/* standins/pull-or-build standins/*/*.sh bench/run front/*.sh .ci/*
+	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile standins/*/Dockerfile
+
+test: lint ## Lint, then every test (Docker and Podman too)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-offline: venv ## Every test that needs no engine
+	$(PY) -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
+
+test-back: venv ## The backend's tests (a real MariaDB, no engine)
+	$(PY) -m pytest tests/back $(PYTEST_ARGS)
+
+test-e2e: venv ## The end-to-end tests, on Docker and Podman
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: venv ## Benchmark the backend (gunicorn, real database)
+	bench/run
+
+clean: clean-dev
+clean-dev:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
