@@ -114,5 +114,7 @@ differences() {
         [ "$(grep "^$field=" <<<"$ours")" = "$(grep "^$field=" <<<"$theirs")" ] || list+="${list:+, }$field"
     done <<<"$FIELDS"
     [ -z "$env_diff" ] || list+="${list:+, }environment"
+    # Another image brings its own command, user, labels and environment: the image says it.
+    case $list in image*) list=$(printf '%s' "$list" | sed -E 's/, (command|user|set of labels|environment)//g') ;; esac
     printf '%s' "$list"
 }

@@ -122,20 +122,6 @@ def test_a_network_in_use_names_its_containers(engine):
     )
 
 
-def test_a_backend_that_runs_as_its_command_is_kept(engine):
-    """scripts/run-step --replace: networks, `port back` (Docker's IPv6 line included),
-    environment, capabilities and image of the running container."""
-    kept = engine.run(
-        "scripts/run-step",
-        "--replace",
-        "back",
-        f"{engine.name} run -p 3000:3000 --name back --rm --network k8scourse "
-        "-e MYSQL_HOST=k8scourse-db -d k8scourse-back",
-    )
-    assert kept.returncode == 0, kept.output
-    assert kept.stdout.splitlines() == ["# back is already running"]
-
-
 def test_health_asks_the_port_the_backend_publishes(engine):
     """scripts/check-health: the first line of `port back`."""
     env = {"DB_NAME": "k8scourse-db", "NETWORK": "k8scourse"}  # what make health passes

@@ -147,3 +147,96 @@ def test_a_macs_bash_reads_every_form_the_same():
         missing_part(f"{OLD_BASH} is not here (../shared/tools/old-gnu)")
     for command, _ in FORMS:
         assert probe_words(command, bash=str(OLD_BASH)) == probe_words(command), command
+
+
+# Each recorded case (tests/engines/record-probes): the command make would run while `back`
+# runs as the lesson's `make back` started it, and what differs, as run-step says it.
+LESSON_BACK = (
+    "run -p 3000:3000 --name back --rm --network k8scourse -e MYSQL_HOST=k8scourse-db "
+    "-d k8scourse-back"
+)
+CASES = {
+    "same": (LESSON_BACK, ""),
+    "same-equals-forms": (
+        "run -p 3000:3000 --name=back --rm --network=k8scourse "
+        "--env=MYSQL_HOST=k8scourse-db --detach k8scourse-back",
+        "",
+    ),
+    "image": (LESSON_BACK.removesuffix("k8scourse-back") + "alpine", "image"),
+    "network": (LESSON_BACK.replace("--network k8scourse ", ""), "network"),
+    "port": (LESSON_BACK.replace("-p 3000:3000", "-p 3001:3000"), "published port"),
+    "environment": (
+        LESSON_BACK.replace("MYSQL_HOST=k8scourse-db", "MYSQL_HOST=other-db"),
+        "environment",
+    ),
+    "mounts": (LESSON_BACK.replace("--rm ", "--rm -v /tmp:/mnt:ro "), "set of bind mounts"),
+    "memory": (LESSON_BACK.replace("--rm ", "--rm -m 512m "), "set of resource limits"),
+}
+# The engines whose answers were recorded: Podman 5 cannot run on this machine class.
+RECORDED = {"docker-28": "docker", "podman-4.3": "podman"}
+
+
+def differences(form, case, tmp_path):
+    engine = RECORDED[form]
+    env = offline_env(
+        tmp_path, f"{form}-probes", {"DOCKER": engine, "ENGINE": engine}, stub_as=(engine,)
+    )
+    env["STUB_VARIANT"] = case
+    command = f"{engine} {CASES[case][0]}"
+    program = '. scripts/lib.sh && . scripts/run-differences.sh && differences back "$1"'
+    result = subprocess.run(
+        ["bash", "-c", program, "-", command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and "no recorded answer" not in result.stderr, result.stderr
+    assert not (tmp_path / "unanswered").exists()
+    return result.stdout
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("form", RECORDED)
+def test_each_difference_is_seen_and_nothing_else(form, case, tmp_path):
+    assert differences(form, case, tmp_path) == CASES[case][1]
+
+
+def run_step(form, case, guard, tmp_path):
+    engine = RECORDED[form]
+    env = offline_env(
+        tmp_path, f"{form}-probes", {"DOCKER": engine, "ENGINE": engine}, stub_as=(engine,)
+    )
+    env["STUB_VARIANT"] = case
+    return subprocess.run(
+        ["scripts/run-step", guard, "back", f"{engine} {CASES[case][0]}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("form", RECORDED)
+def test_make_back_keeps_a_backend_that_runs_as_its_command(form, tmp_path):
+    kept = run_step(form, "same-equals-forms", "--replace", tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.splitlines() == ["# back is already running"]
+
+
+@pytest.mark.parametrize("form", RECORDED)
+def test_a_database_that_runs_otherwise_is_kept_and_the_change_said(form, tmp_path):
+    """--keep (make db): the running container holds the data; what differs is said, with
+    how to apply it, and nothing is stopped or started."""
+    kept = run_step(form, "port", "--keep", tmp_path)
+    engine = RECORDED[form]
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.splitlines() == [
+        "# back runs with another published port than this command: kept, because it holds "
+        "the data (it runs with --rm: stopping it deletes what was added); to apply the change "
+        f"anyway: '{engine} stop back', then run this make again"
+    ]

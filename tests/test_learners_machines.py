@@ -116,7 +116,8 @@ def test_the_copied_scripts_find_what_they_share_from_any_folder(tmp_path):
     assert health.stdout == ""
     [line] = health.stderr.splitlines()
     assert line.endswith(
-        "DB_NAME: scripts/check-health needs DB_NAME, the database container (make health passes it)"
+        "DB_NAME: scripts/check-health needs DB_NAME, the database container "
+        "(make health passes it)"
     )
     assert step.returncode == 0, step.stderr
     assert step.stderr == ""

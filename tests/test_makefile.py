@@ -21,7 +21,7 @@ from kit import (
     troubleshooting_row,
 )
 from kit import offline_make as make
-from learnerkit import path_without
+from learnerkit import learner_copy, path_without
 
 # The lesson's text: outside the repository, beside the clone (CI has it there).
 LESSON = REPO.parent / "shared" / "lesson" / "05-networking-in-docker.md"
@@ -98,6 +98,17 @@ def test_every_target_prints_the_lessons_commands_whole(target):
     pinned = lesson_commands()
     wanted = [pinned[n - 1] for n in LESSON_TARGETS[target]]
     assert printed_commands(make("-n", target)) == wanted
+
+
+def test_a_copy_without_mk_prints_the_lessons_commands_whole(tmp_path):
+    """The README's copy of the Makefile: the Makefile, .env and scripts/ beside the tiers,
+    without mk/ (each file there is optional): every target still prints the lesson."""
+    copy = learner_copy(tmp_path / "myapp", "Makefile", ".env", "scripts", "back", "front", "db")
+    assert not (copy / "mk").exists()
+    pinned = lesson_commands()
+    for target, numbers in LESSON_TARGETS.items():
+        wanted = [pinned[n - 1] for n in numbers]
+        assert printed_commands(make("-n", target, cwd=copy)) == wanted, target
 
 
 def test_a_stack_running_on_this_machine_changes_nothing(tmp_path, monkeypatch):

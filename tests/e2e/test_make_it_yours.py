@@ -106,26 +106,28 @@ def test_a_renamed_copy_runs_beside_the_lesson_and_goes_alone(lesson_stack, tmp_
 
 
 def test_back_and_front_copied_alone_build_and_run_from_another_folder(lesson_stack, tmp_path):
-    """The README's recipe: back/ into myapp/api, front/ into myapp/web, built there with
-    docker build alone and run against the lesson's database (any MySQL will do)."""
-    sample = learner_copy(tmp_path / "sample", "back", "front")
-    app = tmp_path / "myapp"
-    app.mkdir()
-    (sample / "back").rename(app / "api")
-    (sample / "front").rename(app / "web")
+    """The README's recipe: back/ and front/ into myapp/, built there with docker build
+    alone and run against the lesson's database (any MySQL will do)."""
+    app = learner_copy(tmp_path / "myapp", "back", "front")
     try:
-        for folder, image in (("api", "myapp-api"), ("web", "myapp-web")):
-            build = run("docker", "build", "-q", "-t", image, f"myapp/{folder}", cwd=tmp_path)
+        for folder in ("back", "front"):
+            build = run(
+                "docker", "build", "-q", "-t", f"myapp-{folder}", f"myapp/{folder}", cwd=tmp_path
+            )
             assert build.returncode == 0, build.stderr
+        assert sorted(path.name for path in app.iterdir() if not path.name.startswith(".")) == [
+            "back",
+            "front",
+        ]
         api = docker(
-            *"run -d --rm --name myapp-api -p 3200:3000 --network k8scourse".split(),
+            *"run -d --rm --name myapp-back -p 3200:3000 --network k8scourse".split(),
             *("-e", "MYSQL_HOST=k8scourse-db", "-e", "CORS_ORIGINS=http://localhost:8280"),
-            "myapp-api",
+            "myapp-back",
         )
         assert api.returncode == 0, api.stderr
         web = docker(
-            *"run -d --rm --name myapp-web -p 8280:8080".split(),
-            *("-e", "BASE_URL=http://localhost:3200", "myapp-web"),
+            *"run -d --rm --name myapp-front -p 8280:8080".split(),
+            *("-e", "BASE_URL=http://localhost:3200", "myapp-front"),
         )
         assert web.returncode == 0, web.stderr
         wait_for_http("http://localhost:3200/health")
@@ -134,25 +136,28 @@ def test_back_and_front_copied_alone_build_and_run_from_another_folder(lesson_st
         assert base_url_of_the_page(8280) == "http://localhost:3200"
         assert allowed_origin(3200, "http://localhost:8280") == "http://localhost:8280"
     finally:
-        docker("rm", "-f", "myapp-api", "myapp-web")
-        docker("rmi", "myapp-api", "myapp-web")
+        docker("rm", "-f", "myapp-back", "myapp-front")
+        docker("rmi", "myapp-back", "myapp-front")
 
 
 def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, tmp_path):
-    """The README's recipe: the Makefile, .env and the three scripts it names with the
-    scripts/lib.sh they share, in a project that has its own tiers (here the sample's) and
-    nothing else: no standins/pull-or-build, so docker uses (or pulls) the images itself."""
-    scripts = ("step", "health", "wait-db", "lib.sh")
-    travels = ("Makefile", ".env", *(f"scripts/{name}" for name in scripts))
-    project = learner_copy(tmp_path / "myapp", *travels, "back", "front", "db/init.sql")
+    """The README's recipe: the Makefile, .env and scripts/, without mk/, in a project that
+    has its own tiers (here the sample's) and nothing else: no standins/, so docker uses (or
+    pulls) the images itself, and none of mk/'s machinery."""
+    project = learner_copy(
+        tmp_path / "myapp", "Makefile", ".env", "scripts", "back", "front", "db/init.sql"
+    )
     rename(project, "myapp")
-    assert not (project / "scripts" / "standin-images").exists()
+    assert not (project / "mk").exists() and not (project / "standins").exists()
     assert "make up" in make("help", cwd=project).stdout
     up = make("up", *PORTS, cwd=project, timeout=900)
     try:
         assert up.returncode == 0, up.output
         assert "--name myapp-db" in up.output and "standin" not in up.output
         assert health(3100)[1]["db"] is True
+        checked = make("health", *PORTS, cwd=project)
+        assert checked.returncode == 0, checked.output
+        assert '"db": true' in checked.stdout
         assert base_url_of_the_page(8180) == "http://localhost:3100"
         absent = ("DB_NAME=myapp-db2", "DB_IMAGE=k8scourse-e2e-absent:1")
         missing = make("db", *absent, cwd=project)
