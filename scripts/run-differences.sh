@@ -77,8 +77,9 @@ probe_words() {
 }
 
 # What the engine records of container $1 that a `run` decides, one field a line, named as
-# its difference is said. Bind mounts are the command's -v (Binds): the volumes an image
-# declares get a new name in every container, and are no difference.
+# its difference is said. Bind mounts are the command's -v (Binds); the volumes an image
+# declares get a new name in every container (Podman lists them in Binds too, by their
+# 64-digit name), and are no difference.
 # shellcheck disable=SC2016 # Go templates for the engine, not shell
 FIELDS='image={{.Image}}
 network={{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}}
@@ -91,7 +92,7 @@ set of labels={{json .Config.Labels}}
 set of resource limits={{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}}
 restart policy={{.HostConfig.RestartPolicy.Name}} {{.HostConfig.AutoRemove}}
 terminal or privileges={{.Config.Tty}} {{.Config.OpenStdin}} {{.HostConfig.Privileged}} {{.HostConfig.ReadonlyRootfs}}'
-record_of() { "$DOCKER" container inspect -f "$FIELDS" "$1" 2>/dev/null; }
+record_of() { "$DOCKER" container inspect -f "$FIELDS" "$1" 2>/dev/null | sed -E 's/"[0-9a-f]{64}:[^"]*",?//g'; }
 
 # What of the running container $1 differs from what the `run` COMMAND $2 would start, as a
 # list ("network, environment"); empty when nothing does. Where the engine cannot create

@@ -63,16 +63,16 @@ BREAKAGES = (
     Breakage(
         "ps-a",
         "Makefile",
-        "@$(STEP) '$(DOCKER) ps'",
-        "@$(STEP) '$(DOCKER) ps -a'",
+        "@$(RUN) '$(DOCKER) ps'",
+        "@$(RUN) '$(DOCKER) ps -a'",
         (f"{MAKEFILE_TARGET}[ps]",),
         "`docker ps -a` is not the lesson's `docker ps` (a substring match let it through)",
     ),
     Breakage(
         "db-no-network",
         "Makefile",
-        " --rm -v $(INIT_SQL_MOUNT) --network $(NETWORK) $(DB_IMAGE)'",
-        " --rm -v $(INIT_SQL_MOUNT) $(DB_IMAGE)'",
+        "init.sql$(MOUNT_OPTIONS) --network $(NETWORK) $(DB_IMAGE)'",
+        "init.sql$(MOUNT_OPTIONS) $(DB_IMAGE)'",
         (f"{MAKEFILE_TARGET}[db]", "tests/test_makefile.py::test_defaults_reproduce_the_lesson"),
         "the database on the default bridge: the backend cannot resolve its name",
     ),
@@ -127,7 +127,7 @@ BREAKAGES = (
     ),
     Breakage(
         "selinux-z",
-        "Makefile",
+        "mk/machine.mk",
         "  RELABEL := z\n",
         "  RELABEL :=\n",
         (
@@ -140,8 +140,8 @@ BREAKAGES = (
     Breakage(
         "help-crlf",
         "Makefile",
-        """@awk 'BEGIN {FS = ":.*## "} {sub(/\\r$$/, "")} \\""",
-        """@awk 'BEGIN {FS = ":.*## "} \\""",
+        """@awk 'BEGIN {FS = ":+.*## "} {sub(/\\r$$/, "")} \\""",
+        """@awk 'BEGIN {FS = ":+.*## "} \\""",
         (
             "tests/test_learners_machines.py::test_help_prints_no_carriage_return_from_a_crlf_makefile",
         ),
@@ -161,7 +161,7 @@ BREAKAGES = (
     ),
     Breakage(
         "step-clash-hint",
-        "scripts/run-step",
+        "scripts/port-holders.sh",
         "make back BACK_PORT=%s (make health",
         "make back PORT=%s (make health",
         ("tests/test_engine_forms.py::test_a_taken_port_names_the_container_that_holds_it",),

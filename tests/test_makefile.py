@@ -385,3 +385,62 @@ def test_compose_and_swarm_refuse_on_podman():
         refused = make("-n", target, "DOCKER=podman", engine=PODMAN, check=False)
         assert refused.returncode != 0
         assert said in refused.stderr
+
+
+def test_help_fits_a_terminal_of_80_columns():
+    lines = make("help").splitlines()
+    assert len(lines) > 40
+    assert [line for line in lines if len(line) > 80] == []
+
+
+def test_the_port_notice_comes_only_with_the_targets_that_use_the_port(tmp_path, monkeypatch):
+    """docker-28's recorded answer: back publishes 3001 (after make back BACK_PORT=3001).
+    make health and make front follow it and say so; make alpine-stop, which has nothing to
+    do with back, says nothing of it."""
+    notice = "notice: back publishes port 3001, so BACK_PORT=3001 (set BACK_PORT to choose)"
+    health = make("-n", "health", engine="docker-28")
+    assert health.splitlines()[0] == notice
+    assert printed_commands(health) == ["curl localhost:3001/health"]
+    for target in ("alpine-stop", "inspect", "network", "pull-images"):
+        assert "notice" not in make("-n", target, engine="docker-28"), target
+
+
+def test_a_tier_folder_that_is_not_there_is_one_line(tmp_path):
+    """The Makefile copied beside a project that has no back/ (the README's recipe says
+    which folders it drives): make build answers in one line, not with bash's cd error."""
+    copy = learner_copy(tmp_path / "myapp", "Makefile", ".env", "scripts", "front", "db")
+    build = make("build", cwd=copy, check=False)
+    assert build.returncode != 0
+    assert build.stdout == ""
+    said, make_error = build.stderr.splitlines()
+    assert said == (
+        f"make: back/ is not here ({copy}): this step runs in it ('cd back && docker build -t "
+        "k8scourse-back .'); copy back/ beside the Makefile (README: Copy the Makefile)."
+    )
+    assert make_error.startswith("make: *** [Makefile:") and make_error.endswith("build] Error 1")
+
+
+def test_rename_names_the_copy_on_every_line_that_carries_the_name(tmp_path):
+    copy = learner_copy(tmp_path / "photoshare")
+    renamed = make("rename", "NAME=photoshare", cwd=copy)
+    assert renamed.splitlines() == [
+        "This project is now photoshare: .env and k8s/base/kustomization.yaml say so; "
+        "make names lists its names."
+    ]
+    assert "PROJECT=photoshare\n" in (copy / ".env").read_text()
+    kustomization = (copy / "k8s" / "base" / "kustomization.yaml").read_text()
+    assert "\nnamespace: photoshare\n" in kustomization
+    assert "\nnamePrefix: photoshare-\n" in kustomization
+    names = dict(line.split("=", 1) for line in make("names", cwd=copy).splitlines())
+    assert (names["DB_NAME"], names["BACK_NAME"], names["NETWORK"]) == (
+        "photoshare-db",
+        "photoshare-back",
+        "photoshare",
+    )
+    for bad, said in (
+        ("", "say the new name: make rename NAME=photoshare"),
+        ("Photo_Share", "NAME=Photo_Share: use lowercase"),
+    ):
+        refused = make("rename", f"NAME={bad}", cwd=copy, check=False)
+        assert refused.returncode != 0 and said in refused.stderr, refused.stderr
+    assert "PROJECT=photoshare\n" in (copy / ".env").read_text()
