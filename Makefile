@@ -150,7 +150,7 @@ open: ## Print the app's address, and open it in a browser
 
 .PHONY: ports up down clean lesson
 ports: ## Check that the ports make up publishes are free
-	@scripts/check-ports 'make up$(if $(APP_PREFIX), PROJECT=$(PROJECT))' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
+	@PROJECT=$(PROJECT) LESSON_PROJECT=$(LESSON_PROJECT) scripts/check-ports 'make up$(if $(APP_PREFIX), PROJECT=$(PROJECT))' '$(DB_NAME) DB_PORT $(DB_PORT)' '$(BACK_NAME) BACK_PORT $(BACK_PORT)' '$(FRONT_NAME) FRONT_PORT $(FRONT_PORT)'
 
 up: ports network db build build-front wait-db back front health ## Run the app, until /health is 200
 	@echo "The app is up: http://localhost:$(FRONT_PORT)  (API: $(BASE_URL)/health)"

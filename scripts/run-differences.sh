@@ -77,13 +77,14 @@ probe_words() {
 }
 
 # What the engine records of container $1 that a `run` decides, one field a line, named as
-# its difference is said. Bind mounts are the command's -v (Binds); the volumes an image
+# its difference is said. Published ports are those bound to the host (Podman lists the
+# image's EXPOSEd ports too, unbound). Bind mounts are the command's -v (Binds); the volumes an image
 # declares get a new name in every container (Podman lists them in Binds too, by their
 # 64-digit name), and are no difference.
 # shellcheck disable=SC2016 # Go templates for the engine, not shell
 FIELDS='image={{.Image}}
 network={{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}}
-published port={{json .HostConfig.PortBindings}}
+published port={{range $port, $to := .HostConfig.PortBindings}}{{if $to}}{{$port}}={{json $to}} {{end}}{{end}}
 set of bind mounts={{json .HostConfig.Binds}}
 capability set={{json .HostConfig.CapAdd}} {{json .HostConfig.CapDrop}}
 command={{json .Config.Entrypoint}} {{json .Config.Cmd}}

@@ -1,9 +1,12 @@
-"""The README's picture of the networks says what the Makefile does."""
+"""The README says what the Makefile does: its picture of the networks, and its words about
+`make lint` and the engines `make test` uses."""
 
 import re
 
-from kit import REPO
+from kit import MAKEFILES, REPO
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
+
+README = REPO / "README.md"
 
 
 def names():
@@ -15,21 +18,53 @@ def names():
     return found
 
 
-def test_the_network_diagram_names_what_the_makefile_starts():
-    readme = (REPO / "README.md").read_text()
-    [diagram] = re.findall(r"```mermaid\n(.*?)```", readme, re.S)
+def test_the_network_picture_names_what_the_makefile_starts():
+    """The picture is text (a terminal and an editor show it as it is), and names the
+    lesson's networks, containers, ports and the backend's MYSQL_HOST as make does."""
+    [picture] = re.findall(r"```text\n(.*?)```", README.read_text(), re.S)
     n = names()
+    lines = picture.splitlines()
     for expected in (
-        f'subgraph alpinenet["{n["DEMO_NETWORK"]}: names resolve"]',
-        f'subgraph projectnet["{n["NETWORK"]} network"]',
-        f'back["{n["BACK_NAME"]} :3000"] -- "MYSQL_HOST={n["DB_NAME"]}, port 3306"',
-        f'db[("{n["DB_NAME"]} :{n["DB_PORT"]}")]',
-        f'front["{n["FRONT_NAME"]} :8080 (nginx, default bridge)"]',
-        f'"localhost:{n["FRONT_PORT"]}: the page" --> front',
-        f'"localhost:{n["BACK_PORT"]}: the API (BASE_URL)" --> back',
-        f'"localhost:{n["DB_PORT"]} (-p {n["DB_PORT"]}:3306)"',
+        "default bridge: no name resolves",
+        f"{n['DEMO_NETWORK']}: names resolve",
+        f"{n['NETWORK']} network",
+        f"│ {n['BACK_NAME']} :3000  │",
+        f"MYSQL_HOST={n['DB_NAME']}, port 3306",
+        f"│ {n['DB_NAME']} │",
+        f"localhost:{n['BACK_PORT']}: the API (BASE_URL)",
+        f"localhost:{n['DB_PORT']}",
+        f"(-p {n['DB_PORT']}:3306)",
+        f"localhost:{n['FRONT_PORT']}: the page ──▶ {n['FRONT_NAME']} :8080 (nginx, default bridge)",
     ):
-        assert expected in diagram, expected
+        assert any(expected in line for line in lines), expected
     # front joins no network of the backend's: the Makefile's front command has no --network.
     front = make("-n", "front", "BACK_PORT=3000", "FRONT_PORT=8080")
     assert "--network" not in front.splitlines()[-1]
+
+
+def recipe(target):
+    """The recipe lines of a target, from the Makefile and mk/."""
+    for path in MAKEFILES:
+        match = re.search(rf"^{target}:[^\n]*\n((?:\t[^\n]*\n)+)", path.read_text(), re.M)
+        if match:
+            return match[1]
+    raise AssertionError(f"no recipe for {target}")
+
+
+def test_what_the_readme_says_of_lint_and_test_is_what_they_run():
+    """make help's and the README's words about `make lint` (its three linters) and `make
+    test` (both engines) are the recipes' and the suite's."""
+    lint = recipe("lint")
+    linters = [tool for tool in ("ruff", "shellcheck", "hadolint") if tool in lint]
+    assert linters == ["ruff", "shellcheck", "hadolint"]
+    help_text = make("help")
+    assert re.search(r"make lint +ruff, shellcheck and hadolint\n", help_text)
+    assert re.search(r"make test +Lint, then every test \(Docker and Podman too\)\n", help_text)
+    first_screen = README.read_text().split("```")[1]
+    assert (
+        "make test    # lint, then every test: unit, a real MariaDB, the lesson on Docker and Podman, a real browser"
+        in first_screen
+    )
+    # The engines: the end-to-end tests take each of them in turn.
+    engines = (REPO / "tests" / "e2e" / "lessonkit.py").read_text()
+    assert 'ENGINES = ("docker", "podman")' in engines

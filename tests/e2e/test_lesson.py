@@ -339,7 +339,7 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
 
     assert made.returncode != 0
     assert (
-        "standin-images: k8scourse-e2e-absent is not here and cannot be pulled: podman has no "
+        "pull-or-build: k8scourse-e2e-absent is not here and cannot be pulled: podman has no "
         f"registry to look short names up in: {fix}"
     ) in made.stderr.splitlines()
     assert ran.returncode != 0

@@ -82,7 +82,7 @@ def assert_pulled(output, engine):
     """Every lesson image came from the registry: pulled, none built as a stand-in."""
     assert "building a local stand-in" not in output, output
     for image in LESSON_IMAGES:
-        assert f"standin-images: pulling {image}" in output, (image, output)
+        assert f"pull-or-build: pulling {image}" in output, (image, output)
         assert engine.has("image", image), image
     pulled = "Downloaded newer image for" if engine.name == "docker" else "Writing manifest"
     assert pulled in output, output

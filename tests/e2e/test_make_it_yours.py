@@ -157,7 +157,7 @@ def test_the_makefile_and_its_scripts_drive_a_project_of_its_own(lesson_stack, t
         assert health(3100)[1]["db"] is True
         checked = make("health", *PORTS, cwd=project)
         assert checked.returncode == 0, checked.output
-        assert '"db": true' in checked.stdout
+        assert '"db":true' in checked.stdout
         assert base_url_of_the_page(8180) == "http://localhost:3100"
         absent = ("DB_NAME=myapp-db2", "DB_IMAGE=k8scourse-e2e-absent:1")
         missing = make("db", *absent, cwd=project)

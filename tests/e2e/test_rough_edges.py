@@ -215,7 +215,8 @@ def test_make_lesson_in_a_renamed_copy_streams_says_what_it_stops_and_how_to_sto
         "# no terminal to ask on: going on",
     ]
     assert lines[-1].endswith(
-        "all as the lesson says. The stack is still running: make down PROJECT=k8scourse stops it."
+        "all as the lesson says. back and k8scourse-db still run: make down PROJECT=k8scourse "
+        "stops them."
     )
     # Streamed: the line that announces the 10 s stop comes before the wait, not after it.
     [announced] = [t for t, line in seen if "# stopping one takes a while" in line][:1]
