@@ -42,41 +42,38 @@ def resource(doc):
     return f"{doc['kind']}.{meta.get('namespace', 'default')}.{meta['name']}"
 
 
-def without_skips(docs, skips):
-    """The objects without their checkov.io/skip annotations, each recorded in `skips` as
-    {(resource, check id): reason}."""
+def stripped(docs, work, name, skips):
+    """Write the objects to work/name without their checkov.io/skip annotations, each
+    recorded in `skips` as {(file as checkov's report names it, resource, check id):
+    reason}: two lessons may hold objects of one name (02-02's two pods hello)."""
     for doc in docs:
         annotations = doc["metadata"].get("annotations", {})
         for key in [k for k in annotations if SKIP_ANNOTATION.fullmatch(k)]:
             check, _, reason = annotations.pop(key).partition("=")
-            skips[(resource(doc), check)] = reason.strip()
+            skips[(f"/{name}", resource(doc), check)] = reason.strip()
         if "annotations" in doc["metadata"] and not annotations:
             del doc["metadata"]["annotations"]
-    return docs
-
-
-def stripped(docs, path, skips):
-    """Write the objects to `path` without their skip annotations (recorded in `skips`)."""
+    path = work / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump_all(without_skips(docs, skips)), encoding="utf-8")
+    path.write_text(yaml.safe_dump_all(docs), encoding="utf-8")
     return path
 
 
 def to_scan(work):
     """Two sets of files to scan, written into `work` without their skip annotations, and
-    the skips: {(resource, check id): reason}. The lessons are a set of their own: checkov
+    the skips: {(file, resource, check id): reason}. The lessons are a set of their own: checkov
     matches pods to NetworkPolicies across all the files of a run, namespaces aside, and
     k8s/'s default-deny would cover the lessons' pods."""
     skips = {}
     shipped = [REPO / path for path in SCANNED]
     for target in RENDERED:
         docs = [d for d in yaml.safe_load_all(kustomize(REPO / target)) if d]
-        shipped.append(stripped(docs, work / f"{target.replace('/', '-')}.yaml", skips))
+        shipped.append(stripped(docs, work, f"{target.replace('/', '-')}.yaml", skips))
     lessons = []
     for path in manifest_files(LESSONS, recursive=True):
         docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
-        copy = work / "lessons" / path.relative_to(LESSONS).with_suffix(".yaml")
-        lessons.append(stripped(docs, copy, skips))
+        name = f"lessons/{path.relative_to(LESSONS).with_suffix('.yaml')}"
+        lessons.append(stripped(docs, work, name, skips))
     return (shipped, lessons), skips
 
 
@@ -131,7 +128,7 @@ def test_every_skip_has_its_reason(scan):
         assert len(reason.split()) >= 5, f"{check}: say why it does not apply here"
     _, skips = scan
     assert skips, "no object skips a check any more? then say so in .checkov.yaml"
-    for (name, check), reason in skips.items():
+    for (_, name, check), reason in skips.items():
         assert re.fullmatch(CHECK_ID, check), f"{name}: {check}"
         assert len(reason.split()) >= 5, f"{name}: {check}: say why it does not apply here"
 
@@ -176,8 +173,8 @@ def test_no_policy_fails_but_the_skipped(scan):
         for check in framework.get("results", {}).get("failed_checks", []):
             if check["check_id"] in reasons:
                 needed.add(check["check_id"])
-            elif (check["resource"], check["check_id"]) in skips:
-                needed.add((check["resource"], check["check_id"]))
+            elif (key := (check["file_path"], check["resource"], check["check_id"])) in skips:
+                needed.add(key)
             else:
                 failures.append(
                     f"{check['check_id']} {check['check_name']}: {check['resource']}"
