@@ -5,6 +5,7 @@ import yaml
 from k8skit import RENAMED_PROJECT, REPO, makefile_defaults, render
 from kit import missing_part
 from learnerkit import learner_copy, rename
+from lessonskit import FOLDERS, load
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,10 @@ def compose():
     if not path.exists():
         missing_part("compose.yaml is not at the repository root: nothing to compare")
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def lessons():
+    """{folder: [objects]}: what `kubectl apply -f k8s/lessons/<folder>` applies, for
+    every folder a lesson's README applies."""
+    return {folder: load(folder) for folder in FOLDERS}

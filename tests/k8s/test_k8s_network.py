@@ -1,47 +1,31 @@
 """The network as a wall: the rendered NetworkPolicies, read as the network plugin reads
-them, let through exactly what the three tiers need and nothing else. The database accepts
-only the backend on MySQL's port; the backend and the page accept only the Ingress
-controller; only the backend reaches out, to the database and to DNS."""
+them, let through exactly what the three tiers and their two helpers need and nothing
+else. The database accepts the backend, the toolbox and the backup on MySQL's port; the
+backend and the page accept the Ingress controller and the toolbox; only the backend, the
+toolbox and the backup reach out, each to what it needs and to DNS. A pod without the
+toolbox's label, or with it in another namespace, stays out."""
 
 import pytest
-from k8skit import (
-    TARGET_PROJECT,
-    TARGETS,
-    by_kind,
-    container_port,
-    find,
-    ingress_hosts,
-    only_container,
+from k8skit import TARGET_PROJECT, TARGETS, by_kind, container_port, find, ingress_hosts, workloads
+from netkit import (
+    NAME,
+    NAMESPACE_NAME,
+    admits,
+    kube_dns,
+    named_port,
+    pod,
+    reaches,
+    selects,
+    stranger,
+    template_labels,
 )
 
 PARTS = ("db", "back", "front")
-NAME = "app.kubernetes.io/name"
-NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set on every namespace by the API server
+# The pods that are not tiers, each with its own opening in the wall.
+HELPERS = ("toolbox", "db-backup")
 KUBE_DNS = (("namespace", ((NAMESPACE_NAME, "kube-system"),)), ("pods", (("k8s-app", "kube-dns"),)))
-
-
-def selects(selector, labels):
-    """A label selector (matchLabels, matchExpressions) against a set of labels."""
-    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
-        return False
-    for expression in selector.get("matchExpressions", []):
-        key, operator = expression["key"], expression["operator"]
-        if operator == "In":
-            ok = labels.get(key) in expression["values"]
-        elif operator == "NotIn":
-            ok = labels.get(key) not in expression["values"]
-        elif operator == "Exists":
-            ok = key in labels
-        else:  # DoesNotExist
-            ok = key not in labels
-        if not ok:
-            return False
-    return True
-
-
-def workload(docs, project, part):
-    kind = "StatefulSet" if part == "db" else "Deployment"
-    return find(docs, kind, f"{project}-{part}")
+# What `kubectl run mysql-client ...` labels its pod with: no way through the wall.
+KUBECTL_RUN_LABELS = {"run": "mysql-client"}
 
 
 def peer(entry):
@@ -61,17 +45,13 @@ def peer(entry):
 def allowed(docs, project, part, direction):
     """{(peer, (protocol, port number))} that the policies selecting `part`'s pods allow
     in `direction` ("ingress" or "egress"); None where no policy isolates them (all open)."""
-    template = workload(docs, project, part)["spec"]["template"]
-    labels, container = (
-        template["metadata"]["labels"],
-        only_container(workload(docs, project, part)),
-    )
+    selected = pod(docs, project, part)
     policy_type = direction.capitalize()
     isolated, rules = False, set()
     for policy in by_kind(docs, "NetworkPolicy"):
         spec = policy["spec"]
         if policy_type not in spec.get("policyTypes", []) or not selects(
-            spec["podSelector"], labels
+            spec["podSelector"], selected["labels"]
         ):
             continue
         isolated = True
@@ -82,7 +62,7 @@ def allowed(docs, project, part, direction):
                 for port in rule["ports"]:
                     number = port["port"]
                     if direction == "ingress":  # a named port is the selected pod's own
-                        number = container_port(container, number)
+                        [number] = named_port(selected["containers"], number)
                     rules.add((peer(entry), (port.get("protocol", "TCP"), number)))
     return rules if isolated else None
 
@@ -91,7 +71,8 @@ def ingress_port(docs, project, part):
     """The container port that the Ingress reaches through the part's Service."""
     service = find(docs, "Service", f"{project}-{part}")
     [port] = service["spec"]["ports"]
-    return container_port(only_container(workload(docs, project, part)), port["targetPort"])
+    [container] = pod(docs, project, part)["containers"]
+    return container_port(container, port["targetPort"])
 
 
 def pods_named(part):
@@ -115,8 +96,8 @@ def test_a_default_deny_for_the_namespace(rendered, target):
 def test_every_policy_selects_pods_that_exist(rendered, target):
     """A label typo would leave a policy that protects, or lets through, nothing."""
     docs = rendered[target]
-    labels = [w["spec"]["template"]["metadata"]["labels"] for w in by_kind(docs, "Deployment")]
-    labels += [w["spec"]["template"]["metadata"]["labels"] for w in by_kind(docs, "StatefulSet")]
+    labels = [template_labels(w) for w in workloads(docs)]
+    assert len(labels) == 6, "db, back, front, the toolbox, the backup and the restore"
     for policy in by_kind(docs, "NetworkPolicy"):
         spec, name = policy["spec"], policy["metadata"]["name"]
         assert any(selects(spec["podSelector"], pod) for pod in labels), name
@@ -128,23 +109,33 @@ def test_every_policy_selects_pods_that_exist(rendered, target):
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_database_accepts_only_the_backend_on_its_port(rendered, target):
+    """Of the tiers, only the backend; besides it, the toolbox and the backup, which are
+    there to use the database. On MySQL's port only."""
     docs, project = rendered[target], TARGET_PROJECT[target]
-    db_port = container_port(only_container(workload(docs, project, "db")), "mysql")
+    [db] = pod(docs, project, "db")["containers"]
+    db_port = container_port(db, "mysql")
     assert db_port == 3306
-    assert allowed(docs, project, "db", "ingress") == {(pods_named("back"), ("TCP", db_port))}
+    assert allowed(docs, project, "db", "ingress") == {
+        (pods_named("back"), ("TCP", db_port)),
+        (pods_named("toolbox"), ("TCP", db_port)),
+        (pods_named("db-backup"), ("TCP", db_port)),
+    }
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_api_and_the_page_accept_only_the_ingress_controller(rendered, target):
+    """From outside the namespace, only the Ingress controller; inside, the toolbox. Both
+    on the port the Ingress reaches through the Service."""
     docs, project = rendered[target], TARGET_PROJECT[target]
     assert set(ingress_hosts(docs)) == {f"{project}-back", f"{project}-front"}
     controllers = set()
     for part in ("back", "front"):
+        port = ("TCP", ingress_port(docs, project, part))
         rules = allowed(docs, project, part, "ingress")
-        [(source, port)] = rules  # one source, one port
-        # On the port the Ingress reaches through the Service, from one other namespace.
-        assert port == ("TCP", ingress_port(docs, project, part)), part
-        [(what, namespace)] = source
+        assert (pods_named("toolbox"), port) in rules, part
+        [(source, its_port)] = rules - {(pods_named("toolbox"), port)}  # one source, one port
+        assert its_port == port, part
+        [(what, namespace)] = source  # from one other namespace
         assert what == "namespace" and dict(namespace)[NAMESPACE_NAME] != project, source
         controllers.add(source)
     assert len(controllers) == 1, "back and front name the same Ingress controller"
@@ -152,10 +143,10 @@ def test_the_api_and_the_page_accept_only_the_ingress_controller(rendered, targe
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_only_the_backend_reaches_out_to_the_database_and_dns(rendered, target):
+    """Of the tiers; the helpers' ways out are below."""
     docs, project = rendered[target], TARGET_PROJECT[target]
-    db_port = container_port(only_container(workload(docs, project, "db")), "mysql")
     assert allowed(docs, project, "back", "egress") == {
-        (pods_named("db"), ("TCP", db_port)),
+        (pods_named("db"), ("TCP", 3306)),
         (KUBE_DNS, ("UDP", 53)),
         (KUBE_DNS, ("TCP", 53)),
     }
@@ -164,9 +155,90 @@ def test_only_the_backend_reaches_out_to_the_database_and_dns(rendered, target):
     assert allowed(docs, project, "front", "egress") == set()
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_helpers_reach_out_to_what_they_need_and_dns(rendered, target):
+    docs, project = rendered[target], TARGET_PROJECT[target]
+    dns = {(KUBE_DNS, ("UDP", 53)), (KUBE_DNS, ("TCP", 53))}
+    assert allowed(docs, project, "toolbox", "egress") == {
+        (pods_named("db"), ("TCP", 3306)),
+        (pods_named("back"), ("TCP", 3000)),
+        (pods_named("front"), ("TCP", 8080)),
+        *dns,
+    }
+    assert allowed(docs, project, "db-backup", "egress") == {
+        (pods_named("db"), ("TCP", 3306)),
+        *dns,
+    }
+    # Nothing comes into them.
+    for helper in HELPERS:
+        assert allowed(docs, project, helper, "ingress") == set(), helper
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_toolbox_reaches_every_tier_on_its_port(rendered, target):
+    docs, project = rendered[target], TARGET_PROJECT[target]
+    toolbox = pod(docs, project, "toolbox")
+    for part, port in (("front", 8080), ("back", 3000), ("db", 3306)):
+        assert reaches(docs, toolbox, pod(docs, project, part), port), part
+    assert reaches(docs, toolbox, kube_dns(), 53, "UDP")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_toolbox_reaches_nothing_else(rendered, target):
+    docs, project = rendered[target], TARGET_PROJECT[target]
+    toolbox = pod(docs, project, "toolbox")
+    # Other ports of the tiers.
+    for part, port in (("front", 3306), ("back", 8080), ("db", 3000), ("db", 33060)):
+        assert not reaches(docs, toolbox, pod(docs, project, part), port), (part, port)
+    # The Kubernetes API, another namespace's pod, and the other helpers.
+    apiserver = stranger("default", {"component": "apiserver"})
+    assert not reaches(docs, toolbox, apiserver, 443)
+    assert not reaches(docs, toolbox, stranger("elsewhere", {NAME: "front"}), 8080)
+    assert not reaches(docs, toolbox, pod(docs, project, "db-backup"), 3306)
+    assert not reaches(docs, toolbox, toolbox, 3306)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_pod_without_the_label_stays_out(rendered, target):
+    """`kubectl run mysql-client ...` in the namespace labels its pod run=mysql-client: the
+    wall holds, both ways. So does the toolbox's label on a pod of another namespace."""
+    docs, project = rendered[target], TARGET_PROJECT[target]
+    for intruder in (
+        stranger(project, KUBECTL_RUN_LABELS),
+        stranger("elsewhere", {NAME: "toolbox"}),
+    ):
+        for part, port in (("front", 8080), ("back", 3000), ("db", 3306)):
+            target_pod = pod(docs, project, part)
+            assert not admits(docs, target_pod, intruder, port, "TCP", "ingress"), (intruder, part)
+    walled = stranger(project, KUBECTL_RUN_LABELS)
+    assert not admits(docs, walled, kube_dns(), 53, "UDP", "egress"), "not even DNS"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_backup_reaches_only_the_database(rendered, target):
+    docs, project = rendered[target], TARGET_PROJECT[target]
+    backup = pod(docs, project, "db-backup")
+    assert reaches(docs, backup, pod(docs, project, "db"), 3306)
+    assert reaches(docs, backup, kube_dns(), 53, "UDP")
+    for part, port in (("front", 8080), ("back", 3000)):
+        assert not reaches(docs, backup, pod(docs, project, part), port), part
+    assert not reaches(docs, backup, stranger("default", {"component": "apiserver"}), 443)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_tiers_reach_each_other_as_before(rendered, target):
+    """The helpers' openings changed nothing between the tiers."""
+    docs, project = rendered[target], TARGET_PROJECT[target]
+    db, back, front = (pod(docs, project, part) for part in PARTS)
+    assert reaches(docs, back, db, 3306)
+    assert not reaches(docs, front, db, 3306)
+    assert not reaches(docs, front, back, 3000)
+    assert not reaches(docs, db, back, 3000)
+
+
 def test_every_pod_is_isolated_both_ways(rendered):
     for target in TARGETS:
         docs, project = rendered[target], TARGET_PROJECT[target]
-        for part in PARTS:
+        for part in (*PARTS, *HELPERS):
             for direction in ("ingress", "egress"):
                 assert allowed(docs, project, part, direction) is not None, (target, part)

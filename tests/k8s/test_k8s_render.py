@@ -16,6 +16,7 @@ from k8skit import (
     find,
     makefile_arm64_db_image,
     only_container,
+    pod_specs,
 )
 from kubernetes_validate import utils as kv
 from yamllint import linter
@@ -90,11 +91,25 @@ def test_the_init_configmap_is_db_init_sql(docs):
 
 
 def test_arm64_overlay_changes_only_the_mysql_image(rendered):
+    """The database's image, and with it the toolbox's, the backup's and the restore's,
+    which run the database's own (its mysql and mysqldump)."""
     base, arm = copy.deepcopy(rendered["k8s"]), rendered["k8s/arm64"]
     db = f"{PROJECT}-db"
+    lesson_image = only_container(find(base, "StatefulSet", db))["image"]
     assert only_container(find(arm, "StatefulSet", db))["image"] == makefile_arm64_db_image()
     # The base with that one image swapped is the overlay, object for object.
-    only_container(find(base, "StatefulSet", db))["image"] = makefile_arm64_db_image()
+    swapped = []
+    for name, spec in pod_specs(base):
+        for container in spec["containers"]:
+            if container["image"] == lesson_image:
+                container["image"] = makefile_arm64_db_image()
+                swapped.append(name)
+    assert sorted(swapped) == [
+        db,
+        f"{PROJECT}-db-backup",
+        f"{PROJECT}-db-restore",
+        f"{PROJECT}-toolbox",
+    ]
     assert base == arm
 
 

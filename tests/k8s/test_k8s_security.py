@@ -1,5 +1,7 @@
-"""Every container of every rendered workload is locked down, and no password is written
-into a workload: they come from the Secret, by reference or as a mounted file."""
+"""Every container of every rendered workload, and of every lesson (k8s/lessons/), is
+locked down, and no password is written into a rendered workload: they come from the
+Secret, by reference or as a mounted file. The lessons keep the course's sample passwords
+as plain values, as the course writes them (02-11, 02-12): only their lock-down is held."""
 
 import re
 
@@ -7,11 +9,14 @@ import pytest
 from k8skit import TARGETS, all_containers, by_kind, pod_specs, secret_data
 
 
-def containers_of(rendered):
-    for target in TARGETS:
-        for name, spec in pod_specs(rendered[target]):
+def containers_of(rendered, lessons=None):
+    """(where, pod spec, container) of every rendered target, and of every lesson."""
+    sets = {target: rendered[target] for target in TARGETS}
+    sets.update({f"k8s/lessons/{folder}": docs for folder, docs in (lessons or {}).items()})
+    for where, docs in sets.items():
+        for name, spec in pod_specs(docs):
             for container in all_containers(spec):
-                yield f"{target}:{name}/{container['name']}", spec, container
+                yield f"{where}:{name}/{container['name']}", spec, container
 
 
 def setting(spec, container, key):
@@ -20,13 +25,16 @@ def setting(spec, container, key):
     return own[key] if key in own else spec.get("securityContext", {}).get(key)
 
 
-def test_there_are_containers_to_check(rendered):
-    assert len(list(containers_of(rendered))) >= 3 * len(TARGETS)
+def test_there_are_containers_to_check(rendered, lessons):
+    assert len(list(containers_of(rendered))) == 6 * len(TARGETS)
+    # The lessons' pods: hello twice, toolbox, hello's and the front's Deployments (02-04,
+    # 02-09), the back's (02-07, 02-12), mysql, mysql-client, backup and restore.
+    assert len(list(containers_of(rendered, lessons))) == 6 * len(TARGETS) + 12
 
 
-def test_non_root_without_privileges(rendered):
+def test_non_root_without_privileges(rendered, lessons):
     failures = []
-    for where, spec, container in containers_of(rendered):
+    for where, spec, container in containers_of(rendered, lessons):
         context = container.get("securityContext", {})
         if setting(spec, container, "runAsNonRoot") is not True:
             failures.append(f"{where}: runAsNonRoot is not true")
@@ -48,9 +56,9 @@ def test_non_root_without_privileges(rendered):
     assert not failures, "\n".join(failures)
 
 
-def test_pods_keep_to_themselves(rendered):
-    for target in TARGETS:
-        for name, spec in pod_specs(rendered[target]):
+def test_pods_keep_to_themselves(rendered, lessons):
+    for docs in [*(rendered[target] for target in TARGETS), *lessons.values()]:
+        for name, spec in pod_specs(docs):
             assert spec.get("automountServiceAccountToken") is False, f"{name}: API token"
             for key in ("hostNetwork", "hostPID", "hostIPC"):
                 assert not spec.get(key), f"{name}: {key}"
@@ -58,9 +66,9 @@ def test_pods_keep_to_themselves(rendered):
                 assert "hostPath" not in volume, f"{name}: hostPath {volume['name']}"
 
 
-def test_resources_are_bounded(rendered):
+def test_resources_are_bounded(rendered, lessons):
     failures = []
-    for where, _, container in containers_of(rendered):
+    for where, _, container in containers_of(rendered, lessons):
         resources = container.get("resources", {})
         for kind in ("requests", "limits"):
             for key in ("cpu", "memory"):
