@@ -34,7 +34,8 @@ def test_the_network_picture_names_what_the_makefile_starts():
         f"localhost:{n['BACK_PORT']}: the API (BASE_URL)",
         f"localhost:{n['DB_PORT']}",
         f"(-p {n['DB_PORT']}:3306)",
-        f"localhost:{n['FRONT_PORT']}: the page ──▶ {n['FRONT_NAME']} :8080 (nginx, default bridge)",
+        f"localhost:{n['FRONT_PORT']}: the page ──▶ {n['FRONT_NAME']} :8080",
+        "(nginx, default bridge)",
     ):
         assert any(expected in line for line in lines), expected
     # front joins no network of the backend's: the Makefile's front command has no --network.
@@ -62,8 +63,8 @@ def test_what_the_readme_says_of_lint_and_test_is_what_they_run():
     assert re.search(r"make test +Lint, then every test \(Docker and Podman too\)\n", help_text)
     first_screen = README.read_text().split("```")[1]
     assert (
-        "make test    # lint, then every test: unit, a real MariaDB, the lesson on Docker and Podman, a real browser"
-        in first_screen
+        "make test    # lint, then every test: unit, a real MariaDB, the lesson on Docker and "
+        "Podman, a real browser" in first_screen
     )
     # The engines: the end-to-end tests take each of them in turn.
     engines = (REPO / "tests" / "e2e" / "lessonkit.py").read_text()

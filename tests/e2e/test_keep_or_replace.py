@@ -51,8 +51,7 @@ def test_recipes_edited_to_the_equals_forms_keep_the_running_containers(engine, 
     assert "# two is already running" in again.stdout
     assert "replacing" not in again.stdout
     assert {name: container_id(engine, name) for name in started} == started
-    networks = engine.cli(
-        "container", "inspect", "-f", "{{range $k, $_ := .NetworkSettings.Networks}}{{$k}}{{end}}", "back"
-    )
+    template = "{{range $net, $_ := .NetworkSettings.Networks}}{{$net}}{{end}}"
+    networks = engine.cli("container", "inspect", "-f", template, "back")
     assert networks.stdout.strip() == "k8scourse"
     engine.make("down", cwd=copy, env=env)
