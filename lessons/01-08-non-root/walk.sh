@@ -1,0 +1,16 @@
+# shellcheck shell=bash
+# make lesson 8: the steps of lesson 8 ("Non-root images"), run by scripts/walk-lesson.
+chapter "Both images, rebuilt: non-root already"
+run pass "" "the front image" -- "${MAKE_CMD[@]}" build-front
+run pass "" "the backend image" -- "${MAKE_CMD[@]}" build
+run pass "^101$" "the front image runs as uid 101 (nginx)" -- "$DOCKER" image inspect -f '{{.Config.User}}' k8scourse-front
+run pass "^10001:10001$" "the backend image runs as uid 10001" -- "$DOCKER" image inspect -f '{{.Config.User}}' k8scourse-back
+chapter "The three containers again, the front on 8080"
+run pass "" "the k8scourse network" -- "${MAKE_CMD[@]}" network
+run pass "" "MySQL as k8scourse-db" -- "${MAKE_CMD[@]}" db
+run pass "is ready" "the database answers over TCP" -- "${MAKE_CMD[@]}" wait-db
+run pass "-p 8080:8080 --name front --rm -e BASE_URL=http://localhost:3001 " "the front on 8080, as its non-root nginx listens" -- \
+    "${MAKE_CMD[@]}" front BACK_PORT=3001
+run pass "-p 3001:3000" "the backend on port 3001" -- "${MAKE_CMD[@]}" back BACK_PORT=3001
+run pass '"db": ?true' "/health on 3001: the page's BASE_URL" -- "${MAKE_CMD[@]}" health
+run pass "<title>k8scourse</title>" "http://localhost:8080 serves the page" -- scripts/wait-for-http localhost:8080/

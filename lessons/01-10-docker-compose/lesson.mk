@@ -1,0 +1,17 @@
+##@ Lesson 10: Docker Compose (lessons/01-10-docker-compose)
+
+# The lesson's own docker-compose.yaml (in its folder), running the images lesson 9 pushed
+# to REGISTRY. Docker's Compose v2 where it is installed, else docker-compose 1.29; on
+# Podman, podman-compose. The repository's compose.yaml is the other way (README.md here
+# compares the two).
+COURSE_LESSONS += 10
+LESSON_10      := lessons/01-10-docker-compose
+LESSON_COMPOSE  = $(if $(filter podman,$(ENGINE)),podman-compose,$(COMPOSE))
+.PHONY: lesson10-up lesson10-down
+lesson10-up: ## docker-compose up -d, with the lesson's file
+	@$(if $(REGISTRY),:,echo "make: say where lesson 9 pushed the images: REGISTRY=yourname or REGISTRY=host/path" >&2; exit 1)
+	@$(NOT_BESIDE_RUN_STACK) $(NETWORK)
+	@$(RUN) 'cd $(LESSON_10) && $(LESSON_COMPOSE) up -d'
+
+lesson10-down: ## docker-compose down, with the lesson's file
+	@$(RUN) 'cd $(LESSON_10) && $(LESSON_COMPOSE) down'
