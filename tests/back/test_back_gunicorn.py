@@ -29,13 +29,17 @@ def get(url):
         return error.code, json.load(error)
 
 
-def run_gunicorn(tmp_path, **env):
+# As the image's CMD runs it: gunicorn.conf.py names the app.
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+
+
+def run_gunicorn(tmp_path, back=BACK, command=GUNICORN, **env):
     port = free_port()
     env = {"PATH": os.environ["PATH"], "PORT": str(port), "WEB_CONCURRENCY": "1"} | env
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
-        cwd=BACK,
+        command,
+        cwd=back,
         env=env,
         stdout=out.open("w"),
         stderr=err.open("w"),
