@@ -41,3 +41,5 @@ control_socket_disable = True
 
 def when_ready(server):
     server.log.info("Server running on port %s, database %s", _config.port, _config.db_address)
+    for note in _config.notes:
+        server.log.warning(note)

@@ -92,6 +92,28 @@ def test_serves_the_database(tmp_path, live_db):
         stop(process)
 
 
+@pytest.mark.integration
+def test_the_courses_settings_run_as_they_are(tmp_path, live_db):
+    # The course's Part 2 manifests: MYSQL_PASS, and settings for what this API does not have.
+    process, base, _, err = run_gunicorn(
+        tmp_path,
+        MYSQL_HOST="127.0.0.1",
+        MYSQL_PORT=str(live_db.port),
+        MYSQL_PASS=APP_PASSWORD,
+        MYSQL_DB="images",
+        IMAGE_PATH="/tmp",
+        GIF_CAPTION_SVC="microgifcap",
+    )
+    try:
+        assert get(base + "/health")[0] == 200
+        assert get(base + "/images?limit=1")[0] == 200
+    finally:
+        stop(process)
+    log = err.read_text()
+    assert "[WARNING] IMAGE_PATH is ignored: this API stores no image files\n" in log
+    assert "[WARNING] GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service\n" in log
+
+
 def raw_request(base, request_bytes):
     """Send bytes as they are (no client library would send these) and read the answer."""
     host, port = base.removeprefix("http://").split(":")
