@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from frontkit import IMAGE, engine_cli, fetch, remove, wait_for
+from imagekit import IMAGE, engine_cli, fetch, remove, wait_for
 from kit import missing_part, serving
 from playwright.sync_api import expect, sync_playwright
 

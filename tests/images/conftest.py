@@ -1,7 +1,8 @@
-"""Fixtures for the front image's tests: the image built on each engine that answers.
+"""The tiers' images on the container engines, and the front image's start-up check.
 
 The containers and images here are named tiers-* and publish ports 18000-18999 only, so
 they never meet the lesson's names and ports that tests/e2e uses (front, 8080, 8888...).
+`engine`: the front image built as tiers-front on each engine that answers.
 """
 
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from frontkit import IMAGE, engine_cli
+from imagekit import IMAGE, engine_cli
 from kit import missing_part
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ log, where a non-root process may not bind 80 (front/listen-on-80.sh)."""
 import time
 
 import pytest
-from frontkit import IMAGE, engine_cli, fetch, remove
+from imagekit import IMAGE, engine_cli, fetch, remove
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""What the front image's tests share: the image's name and the engines' command lines.
+"""What the image tests share: the front image's name and the engines' command lines.
 (Not in conftest.py: `from conftest import` may find another folder's conftest.py.)"""
 
 import subprocess
