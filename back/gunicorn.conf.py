@@ -1,17 +1,22 @@
 """gunicorn settings (docs.gunicorn.org/en/stable/settings.html), read by
-`gunicorn -c gunicorn.conf.py "api:create_app()"` from back/. gunicorn itself reads
-WEB_CONCURRENCY (worker processes; the image sets 2) and GUNICORN_CMD_ARGS (any flag, e.g.
-"--threads 8"). docs/benchmarks.md has the measurements behind the choices below.
+`gunicorn -c gunicorn.conf.py` from back/; README.md's table has those gunicorn reads from
+the environment, docs/benchmarks.md the measurements behind the choices below.
 """
 
 import runpy
 import sys
 from pathlib import Path
 
+# The app's package, named here only: rename the folder api/, then this line.
+APP_PACKAGE = "api"
+# gunicorn's documented wsgi_app setting: its command line's APP_MODULE, written here so
+# that no command (the Dockerfile's CMD, make dev) names the package.
+wsgi_app = f"{APP_PACKAGE}:create_app()"
+
 # Settings checked here, before the app loads: a bad value is one clear line, not a
-# traceback in every worker. config.py is run by its path: importing the api package in
+# traceback in every worker. config.py is run by its path: importing the package in
 # gunicorn's master would leave workers restarted by --reload (make dev) on the old code.
-settings = runpy.run_path(str(Path(__file__).with_name("api") / "config.py"))
+settings = runpy.run_path(str(Path(__file__).with_name(APP_PACKAGE) / "config.py"))
 try:
     _config = settings["Config"].from_env()
 except settings["ConfigError"] as exc:
@@ -36,3 +41,5 @@ control_socket_disable = True
 
 def when_ready(server):
     server.log.info("Server running on port %s, database %s", _config.port, _config.db_address)
+    for note in _config.notes:
+        server.log.warning(note)

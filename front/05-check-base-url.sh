@@ -18,12 +18,16 @@ case "$value" in
 "*) fail "must be one line" ;;
 esac
 
-# http(s)://host[:port][/path]: letters, digits, dots and dashes in the host, a port
-# of 1 to 5 digits, a path of URL-safe characters; no quotes, spaces, $ or ;.
+# Either http(s)://host[:port][/path]: letters, digits, dots and dashes in the host, a
+# port of 1 to 5 digits, a path of URL-safe characters; no quotes, spaces, $ or ;.
+# Or a path on the page's own origin, such as api or /api (the course's 02-09, behind an
+# Ingress that sends /api to the back end): segments of URL-safe characters, none
+# starting with a dot (no . or ..) and no leading // (that would name another host).
 host='[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?'
+segment='[A-Za-z0-9_~-][A-Za-z0-9._~-]*'
 if ! printf '%s\n' "$value" |
-    grep -Eqx "https?://${host}(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?"; then
-    fail "must look like http(s)://host[:port][/path] without quotes or spaces, got '$value'"
+    grep -Eqx "(https?://${host}(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?|/?${segment}(/${segment})*/?)"; then
+    fail "must look like http(s)://host[:port][/path], or a path such as api or /api, without quotes or spaces, got '$value'"
 fi
 port=$(printf '%s\n' "$value" | sed -nE 's|^https?://[^/:]+:([0-9]+).*|\1|p')
 if [ -n "$port" ] && { [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; }; then

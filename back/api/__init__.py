@@ -1,21 +1,22 @@
 """The images API: a Flask application factory, as in Flask's tutorial.
 
-gunicorn runs it as `gunicorn -c gunicorn.conf.py "api:create_app()"` from back/.
+gunicorn runs it as `gunicorn -c gunicorn.conf.py` from back/ (that file names this package).
 """
 
 import json
 from pathlib import Path
 
-import orjson
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask.json.provider import JSONProvider
 
 from . import errors, health, images
 from .config import Config
 from .db import Database
 
-# The API's description is data, kept true by tests/back/test_back_openapi.py.
-OPENAPI = json.loads(Path(__file__).with_name("openapi.json").read_text(encoding="utf-8"))
+try:
+    import orjson
+except ImportError:  # dropped (README.md): Flask's own provider writes the same JSON
+    orjson = None
 
 
 class OrjsonProvider(JSONProvider):
@@ -31,11 +32,20 @@ class OrjsonProvider(JSONProvider):
         return json.loads(s, **kwargs)
 
 
+def read_openapi():
+    """The API's description (kept true by tests/back/test_back_openapi.py), or None."""
+    try:
+        return json.loads(Path(__file__).with_name("openapi.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
 def create_app(config=None):
     config = config or Config.from_env()
     # No static files here: nginx serves the front end.
     app = Flask(__name__, static_folder=None)
-    app.json = OrjsonProvider(app)
+    if orjson:
+        app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024  # bigger bodies get a 413, chunked ones too
     app.config["API"] = config
     app.extensions["db"] = Database(config)
@@ -44,9 +54,13 @@ def create_app(config=None):
     app.register_blueprint(images.bp)
     errors.register(app)
 
+    openapi_spec = read_openapi()
+
     @app.get("/openapi.json")
     def openapi():
-        return OPENAPI
+        if openapi_spec is None:
+            abort(404, "This copy of the API has no openapi.json.")
+        return openapi_spec
 
     @app.after_request
     def cors(response):

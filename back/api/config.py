@@ -22,15 +22,16 @@ class Config:
     mysql_password: str = field(default="mysql", repr=False)  # never printed
     mysql_database: str = "images"
     port: int = 3000
-    cors_origins: tuple[str, ...] = ("http://localhost:8080",)
+    cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://localhost:8888")
+    notes: tuple[str, ...] = ()  # lines for the log at start
     # Beyond the basics: set by the last two functions of this file.
     mysql_tls: ssl.SSLContext | None = field(default=None, repr=False)  # None: TLS off
     in_container: bool = False  # for /health's hints
 
     @classmethod
     def from_env(cls, env=None):
-        env = os.environ if env is None else env
-        origins = env.get("CORS_ORIGINS", "http://localhost:8080")
+        env = _course_names(os.environ if env is None else env)
+        origins = env.get("CORS_ORIGINS", ",".join(cls.cors_origins))
         return cls(
             mysql_host=env.get("MYSQL_HOST", "").strip() or "localhost",
             mysql_port=_int(env, "MYSQL_PORT", 3306),
@@ -39,6 +40,9 @@ class Config:
             mysql_database=env.get("MYSQL_DATABASE", "").strip() or "images",
             port=_int(env, "PORT", 3000),
             cors_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
+            notes=tuple(
+                f"{name} is ignored: {why}" for name, why in IGNORED.items() if name in env
+            ),
             mysql_tls=_tls_context(env),
             in_container=_in_container(env),
         )
@@ -46,6 +50,27 @@ class Config:
     @property
     def db_address(self):
         return f"{self.mysql_host}:{self.mysql_port}/{self.mysql_database}"
+
+
+# The course's back end reads these names for ours. Set to two values, neither can be
+# trusted: the server refuses to start.
+COURSE_NAMES = {"MYSQL_PASS": "MYSQL_PASSWORD", "MYSQL_DB": "MYSQL_DATABASE"}
+# Its settings for what this API does not have: refusing them would stop the course's
+# manifests, and they change nothing here.
+IGNORED = {
+    "IMAGE_PATH": "this API stores no image files",
+    "GIF_CAPTION_SVC": "this API calls no GIF captioning service",
+}
+
+
+def _course_names(env):
+    env = dict(env)
+    for course, ours in COURSE_NAMES.items():
+        if course in env:
+            if env.get(ours, env[course]) != env[course]:
+                raise ConfigError(f"{course} and {ours} are both set and differ: set only {ours}")
+            env[ours] = env[course]
+    return env
 
 
 def _int(env, name, default, low=1, high=65535):

@@ -75,12 +75,16 @@ async function loadConfig() {
     const response = await fetch("config.json", { cache: "no-store" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const config = await response.json();
-    if (typeof config.baseUrl !== "string" || !/^https?:\/\/[^\s"']+$/.test(config.baseUrl)) {
+    if (typeof config.baseUrl !== "string" || !/^[^\s"']+$/.test(config.baseUrl)) {
       throw new Error("no usable baseUrl");
     }
+    // A path (BASE_URL=api or /api) is the API on the page's own origin, as behind a
+    // path-based Ingress: resolved against the page's address, as a link would be.
+    const baseUrl = new URL(config.baseUrl, location.href);
+    if (!["http:", "https:"].includes(baseUrl.protocol)) throw new Error("no usable baseUrl");
     // The project's name (APP_NAME, PROJECT in the Makefile) titles the page.
     const name = typeof config.name === "string" && config.name ? config.name : "";
-    return { baseUrl: config.baseUrl.replace(/\/+$/, ""), name, note: "" };
+    return { baseUrl: baseUrl.href.replace(/\/+$/, ""), name, note: "" };
   } catch (err) {
     return {
       baseUrl: DEFAULT_BASE_URL,

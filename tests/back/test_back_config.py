@@ -19,8 +19,10 @@ def test_defaults_match_the_lessons_database_container():
     assert (config.mysql_user, config.mysql_password) == ("user", "mysql")
     assert config.mysql_database == "images"
     assert config.port == 3000
-    assert config.cors_origins == ("http://localhost:8080",)
+    # The page's origins in the course's lessons: 01-06 publishes it on 8888, 01-07 on 8080.
+    assert config.cors_origins == ("http://localhost:8080", "http://localhost:8888")
     assert config.mysql_tls is None
+    assert config.notes == ()
 
 
 def test_environment_overrides():
@@ -126,18 +128,103 @@ def test_container_detection_can_be_overridden(value, expected):
     assert Config.from_env({"RUNNING_IN_CONTAINER": value}).in_container is expected
 
 
-def test_gunicorn_refuses_a_bad_setting_with_one_line():
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"MYSQL_PORT": "abc"}, "MYSQL_PORT must be a whole number, got 'abc'"),
+        (
+            {"MYSQL_PASS": "root", "MYSQL_PASSWORD": "mysql"},
+            "MYSQL_PASS and MYSQL_PASSWORD are both set and differ: set only MYSQL_PASSWORD",
+        ),
+        (
+            {"MYSQL_DB": "gifs", "MYSQL_DATABASE": "images"},
+            "MYSQL_DB and MYSQL_DATABASE are both set and differ: set only MYSQL_DATABASE",
+        ),
+    ],
+)
+def test_gunicorn_refuses_a_bad_setting_with_one_line(env, line):
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
         cwd=BACK,
-        env={"MYSQL_PORT": "abc", "PATH": "/usr/bin:/bin"},
+        env=env | {"PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert "MYSQL_PORT must be a whole number, got 'abc'" in result.stderr
+    assert result.stderr.splitlines() == [f"Configuration error: {line}"]
+    assert result.stdout == ""
+
+
+# The course's back end reads MYSQL_PASS and MYSQL_DB (its back-config.js): the same settings.
+@pytest.mark.parametrize(
+    ("env", "password", "database"),
+    [
+        ({"MYSQL_PASS": "root"}, "root", "images"),
+        ({"MYSQL_DB": "gifs"}, "mysql", "gifs"),
+        ({"MYSQL_PASS": "root", "MYSQL_DB": "gifs"}, "root", "gifs"),
+        ({"MYSQL_PASS": "root", "MYSQL_PASSWORD": "root"}, "root", "images"),
+        ({"MYSQL_DB": "gifs", "MYSQL_DATABASE": "gifs"}, "mysql", "gifs"),
+        ({"MYSQL_PASS": ""}, "", "images"),  # an empty password, as MYSQL_PASSWORD=""
+        ({"MYSQL_DB": ""}, "mysql", "images"),  # blank: the default, as MYSQL_DATABASE=""
+    ],
+)
+def test_the_courses_names_mean_the_same(env, password, database):
+    config = Config.from_env(env)
+    assert (config.mysql_password, config.mysql_database) == (password, database)
+    assert config.notes == ()
+
+
+def test_a_password_file_wins_over_the_courses_name_too(tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("from-file\n")
+    env = {"MYSQL_PASS": "from-env", "MYSQL_PASSWORD_FILE": str(secret)}
+    assert Config.from_env(env).mysql_password == "from-file"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"MYSQL_PASS": "root", "MYSQL_PASSWORD": "mysql"},
+            "MYSQL_PASS and MYSQL_PASSWORD are both set and differ: set only MYSQL_PASSWORD",
+        ),
+        (
+            {"MYSQL_PASS": "", "MYSQL_PASSWORD": "mysql"},
+            "MYSQL_PASS and MYSQL_PASSWORD are both set and differ: set only MYSQL_PASSWORD",
+        ),
+        (
+            {"MYSQL_DB": "gifs", "MYSQL_DATABASE": "images"},
+            "MYSQL_DB and MYSQL_DATABASE are both set and differ: set only MYSQL_DATABASE",
+        ),
+    ],
+)
+def test_the_courses_name_and_ours_set_differently_are_refused(env, message):
+    with pytest.raises(ConfigError) as refused:
+        Config.from_env(env)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("env", "notes"),
+    [
+        ({"IMAGE_PATH": "/tmp"}, ("IMAGE_PATH is ignored: this API stores no image files",)),
+        (
+            {"GIF_CAPTION_SVC": "microgifcap:80"},
+            ("GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service",),
+        ),
+        (
+            {"GIF_CAPTION_SVC": "", "IMAGE_PATH": ""},
+            (
+                "IMAGE_PATH is ignored: this API stores no image files",
+                "GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service",
+            ),
+        ),
+        ({"MYSQL_HOST": "db"}, ()),
+    ],
+)
+def test_the_courses_other_settings_are_noted_as_ignored(env, notes):
+    assert Config.from_env(env).notes == notes
 
 
 def test_a_kubernetes_pod_counts_as_a_container(tmp_path):

@@ -29,13 +29,17 @@ def get(url):
         return error.code, json.load(error)
 
 
-def run_gunicorn(tmp_path, **env):
+# As the image's CMD runs it: gunicorn.conf.py names the app.
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+
+
+def run_gunicorn(tmp_path, back=BACK, command=GUNICORN, **env):
     port = free_port()
     env = {"PATH": os.environ["PATH"], "PORT": str(port), "WEB_CONCURRENCY": "1"} | env
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"],
-        cwd=BACK,
+        command,
+        cwd=back,
         env=env,
         stdout=out.open("w"),
         stderr=err.open("w"),
@@ -86,6 +90,28 @@ def test_serves_the_database(tmp_path, live_db):
         assert get(base + "/images?limit=1")[0] == 200
     finally:
         stop(process)
+
+
+@pytest.mark.integration
+def test_the_courses_settings_run_as_they_are(tmp_path, live_db):
+    # The course's Part 2 manifests: MYSQL_PASS, and settings for what this API does not have.
+    process, base, _, err = run_gunicorn(
+        tmp_path,
+        MYSQL_HOST="127.0.0.1",
+        MYSQL_PORT=str(live_db.port),
+        MYSQL_PASS=APP_PASSWORD,
+        MYSQL_DB="images",
+        IMAGE_PATH="/tmp",
+        GIF_CAPTION_SVC="microgifcap",
+    )
+    try:
+        assert get(base + "/health")[0] == 200
+        assert get(base + "/images?limit=1")[0] == 200
+    finally:
+        stop(process)
+    log = err.read_text()
+    assert "[WARNING] IMAGE_PATH is ignored: this API stores no image files\n" in log
+    assert "[WARNING] GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service\n" in log
 
 
 def raw_request(base, request_bytes):

@@ -265,6 +265,31 @@ def test_cors_allows_only_configured_origins(offline_client):
     assert "Origin" in other.vary
 
 
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://localhost:8080", True),  # the course's page from lesson 01-07 on
+        ("http://localhost:8888", True),  # the course's page in lesson 01-06
+        ("http://localhost:8081", False),
+        ("http://127.0.0.1:8888", False),
+        ("https://localhost:8888", False),
+        ("http://localhost:88880", False),
+        ("http://localhost:8888.evil.example", False),
+        ("null", False),
+        ("*", False),
+    ],
+)
+def test_cors_default_allows_the_courses_page_origins_only(origin, allowed):
+    config = Config.from_env({"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(free_port())})
+    client = create_app(config).test_client()
+    preflight = client.options(
+        "/images", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
+    for response in (client.get("/livez", headers={"Origin": origin}), preflight):
+        assert response.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+        assert "Origin" in response.vary
+
+
 def test_cors_preflight(offline_client):
     response = offline_client.options(
         "/images", headers=CORS | {"Access-Control-Request-Method": "POST"}
