@@ -59,7 +59,7 @@ DB_PASSWORD_ARG   = $(if $(filter mysql,$(DB_PASSWORD)),=mysql)
 ROOT_PASSWORD_ARG = $(if $(filter root,$(DB_ROOT_PASSWORD)),=root)
 PASSWORDS  = MYSQL_PASSWORD='$(DB_PASSWORD)' MYSQL_ROOT_PASSWORD='$(DB_ROOT_PASSWORD)'
 # What the backend and the front need beyond the lesson's flags (nothing, with its names).
-BACK_ENV  = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(DB_PASSWORD_ARG),, -e MYSQL_PASSWORD)$(if $(filter-out 8080,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
+BACK_ENV  = $(if $(filter-out user,$(DB_USER)), -e MYSQL_USER=$(DB_USER))$(if $(DB_PASSWORD_ARG),, -e MYSQL_PASSWORD)$(if $(filter-out 8080 8888,$(FRONT_PORT)), -e CORS_ORIGINS=http://localhost:$(FRONT_PORT))
 FRONT_ENV = $(if $(APP_PREFIX), -e APP_NAME=$(PROJECT))
 
 # The scripts are told the names; none is written in them. RUN prints a command, runs it,

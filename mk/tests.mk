@@ -9,7 +9,7 @@ $(VENV)/.installed: requirements-dev.txt back/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-.PHONY: venv lint test test-offline test-back test-e2e bench
+.PHONY: venv lint test test-offline test-back test-e2e bench mutate
 venv: $(VENV)/.installed ## Create .venv with the pinned requirements
 
 lint: venv ## ruff, shellcheck and hadolint
@@ -32,6 +32,11 @@ test-e2e: venv ## The end-to-end tests, on Docker and Podman
 
 bench: venv ## Benchmark the backend (gunicorn, real database)
 	bench/run
+
+mutate: venv ## Mutation tests of back/api (mutmut; docs/testing.md)
+	$(PY) -m pip install --quiet --no-deps -r tests/back/requirements-mutmut.txt
+	$(PY) tests/back/mutate.py run --max-children 2
+	$(PY) tests/back/mutate.py results
 
 clean: clean-dev
 clean-dev:

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Entrypoint of the nginx stand-in, with the official image's contract: before
 # nginx starts, run the executable /docker-entrypoint.d/*.sh in order and
-# source the *.envsh ones; a failing script stops the container.
+# source the *.envsh ones; a failing script stops the container. As in the official
+# image, the scripts run in a pipeline (find | sort | while read), so what a sourced
+# *.envsh sets does not reach nginx's exec: an image that relied on it would work here
+# and fail on the real image.
 set -e
 
 entrypoint_log() {
@@ -14,7 +17,7 @@ if [ "$1" = "nginx" ] || [ "$1" = "nginx-debug" ]; then
     entrypoint_log "$0: stand-in: $(cat /etc/k8scourse-standin)"
     if find /docker-entrypoint.d/ -mindepth 1 -maxdepth 1 -type f -print -quit 2>/dev/null | read -r _; then
         entrypoint_log "$0: /docker-entrypoint.d/ is not empty, will attempt to perform configuration"
-        for f in $(find /docker-entrypoint.d/ -follow -type f -print | sort -V); do
+        find /docker-entrypoint.d/ -follow -type f -print | sort -V | while read -r f; do
             case "$f" in
                 *.envsh)
                     if [ -x "$f" ]; then

@@ -344,11 +344,6 @@ def test_02_14_the_backup_dumps_the_lessons_database(lessons, tmp_path):
     assert len(run.dumps()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="front/05-check-base-url.sh takes a relative BASE_URL (api) once the front's "
-    "change (branch tiers) is merged; then this mark goes",
-)
 def test_02_09_the_pages_image_accepts_a_relative_base_url(lessons):
     container = only_container(find(lessons["02-09-env-vars"], "Deployment", "k8scourse-front"))
     check = subprocess.run(
