@@ -12,7 +12,8 @@ SECRETS_DIR      = .secrets/$(PROJECT)
 # Compose and Swarm start mysql:8.4 unless DB_IMAGE is set (compose.yaml, swarm/stack.yaml):
 # it exists for amd64 and arm64, so a plain `docker compose up -d` runs on every machine.
 STACK_DB_IMAGE = $(if $(filter command line environment,$(origin DB_IMAGE)),$(DB_IMAGE),mysql:8.4)
-COMPOSE_ENV = PROJECT=$(PROJECT) DB_IMAGE=$(STACK_DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)$(if $(LESSON_PASSWORDS),, DB_SECRETS="$(CURDIR)/$(SECRETS_DIR)")
+# REGISTRY (lesson 9's make push) runs the images pushed there, tagged VERSION, unbuilt.
+COMPOSE_ENV = PROJECT=$(PROJECT) DB_IMAGE=$(STACK_DB_IMAGE) BACK_PORT=$(BACK_PORT) FRONT_PORT=$(FRONT_PORT)$(if $(LESSON_PASSWORDS),, DB_SECRETS="$(CURDIR)/$(SECRETS_DIR)")$(if $(REGISTRY), IMAGE_PREFIX=$(REGISTRY)/ IMAGE_TAG=:$(or $(VERSION),latest))
 # The docker run stack and the Compose or Swarm stack of one project share names and
 # ports: the targets that start the one refuse while the other is up.
 NOT_BESIDE_RUN_STACK = scripts/check-stacks --no-run-stack '$(BACK_NAME) $(DB_NAME) $(FRONT_NAME)'
@@ -33,7 +34,7 @@ secrets: ## Write your DB_PASSWORD for Compose and Swarm
 
 compose-up: $(if $(LESSON_PASSWORDS),,secrets) ## Run the three tiers with Compose (compose.yaml)
 	@$(NOT_BESIDE_RUN_STACK) $(NETWORK)
-	@$(RUN) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) up -d --build'
+	@$(RUN) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) up -d $(if $(REGISTRY),--no-build,--build)'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up with Compose: http://localhost:$(FRONT_PORT)"
 

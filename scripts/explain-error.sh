@@ -57,6 +57,10 @@ explain() {
                 where="check the name, and that '$DOCKER pull ${image:-?}' reaches a registry"
             fi
             fail "image '${image:-?}' is missing and cannot be pulled: $where." ;;
+        *"server gave HTTP response to HTTPS client"*)
+            # A registry of your own, on plain HTTP (lesson 9's, on this machine).
+            where=$(grep -oE '(Get|Head|Put|Post) "https://[^/]+' <<<"$err" | head -1 | sed 's|.*https://||')
+            fail "the registry ${where:-?} speaks plain HTTP, which $DOCKER uses only once told: list it as insecure (Podman: [[registry]] location = \"${where:-HOST}\" insecure = true in /etc/containers/registries.conf; Docker: \"insecure-registries\" in daemon.json, not needed on 127.0.0.1), then retry." ;;
         *"bad address"*)
             printf '%s\n' "$err" >&2
             fail "the containers cannot find each other by name: put both on one user-defined network (make alpine-network)." ;;

@@ -39,6 +39,8 @@ db-with-rm: ## MySQL with --rm: gone once stopped
 db-with-init: ## MySQL with db/init.sql, on no network yet
 	@$(RUN) --port-var DB_PORT 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(DB_PASSWORD_ARG) -e MYSQL_ROOT_PASSWORD$(ROOT_PASSWORD_ARG) --rm -v $(SHELL_PWD)/init.sql:/docker-entrypoint-initdb.d/init.sql$(MOUNT_OPTIONS) $(DB_IMAGE)'
 
-# The images of this lesson (mk/images.mk pulls them, or builds stand-ins).
+# The images of this lesson (mk/images.mk pulls them, or builds stand-ins), make
+# pull-images' too.
+pull-images: pull-lesson-3
 pull-lesson-3:
 	@$(if $(PULL_OR_BUILD),$(PULL_OR_BUILD) hello-world $(ALPINE_IMAGE) $(PYTHON_IMAGE) $(DB_IMAGE),:)
