@@ -2,7 +2,6 @@
 
 # The course starts its Node app with npm; this app is Python: the backend runs from a
 # virtualenv with gunicorn, the page from Python's own web server (README.md here).
-COURSE_LESSONS += 2 02
 .PHONY: back-on-host front-on-host curl-health
 back-on-host: ## The backend on this machine: venv, pip, gunicorn
 	@$(RUN) 'cd back && python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt && .venv/bin/gunicorn -c gunicorn.conf.py "api:create_app()"'

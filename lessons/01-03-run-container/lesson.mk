@@ -2,7 +2,6 @@
 
 # The course's Node container (node -e "console.log(...)") is Python's here: the image the
 # backend builds on, with python -c. Its hello.txt is written in this lesson's folder.
-COURSE_LESSONS += 3 03
 LESSON_3     := lessons/01-03-run-container
 HELLO_NAME   ?= World
 PYTHON_IMAGE ?= python:3.13-slim

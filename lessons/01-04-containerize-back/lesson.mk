@@ -4,7 +4,6 @@
 # foreground. Without the database (lesson 5 adds it) /health answers 503 with a hint,
 # where the course's Node backend crashes: README.md here says why. make curl-health
 # (lesson 2's) asks it once.
-COURSE_LESSONS += 4 04
 .PHONY: back-alone back-attached
 back-alone: ## $(BACK_NAME) alone, on no network of its own
 	@$(RUN) --port-var BACK_PORT --replace $(BACK_NAME) '$(DOCKER) run -p $(BACK_PORT):3000 --name $(BACK_NAME) -d --rm $(BACK_IMAGE)'

@@ -3,7 +3,6 @@
 # Here BASE_URL is read when the container starts (front/README.md): the course's sed and
 # envsubst steps in the Dockerfile have nothing to do. The front is already non-root
 # (lesson 8's point): whoami says nginx, not root.
-COURSE_LESSONS += 7 07
 .PHONY: front-stop front-port-80 front-shell front-whoami
 front-stop: ## docker stop $(FRONT_NAME)
 	@$(RUN) --if-running $(FRONT_NAME) '$(DOCKER) stop $(FRONT_NAME)'

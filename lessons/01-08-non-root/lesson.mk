@@ -2,4 +2,3 @@
 # 8080): the lesson's Dockerfile changes are made, and README.md here says where. Its
 # commands are lesson 5's targets: make build, make build-front, make db, make back
 # BACK_PORT=3001, make front (which follows the backend's port).
-COURSE_LESSONS += 8 08

@@ -3,7 +3,6 @@
 # REGISTRY says where the images go, as the lesson's joellord/ does: your Docker Hub user
 # (REGISTRY=yourname), or a registry and a path (REGISTRY=ghcr.io/you, 127.0.0.1:5000/you).
 # VERSION is the tag of make push-version (the lesson's :1).
-COURSE_LESSONS += 9 09
 REGISTRY ?=
 VERSION  ?= 1
 # The registry's host: the first part of REGISTRY when it names one (a dot or a port in

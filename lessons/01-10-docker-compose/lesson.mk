@@ -4,7 +4,6 @@
 # to REGISTRY. Docker's Compose v2 where it is installed, else docker-compose 1.29; on
 # Podman, podman-compose. The repository's compose.yaml is the other way (README.md here
 # compares the two).
-COURSE_LESSONS += 10
 LESSON_10      := lessons/01-10-docker-compose
 LESSON_COMPOSE  = $(if $(filter podman,$(ENGINE)),podman-compose,$(COMPOSE))
 .PHONY: lesson10-up lesson10-down
