@@ -1,0 +1,97 @@
+"""The course goes on: `make lesson N` walks each lesson of Part 1 beyond Lesson 5 on each
+real engine (Docker, then Podman: the `engine` fixture), every step as the lesson says or
+as the lesson's README says instead; lesson 9 pushes to a registry on this machine and
+lesson 10 runs the pushed images with the lesson's own docker-compose.yaml; and the page
+of lesson 6, on port 8888, lists the images through the backend in a real browser."""
+
+from pathlib import Path
+
+import pytest
+from kit import missing_part, run
+from lessonkit import make
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = pytest.mark.e2e
+
+# A registry on this machine: CI's (.ci/registry-mirror), at the address the README's
+# lesson 9 suggests for one of your own.
+REGISTRY_ADDRESS = "127.0.0.1:5000"
+REGISTRY = f"{REGISTRY_ADDRESS}/k8scourse-e2e"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def clean_slate(engine):
+    engine.make("down")
+    yield engine
+    engine.make("down")
+
+
+def walked(result, steps):
+    """The walk's last line: every step as the lesson says."""
+    assert result.returncode == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith(f"{steps} steps, all as the lesson says."), (
+        result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("lesson", "steps"),
+    [("2", 4), ("3", 18), ("4", 9), ("6", 14), ("7", 11), ("8", 12)],
+)
+def test_make_lesson_walks_the_lesson(clean_slate, lesson, steps):
+    walked(clean_slate.make("lesson", lesson, timeout=900), steps)
+
+
+def test_lesson_9_pushes_and_lesson_10_runs_the_pushed_images(clean_slate):
+    engine = clean_slate
+    if run("curl", "-fsS", f"http://{REGISTRY_ADDRESS}/v2/").returncode != 0:
+        missing_part(f"no registry answers on {REGISTRY_ADDRESS} (.ci/registry-mirror start)")
+    walked(engine.make("lesson", "9", f"REGISTRY={REGISTRY}", timeout=900), 8)
+    # Lesson 10 pulls what lesson 9 pushed: no local copy of the :1 images is left.
+    pushed = [f"{REGISTRY}/k8scourse-{tier}:1" for tier in ("back", "front")]
+    assert engine.cli("rmi", *pushed).returncode == 0
+    try:
+        walked(engine.make("lesson", "10", f"REGISTRY={REGISTRY}", timeout=900), 5)
+        # What ran came from the registry: the images are here again, by those names.
+        for image in pushed:
+            assert engine.has("image", image), image
+    finally:
+        engine.make("lesson10-down", f"REGISTRY={REGISTRY}")
+
+
+def test_the_page_on_8888_lists_the_images_through_the_backend():
+    """Lesson 6's `docker run -d --rm --name front -p 8888:80 k8scourse-front`: nginx
+    answers on port 80 inside, non-root, and the page at http://localhost:8888 reads the
+    API at localhost:3000, whose CORS allows the lesson's origin. (On Docker: the page in
+    the browser is the same on both engines; Podman's port 80 is walked by make lesson 6.)"""
+    if not CHROMIUM.exists():
+        missing_part(f"{CHROMIUM} not found: apt-get install chromium")
+    make("down")
+    try:
+        for target in ("network", "db", "build", "build-front", "wait-db", "back", "front-on-8888"):
+            result = make(target, timeout=600)
+            assert result.returncode == 0, result.output
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                errors = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto("http://localhost:8888")
+                expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+                expect(page.get_by_test_id("health")).to_have_attribute(
+                    "data-state", "ok", timeout=20_000
+                )
+                expect(page.get_by_test_id("image-caption").first).to_be_visible()
+                assert errors == []
+            finally:
+                browser.close()
+    finally:
+        make("down")
