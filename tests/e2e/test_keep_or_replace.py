@@ -2,7 +2,7 @@
 that runs as its command would start it, whatever form the command's flags take, and
 replaces one that runs otherwise; make db keeps the database and says what differs.
 The offline side (the probe's words for every form, both sides from recorded answers) is
-tests/test_keep_or_replace.py.
+tests/test_keep_or_replace_offline.py.
 
 Each runs on Docker, then on Podman (the `engine` fixture).
 """
