@@ -10,6 +10,7 @@ import os
 import re
 
 import pytest
+from copies import learner_copy, path_without
 from kit import (
     LESSON_COMMANDS,
     MAKEFILES,
@@ -21,7 +22,6 @@ from kit import (
     troubleshooting_row,
 )
 from kit import offline_make as make
-from learnerkit import learner_copy, path_without
 
 # The lesson's text: outside the repository, beside the clone (CI has it there).
 LESSON = REPO.parent / "shared" / "lesson" / "05-networking-in-docker.md"

@@ -8,8 +8,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from copies import learner_copy
 from kit import MAKEFILE_VARIABLES, REPO, missing_part, troubleshooting_row, wait_until
-from learnerkit import learner_copy
 from lessonkit import (
     assert_each_refuses_at_once,
     docker,

@@ -8,7 +8,7 @@ Each runs on Docker, then on Podman (the `engine` fixture).
 """
 
 import pytest
-from learnerkit import learner_copy
+from copies import learner_copy
 
 pytestmark = pytest.mark.e2e
 

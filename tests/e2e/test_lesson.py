@@ -11,8 +11,8 @@ import subprocess
 import time
 
 import pytest
+from copies import path_without
 from kit import missing_part, troubleshooting_row
-from learnerkit import path_without
 from lessonkit import REPO, Engine, json_line, make, run
 
 pytestmark = pytest.mark.e2e

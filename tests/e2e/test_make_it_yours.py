@@ -1,6 +1,6 @@
 """The README's "Use it in your own project" recipes on the real engine, each in a copy
 made as a learner makes it: the tracked files taken out with `git archive` into a folder
-outside the repository, a new git repository there (tests/learnerkit.py).
+outside the repository, a new git repository there (tests/copies.py).
 
 1. Copy it all and rename: the renamed stack runs beside the lesson's, both healthy,
    each front calling its own API, and goes away alone.
@@ -15,8 +15,8 @@ import json
 import urllib.request
 
 import pytest
+from copies import learner_copy, rename
 from kit import running
-from learnerkit import learner_copy, rename
 from lessonkit import OTHER_PROJECT, docker, http, make, run, wait_for_http
 
 pytestmark = pytest.mark.e2e

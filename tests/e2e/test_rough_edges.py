@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from learnerkit import learner_copy, path_without, rename
+from copies import learner_copy, path_without, rename
 from lessonkit import (
     AT_ONCE,
     REPO,

@@ -12,7 +12,7 @@ import time
 import uuid
 
 import pytest
-from learnerkit import learner_copy
+from copies import learner_copy
 from lessonkit import docker, make, record_figure, wait_for_http, with_named_db_volume
 from loadkit import (
     Load,

@@ -2,9 +2,9 @@
 
 import pytest
 import yaml
+from copies import learner_copy, rename
 from k8skit import RENAMED_PROJECT, REPO, makefile_defaults, render
 from kit import missing_part
-from learnerkit import learner_copy, rename
 from lessonskit import FOLDERS, load
 
 

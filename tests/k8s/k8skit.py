@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import yaml
+from copies import project_name
 from kit import offline_make
-from learnerkit import project_name
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
