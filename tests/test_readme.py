@@ -67,5 +67,5 @@ def test_what_the_readme_says_of_lint_and_test_is_what_they_run():
         "Podman, a real browser" in first_screen
     )
     # The engines: the end-to-end tests take each of them in turn.
-    engines = (REPO / "tests" / "e2e" / "lessonkit.py").read_text()
+    engines = (REPO / "tests" / "e2e" / "real_engines.py").read_text()
     assert 'ENGINES = ("docker", "podman")' in engines

@@ -13,7 +13,7 @@ import os
 
 import pytest
 from kit import missing_part
-from lessonkit import (
+from real_engines import (
     ENGINES,
     LESSON_IMAGES,
     OTHER_PROJECT,

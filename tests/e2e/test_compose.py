@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from copies import learner_copy
 from kit import MAKEFILE_VARIABLES, REPO, missing_part, troubleshooting_row, wait_until
-from lessonkit import (
+from real_engines import (
     assert_each_refuses_at_once,
     docker,
     http,

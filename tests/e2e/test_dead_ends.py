@@ -3,7 +3,7 @@ that names the fix, instead of waiting for a timeout.
 
 Each runs on Docker, then on Podman (the `engine` fixture): the engines answer the
 scripts' queries (inspect templates, `port`, `ps --filter`) a little differently.
-"At once" is lessonkit.AT_ONCE, a generous bound far below HEALTH_TIMEOUT (90 s): these
+"At once" is real_engines.AT_ONCE, a generous bound far below HEALTH_TIMEOUT (90 s): these
 tests check that a target does not wait when waiting cannot help, not its speed.
 The Compose and Swarm refusals are in test_compose.py and test_swarm.py.
 """
@@ -14,7 +14,7 @@ import subprocess
 import time
 
 import pytest
-from lessonkit import AT_ONCE, REPO, http, wait_for_http
+from real_engines import AT_ONCE, REPO, http, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

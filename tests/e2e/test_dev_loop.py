@@ -15,7 +15,7 @@ import time
 
 import pytest
 from copies import learner_copy
-from lessonkit import http, make, record_figure, wait_for_http
+from real_engines import http, make, record_figure, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import time
 import pytest
 from copies import path_without
 from kit import missing_part, troubleshooting_row
-from lessonkit import REPO, Engine, json_line, make, run
+from real_engines import REPO, Engine, json_line, make, run
 
 pytestmark = pytest.mark.e2e
 

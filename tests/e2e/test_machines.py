@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 from copies import OLD_GNU, files_with_crlf, learner_copy, mac_env, mac_make_args, windows_clone
 from kit import missing_part
-from lessonkit import LESSON_IMAGES, Engine, describe_image, run
+from real_engines import LESSON_IMAGES, Engine, describe_image, run
 
 pytestmark = pytest.mark.e2e
 

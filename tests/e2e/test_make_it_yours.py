@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 from copies import learner_copy, rename
 from kit import running
-from lessonkit import OTHER_PROJECT, docker, http, make, run, wait_for_http
+from real_engines import OTHER_PROJECT, docker, http, make, run, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from kit import missing_part, troubleshooting_row
-from lessonkit import AT_ONCE, docker, make, run, swarm_state, timed_make
+from real_engines import AT_ONCE, docker, make, run, swarm_state, timed_make
 
 pytestmark = pytest.mark.e2e
 

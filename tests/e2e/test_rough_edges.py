@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 import pytest
 from copies import learner_copy, path_without, rename
-from lessonkit import (
+from playwright.sync_api import sync_playwright
+from real_engines import (
     AT_ONCE,
     REPO,
     docker,
@@ -23,7 +24,6 @@ from lessonkit import (
     timed_make,
     wait_for_http,
 )
-from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,14 @@ import uuid
 
 import pytest
 from kit import missing_part, wait_until
-from lessonkit import (
+from load import (
+    Load,
+    assert_acknowledged_writes_stored,
+    database_answers,
+    database_outage_under_load,
+    stored_rows,
+)
+from real_engines import (
     REPO,
     assert_each_refuses_at_once,
     docker,
@@ -20,13 +27,6 @@ from lessonkit import (
     make,
     record_figure,
     swarm_state,
-)
-from loadkit import (
-    Load,
-    assert_acknowledged_writes_stored,
-    database_answers,
-    database_outage_under_load,
-    stored_rows,
 )
 
 pytestmark = pytest.mark.e2e

@@ -1,4 +1,6 @@
-"""Helpers of the end-to-end tests: docker in the repo, the lesson's names (run and make
+"""The real engines, Docker and Podman, and what the end-to-end tests do on them: the
+engines' command lines (`Engine`, `docker`), the lesson's names, make (timed, and its
+refusals "at once") and http on the running stack, and the figures measured (run and make
 are the tests kit's, tests/kit.py, re-exported here).
 
 The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
