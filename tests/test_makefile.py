@@ -420,6 +420,17 @@ def test_a_tier_folder_that_is_not_there_is_one_line(tmp_path):
     assert make_error.startswith("make: *** [Makefile:") and make_error.endswith("build] Error 1")
 
 
+@pytest.mark.parametrize("folder", ["back", "front", "db"])
+def test_make_in_a_tier_folder_says_to_run_it_from_the_root(folder):
+    up = make("up", cwd=REPO / folder, check=False)
+
+    assert up.returncode != 0
+    assert up.output.splitlines() == [
+        f"Makefile:{4 if folder != 'db' else 3}: *** run make from the repository's root, "
+        f"not from {folder}/: cd .. && make up.  Stop."
+    ]
+
+
 def test_rename_names_the_copy_on_every_line_that_carries_the_name(tmp_path):
     copy = learner_copy(tmp_path / "photoshare")
     renamed = make("rename", "NAME=photoshare", cwd=copy)

@@ -71,6 +71,14 @@ def assert_each_refuses_at_once(targets, refusal):
         assert result.elapsed < AT_ONCE, f"make {target} took {result.elapsed:.0f} s to refuse"
 
 
+def one_line(result, text):
+    """The one `make: ...` line of result that says text."""
+    lines = [line for line in result.stderr.splitlines() if line.startswith("make: ")]
+    said = [line for line in lines if text in line]
+    assert len(said) == 1, result.output
+    return said[0]
+
+
 def docker(*args, timeout=60):
     return run(DOCKER, *args, timeout=timeout)
 
