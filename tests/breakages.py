@@ -252,8 +252,8 @@ BREAKAGES = (
     Breakage(
         "swarm-db-healthcheck",
         "swarm/stack.yaml",
-        "    healthcheck:\n      # A real query over TCP: the image's",
-        "    # healthcheck:\n      # A real query over TCP: the image's",
+        "    healthcheck:\n      # A real query over TCP (db/README.md",
+        "    # healthcheck:\n      # A real query over TCP (db/README.md",
         (f"{STACK}test_swarm_keeps_the_health_checks_of_compose",),
         "Swarm's database has no health check: it is never replaced when it hangs",
     ),
