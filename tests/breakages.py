@@ -5,7 +5,7 @@ files break, and only then?
 Each breakage below is one line of one file changed (or dropped) as a learner or a
 maintainer could: a flag more, a --network lost, a wrong port, a health check gone, a
 hint reworded. For each, one at a time, this script writes it into a copy of the
-repository (learnerkit.learner_copy: its tracked files, as they are in this working tree,
+repository (copies.learner_copy: its tracked files, as they are in this working tree,
 in a new git repository of their own), runs the offline tests listed for it there, and
 puts the file back. A breakage is caught when pytest reports a failure (exit status 1);
 missed when the tests pass. First, the same tests run on the unbroken copy: all of them
@@ -17,7 +17,7 @@ must pass, none skipped, or "caught" would mean nothing.
 
 An edit whose old text is not found exactly once in its file, or that changes more than
 one line, is an error (exit 1): the table cannot rot silently. Standard library and
-tests/learnerkit.py only; pytest is the interpreter's (run it with the project's .venv).
+tests/copies.py only; pytest is the interpreter's (run it with the project's .venv).
 No engine is used: the tests listed are offline (docs/testing.md).
 """
 
@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from learnerkit import git, learner_copy
+from copies import git, learner_copy
 
 MAKEFILE_TARGET = "tests/test_makefile.py::test_every_target_prints_the_lessons_commands_whole"
 STACK = "tests/test_stack_files.py::"
@@ -252,8 +252,8 @@ BREAKAGES = (
     Breakage(
         "swarm-db-healthcheck",
         "swarm/stack.yaml",
-        "    healthcheck:\n      # A real query over TCP: the image's",
-        "    # healthcheck:\n      # A real query over TCP: the image's",
+        "    healthcheck:\n      # A real query over TCP (db/README.md",
+        "    # healthcheck:\n      # A real query over TCP (db/README.md",
         (f"{STACK}test_swarm_keeps_the_health_checks_of_compose",),
         "Swarm's database has no health check: it is never replaced when it hangs",
     ),

@@ -1,6 +1,6 @@
 """Shared by every test folder: the figures that tests measured, printed at the end.
 
-Tests record a figure with lessonkit.record_figure(); they land in
+Tests record a figure with real_engines.record_figure(); they land in
 artifacts/figures.jsonl and are printed as a table after the run, so CI's log
 carries the numbers that docs/reliability.md quotes.
 """

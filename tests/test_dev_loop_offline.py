@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from copies import learner_copy
 from kit import OFFLINE_ENGINE, missing_part, offline_make
-from learnerkit import learner_copy
 
 REPO = Path(__file__).resolve().parents[1]
 # What only the development loop may run: gunicorn's reloader, and the code mounted from here.

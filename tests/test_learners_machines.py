@@ -7,10 +7,9 @@ import os
 import subprocess
 import tempfile
 
+from copies import OLD_GNU, files_with_crlf, learner_copy, mac_env, mac_make_args, windows_clone
 from kit import REPO, lesson_commands, missing_part, offline_env, printed_commands, run
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
-from learnerkit import learner_copy
-from machinekit import OLD_GNU, files_with_crlf, mac_env, mac_make_args, windows_clone
 
 [LESSON_DB] = [command for command in lesson_commands() if command.startswith("cd db && ")]
 

@@ -10,6 +10,7 @@ import os
 import re
 
 import pytest
+from copies import learner_copy, path_without
 from kit import (
     LESSON_COMMANDS,
     MAKEFILES,
@@ -21,7 +22,6 @@ from kit import (
     troubleshooting_row,
 )
 from kit import offline_make as make
-from learnerkit import learner_copy, path_without
 
 # The lesson's text: outside the repository, beside the clone (CI has it there).
 LESSON = REPO.parent / "shared" / "lesson" / "05-networking-in-docker.md"
@@ -418,6 +418,17 @@ def test_a_tier_folder_that_is_not_there_is_one_line(tmp_path):
         "k8scourse-back .'); copy back/ beside the Makefile (README: Copy the Makefile)."
     )
     assert make_error.startswith("make: *** [Makefile:") and make_error.endswith("build] Error 1")
+
+
+@pytest.mark.parametrize("folder", ["back", "front", "db"])
+def test_make_in_a_tier_folder_says_to_run_it_from_the_root(folder):
+    up = make("up", cwd=REPO / folder, check=False)
+
+    assert up.returncode != 0
+    assert up.output.splitlines() == [
+        f"Makefile:{4 if folder != 'db' else 3}: *** run make from the repository's root, "
+        f"not from {folder}/: cd .. && make up.  Stop."
+    ]
 
 
 def test_rename_names_the_copy_on_every_line_that_carries_the_name(tmp_path):

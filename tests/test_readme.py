@@ -67,5 +67,10 @@ def test_what_the_readme_says_of_lint_and_test_is_what_they_run():
         "Podman, a real browser" in first_screen
     )
     # The engines: the end-to-end tests take each of them in turn.
-    engines = (REPO / "tests" / "e2e" / "lessonkit.py").read_text()
+    engines = (REPO / "tests" / "e2e" / "real_engines.py").read_text()
     assert 'ENGINES = ("docker", "podman")' in engines
+
+
+def test_help_names_the_front_as_the_readme_does():
+    assert "\nPart 4: the front end (the next lesson), served by nginx\n" in make("help")
+    assert "\n### 4. The front end (the next lesson)\n" in (REPO / "README.md").read_text()

@@ -13,7 +13,7 @@ import os
 
 import pytest
 from kit import missing_part
-from lessonkit import (
+from real_engines import (
     ENGINES,
     LESSON_IMAGES,
     OTHER_PROJECT,
@@ -95,3 +95,25 @@ def lesson_stack():
     assert up.returncode == 0, up.output
     yield up
     make("down")
+
+
+@pytest.fixture
+def clean_slate(engine):
+    """make down on the test's engine, before the test and after it (the tests that take
+    `engine` and need nothing running: `@pytest.mark.usefixtures("clean_slate")`)."""
+    engine.make("down")
+    yield
+    engine.make("down")
+
+
+@pytest.fixture
+def docker_clean_slate():
+    """The same for a test that runs on Docker only: make down before it; after it, make
+    down of the lesson and of the README's renamed copy (PROJECT=photoshare). In a module
+    whose other tests take `engine`, such tests come first in the file: pytest runs those
+    others in turns, Docker's then Podman's, and a test defined after the first of them
+    would run after Podman's turn, while Podman's last state may still hold the ports."""
+    make("down")
+    yield
+    make("down")
+    make("down", f"PROJECT={OTHER_PROJECT}")

@@ -1,5 +1,6 @@
 """compose.yaml on the real engine, with both Compose flavours the README promises:
-through the Makefile, and with Compose alone on a fresh copy of the repository."""
+through the Makefile, and with Compose alone on a fresh copy of the repository; beside
+the docker run stack, make compose-up refuses, and Compose's own error has its README row."""
 
 import json
 import os
@@ -8,9 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from copies import learner_copy
 from kit import MAKEFILE_VARIABLES, REPO, missing_part, troubleshooting_row, wait_until
-from learnerkit import learner_copy
-from lessonkit import (
+from real_engines import (
     assert_each_refuses_at_once,
     docker,
     http,
@@ -169,6 +170,22 @@ def test_compose_up_refuses_while_the_lesson_network_exists():
     assert up.returncode != 0
     assert "network k8scourse was made by the docker run lesson" in up.stderr
     assert project_containers() == []
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_plain_compose_beside_the_docker_run_network_has_a_troubleshooting_row():
+    assert make("network").returncode == 0
+
+    compose = run("docker", "compose", "up", "-d", timeout=600)
+
+    assert compose.returncode != 0
+    said = (
+        'network k8scourse was found but has incorrect label com.docker.compose.network set to ""'
+    )
+    assert said in compose.stderr
+    row = [line for line in (REPO / "README.md").read_text().splitlines() if said in line]
+    assert len(row) == 1 and "make down" in row[0]
+    run("docker", "compose", "down", "--remove-orphans")
 
 
 def test_the_docker_run_targets_refuse_while_compose_runs():

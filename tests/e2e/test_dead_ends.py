@@ -1,39 +1,115 @@
 """The lesson's dead ends, tried as a learner would: each answers at once, in one line
 that names the fix, instead of waiting for a timeout.
 
-Each runs on Docker, then on Podman (the `engine` fixture): the engines answer the
-scripts' queries (inspect templates, `port`, `ps --filter`) a little differently.
-"At once" is lessonkit.AT_ONCE, a generous bound far below HEALTH_TIMEOUT (90 s): these
-tests check that a target does not wait when waiting cannot help, not its speed.
-The Compose and Swarm refusals are in test_compose.py and test_swarm.py.
+Those that take `engine` run on Docker, then on Podman: the engines answer the scripts'
+queries (inspect templates, `port`, `ps --filter`) a little differently; the others on
+Docker only. "At once" is real_engines.AT_ONCE, a generous bound far below HEALTH_TIMEOUT
+(90 s): these tests check that a target does not wait when waiting cannot help, not its
+speed. The Compose and Swarm refusals are in test_compose.py and test_swarm.py; a port
+already in use, in test_port_clashes.py.
 """
 
 import json
-import socket
+import os
+import re
+import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
-from lessonkit import AT_ONCE, REPO, http, wait_for_http
+from kit import missing_part, troubleshooting_row
+from real_engines import AT_ONCE, REPO, docker, http, make, one_line, run, timed_make, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture(autouse=True)
-def clean_slate(engine):
-    engine.make("down")
-    yield
-    engine.make("down")
+DOCKER_SOCKET = "/var/run/docker.sock"
 
 
-def one_line(result, text):
-    """The one `make: ...` line of result that says text."""
-    lines = [line for line in result.stderr.splitlines() if line.startswith("make: ")]
-    said = [line for line in lines if text in line]
-    assert len(said) == 1, result.output
-    return said[0]
+# On Docker only: before the tests that take `engine` (conftest.py's docker_clean_slate).
 
 
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_ping_with_one_stopped_names_the_step_the_learner_is_at():
+    ping = timed_make("ping")
+
+    assert ping.returncode != 0
+    assert ping.stderr.splitlines()[0:1] == [
+        "make: container 'one' is not running: start it with 'make alpine' (or "
+        "'make alpine-network' once you are at the lesson's part 2)."
+    ]
+    assert ping.elapsed < AT_ONCE
+
+    assert docker("network", "create", "alpine-network").returncode == 0  # part 2 begun
+    ping = make("ping")
+
+    assert ping.returncode != 0
+    assert ping.stderr.splitlines()[0:1] == [
+        "make: container 'one' is not running: start it with 'make alpine-network' "
+        "(the network alpine-network exists: you are at the lesson's part 2)."
+    ]
+
+
+def test_a_user_outside_the_docker_group_is_told_how_to_join_it():
+    seen, _, fix = troubleshooting_row("permission denied while trying to connect")
+    if not shutil.which("runuser"):
+        missing_part("runuser (util-linux) is needed to run make as another user")
+    if Path(DOCKER_SOCKET).stat().st_mode & 0o007:
+        pytest.fail(f"{DOCKER_SOCKET} is open to every user: nobody would be let in")
+    # nobody: in no group that may use the socket (root's and docker's, mode 660).
+    as_nobody = {"PATH": os.environ["PATH"], "HOME": "/nonexistent", "DOCKER": "docker"}
+    nobody = ("runuser", "-u", "nobody", "--")
+
+    by_hand = run(*nobody, "docker", "ps", env=as_nobody)
+    ps = run(*nobody, "make", "--no-print-directory", "ps", env=as_nobody)
+
+    [engines_words] = re.findall(r"`([^`]+)`", seen)
+    assert by_hand.returncode != 0
+    assert engines_words in by_hand.stderr  # what the row quotes: the engine's own words
+    assert ps.returncode != 0
+    assert (
+        "make: you may not use Docker: add yourself to the docker group ('sudo usermod -aG "
+        "docker $USER', then log in again)."
+    ) in ps.stderr.splitlines()
+    assert "`sudo usermod -aG docker $USER`, then log in again" in fix
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_alpine_network_stops_the_old_one_and_two_in_one_wait():
+    assert make("alpine").returncode == 0
+
+    network = timed_make("alpine-network")
+
+    assert network.returncode == 0, network.output
+    assert "$ docker stop one two" in network.stdout.splitlines()
+    assert (
+        "# two runs with another network than this command: replacing it too, in the same wait"
+        in (network.stdout)
+    )
+    assert network.elapsed < 15, f"make alpine-network took {network.elapsed:.0f} s (two waits: 20)"
+    assert make("ping").returncode == 0  # both on the network, as the lesson wants
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_a_backend_moved_back_says_the_running_front_still_calls_the_old_port():
+    assert make("build", "build-front").returncode == 0
+    assert make("back", "BACK_PORT=3001").returncode == 0
+    assert make("front").returncode == 0  # BASE_URL=http://localhost:3001, following back
+
+    back = make("back", "BACK_PORT=3000")
+
+    assert back.returncode == 0, back.output
+    assert (
+        "notice: front's page still calls the API at http://localhost:3001: 'make front' points "
+        "it at http://localhost:3000"
+    ) in back.stdout.splitlines()
+    assert "-e BASE_URL=http://localhost:3000 " in make("front").stdout
+
+
+# On Docker, then on Podman.
+
+
+@pytest.mark.usefixtures("clean_slate")
 def test_a_back_started_off_the_network_is_named_at_once_and_replaced(engine):
     assert engine.make("network", "db", "build").returncode == 0
     # The issue's command: the lesson's, without --network.
@@ -67,47 +143,7 @@ def test_a_back_started_off_the_network_is_named_at_once_and_replaced(engine):
     assert stopped.elapsed < AT_ONCE
 
 
-@pytest.mark.parametrize(
-    "differs, by_hand, args",
-    [
-        pytest.param(
-            "published port",
-            "-p 3002:3000 --network k8scourse -e MYSQL_HOST=k8scourse-db k8scourse-back",
-            ["BACK_PORT=3000"],  # asked for; without it, make follows the running back's port
-            id="port",
-        ),
-        pytest.param(
-            "environment",
-            "-p 3000:3000 --network k8scourse -e MYSQL_HOST=k8scourse-db "
-            "-e CORS_ORIGINS=http://localhost:9999 k8scourse-back",
-            [],
-            id="environment",
-        ),
-        pytest.param(
-            "image",
-            "-p 3000:3000 --network k8scourse -e MYSQL_HOST=k8scourse-db k8scourse-front",
-            [],
-            id="image",
-        ),
-    ],
-)
-def test_make_back_replaces_a_back_that_differs_from_its_command(engine, differs, by_hand, args):
-    assert engine.make("network", "build", "build-front").returncode == 0
-    assert engine.cli("run", "-d", "--rm", "--name", "back", *by_hand.split()).returncode == 0
-
-    back = engine.make("back", *args)
-
-    assert back.returncode == 0, back.output
-    assert f"# back runs with another {differs} than this command: replacing it" in back.stdout
-    started = json.loads(engine.cli("inspect", "back").stdout)[0]
-    assert engine.cli("port", "back", "3000/tcp").stdout.split()[0].endswith(":3000")
-    assert list(started["NetworkSettings"]["Networks"]) == ["k8scourse"]
-    assert "MYSQL_HOST=k8scourse-db" in started["Config"]["Env"]
-    assert not any(v.startswith("CORS_ORIGINS=") for v in started["Config"]["Env"])
-    image = engine.cli("image", "inspect", "-f", "{{.Id}}", "k8scourse-back").stdout.strip()
-    assert started["Image"] == image
-
-
+@pytest.mark.usefixtures("clean_slate")
 def test_health_before_the_database_exists_says_make_db(engine):
     assert engine.make("back").returncode == 0  # the network and the backend, no database
 
@@ -121,6 +157,7 @@ def test_health_before_the_database_exists_says_make_db(engine):
     assert health.elapsed < AT_ONCE
 
 
+@pytest.mark.usefixtures("clean_slate")
 def test_health_with_nothing_running_says_make_up(engine):
     health = engine.timed_make("health")
 
@@ -133,6 +170,7 @@ def test_health_with_nothing_running_says_make_up(engine):
     assert health.elapsed < AT_ONCE
 
 
+@pytest.mark.usefixtures("clean_slate")
 def test_the_hints_name_the_projects_own_database(engine):
     other = ("PROJECT=photoshare", "BACK_IMAGE=k8scourse-back", "BACK_PORT=3100")
     try:
@@ -149,6 +187,7 @@ def test_the_hints_name_the_projects_own_database(engine):
     assert health.elapsed < AT_ONCE
 
 
+@pytest.mark.usefixtures("clean_slate")
 def test_the_targets_follow_the_port_back_really_publishes(engine):
     assert engine.make("network", "db", "build", "build-front", "wait-db").returncode == 0
     assert engine.make("back", "BACK_PORT=3001").returncode == 0  # the port-clash advice, followed
@@ -176,6 +215,7 @@ def test_the_targets_follow_the_port_back_really_publishes(engine):
     assert "# back publishes port 3001, not 3000: asking that one" in asked.stdout
 
 
+@pytest.mark.usefixtures("clean_slate")
 def test_the_targets_follow_the_port_front_really_publishes(engine):
     """README: unless FRONT_PORT is set, the targets use the port the running front
     publishes: a plain `make back` then gives the backend that page's origin."""
@@ -198,6 +238,7 @@ def test_the_targets_follow_the_port_front_really_publishes(engine):
     assert headers["Access-Control-Allow-Origin"] == "http://localhost:8081"
 
 
+@pytest.mark.usefixtures("clean_slate")
 def test_a_refused_password_is_named_at_once(engine):
     """README: make health stops at once, naming the fix, on a refused password."""
     assert engine.make("network", "db", "build", "wait-db").returncode == 0
@@ -215,45 +256,6 @@ def test_a_refused_password_is_named_at_once(engine):
     )
     assert wrong not in health.output + back.output
     assert health.elapsed < AT_ONCE, f"make health took {health.elapsed:.0f} s"
-
-
-@pytest.mark.parametrize(
-    "target, port, advice",
-    [
-        (
-            "back",
-            3000,
-            "publish the backend on another port: make back BACK_PORT=3001 (make health and "
-            "the front's BASE_URL follow BACK_PORT; make up BACK_PORT=3001 starts all three on it)",
-        ),
-        (
-            "front",
-            8080,
-            "publish the front on another port: make up FRONT_PORT=8081 "
-            "(the backend's CORS_ORIGINS follows FRONT_PORT)",
-        ),
-        (
-            "db",
-            3306,
-            "publish the database on another port: make db DB_PORT=3307 (only your machine "
-            "uses it: the backend reaches the database over the network)",
-        ),
-    ],
-)
-def test_a_port_clash_names_the_variable_that_moves(engine, target, port, advice):
-    assert engine.make("build", "build-front").returncode == 0
-    with socket.socket() as squatter:
-        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        squatter.bind(("0.0.0.0", port))  # noqa: S104 - the port Docker publishes on
-        squatter.listen()
-        result = engine.timed_make(target)
-
-    assert result.returncode != 0
-    line = one_line(result, f"port {port} is already used by another program")
-    assert line.endswith(f"stop it, or {advice}.")
-    if target == "db":
-        assert "BACK_PORT" not in line
-    assert result.elapsed < AT_ONCE
 
 
 def said_at(engine, target, text, timeout=120):
@@ -278,6 +280,7 @@ def said_at(engine, target, text, timeout=120):
     return time.monotonic() - when, "".join(lines)
 
 
+@pytest.mark.usefixtures("clean_slate")
 def test_the_long_stops_say_why_before_they_wait(engine):
     assert engine.make("alpine").returncode == 0
 

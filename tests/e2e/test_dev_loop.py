@@ -1,4 +1,4 @@
-"""The development loop on the real engines, in a learner's copy (tests/learnerkit.py):
+"""The development loop on the real engines, in a learner's copy (tests/copies.py):
 edit a route of back/ and the page of front/, and measure the time until the running
 stack serves the change (kept with record_figure for the end-of-run table).
 
@@ -14,8 +14,8 @@ import subprocess
 import time
 
 import pytest
-from learnerkit import learner_copy
-from lessonkit import http, make, record_figure, wait_for_http
+from copies import learner_copy
+from real_engines import http, make, record_figure, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

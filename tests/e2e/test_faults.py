@@ -14,7 +14,7 @@ import json
 import time
 
 import pytest
-from lessonkit import docker, http, make, record_figure, wait_for_http
+from real_engines import docker, http, make, record_figure, wait_for_http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 

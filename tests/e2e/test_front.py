@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from kit import missing_part, running
-from lessonkit import REPO, docker, http, make, wait_for_http
 from playwright.sync_api import expect, sync_playwright
+from real_engines import REPO, docker, http, make, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from kit import in_ci, raw_http
-from lessonkit import record_figure
+from real_engines import record_figure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 

@@ -1,21 +1,71 @@
 """The lesson, step by step, on each real engine (Docker, then Podman: the `engine`
-fixture): each outcome the lesson describes, and each classic mistake's message."""
+fixture): each outcome the lesson describes, and each classic mistake's message; on
+Docker only, the lesson's failure after make back-broken told from a real one, and the
+README's first screen (make up, then its curl adds an image). A port already in use:
+test_port_clashes.py; `make lesson`: test_walk_lesson.py."""
 
 import json
 import os
 import pty
-import re
 import select
-import socket
 import subprocess
 import time
 
 import pytest
-from kit import missing_part, troubleshooting_row
-from learnerkit import path_without
-from lessonkit import REPO, Engine, json_line, make, run
+from copies import path_without
+from kit import troubleshooting_row
+from real_engines import AT_ONCE, REPO, docker, json_line, make, run, timed_make
 
 pytestmark = pytest.mark.e2e
+
+
+# On Docker only: before the tests that take `engine` (conftest.py's docker_clean_slate).
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_health_after_back_broken_is_the_lessons_failure_and_a_real_one_is_not():
+    assert make("build", "back-broken").returncode == 0
+
+    health = timed_make("health")
+
+    assert health.returncode == 0, health.output
+    assert json_line(health.stdout)["mysql_host"] == "localhost"
+    assert (
+        "# this is the failure the lesson shows (back runs without MYSQL_HOST, so it looks for "
+        "the database on localhost, which inside its container is the container itself); "
+        "next: make back, which passes -e MYSQL_HOST=k8scourse-db"
+    ) in health.stdout.splitlines()
+    assert "Error" not in health.output
+    assert health.elapsed < AT_ONCE
+
+    # MYSQL_HOST=localhost given by hand is no step of the lesson: a real failure.
+    assert make("stop").returncode == 0
+    by_hand = "-p 3000:3000 --network k8scourse -e MYSQL_HOST=localhost k8scourse-back"
+    assert docker("run", "-d", "--rm", "--name", "back", *by_hand.split()).returncode == 0
+
+    real = make("health")
+
+    assert real.returncode != 0
+    assert "the lesson's fix is 'make back', which passes -e MYSQL_HOST=k8scourse-db" in (
+        real.stderr
+    )
+    assert "failure the lesson shows" not in real.output
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_the_readmes_first_screen_adds_an_image_beside_make_up():
+    first_screen = (REPO / "README.md").read_text().split("```")[1]
+    [add] = [line for line in first_screen.splitlines() if line.startswith("curl ")]
+    assert make("up", timeout=900).returncode == 0
+
+    added = run("bash", "-c", add.split("   #")[0] + " --silent --write-out '\\n%{http_code}'")
+
+    assert added.stdout.splitlines()[-1] == "201", added.stdout + added.stderr
+    listed = run("curl", "--silent", "localhost:3000/images").stdout
+    assert '"caption": "a cat"' in listed.replace('"caption":"', '"caption": "')
+
+
+# On Docker, then on Podman.
 
 
 @pytest.fixture
@@ -234,48 +284,6 @@ def test_every_step_can_run_twice(engine, target):
         engine.remove("one", "two")
 
 
-def engine_errors(result):
-    """The engine's own error lines that reached the learner (Docker's or Podman's)."""
-    return [line for line in result.stderr.splitlines() if line.startswith(("Error", "docker:"))]
-
-
-@pytest.mark.parametrize("held_by", ["this engine", "the other engine"])
-def test_port_in_use_by_a_container_is_named(engine, held_by):
-    """Docker and Podman share the host's ports: the message names the container that holds
-    the port, of either engine."""
-    other = Engine("podman" if engine.name == "docker" else "docker")
-    holder = engine if held_by == "this engine" else other
-    if not holder.answers():
-        missing_part(f"no {holder.title} engine answers here (CI has both)")
-    engine.make("stop")
-    name = "k8scourse-e2e-squatter"
-    squatter = f"run -d --rm --name {name} -p 3000:3000 alpine sleep 60"
-    assert holder.cli(*squatter.split()).returncode == 0
-    try:
-        back = engine.make("back")
-    finally:
-        holder.remove(name)
-    assert back.returncode != 0
-    if holder is engine:
-        said = f"container '{name}': stop it ('{engine} stop {name}')"
-    else:
-        said = f"{other}'s container '{name}': stop it ('{other} stop {name}')"
-    assert f"make: port 3000 is already used by {said}" in back.stderr
-    assert engine_errors(back) == []
-
-
-def test_port_in_use_by_another_program_is_named(engine):
-    engine.make("stop")
-    with socket.socket() as squatter:
-        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        squatter.bind(("0.0.0.0", 3000))  # noqa: S104 - the port the engine publishes on
-        squatter.listen()
-        back = engine.make("back")
-    assert back.returncode != 0
-    assert "make: port 3000 is already used by another program" in back.stderr
-    assert engine.cli("container", "inspect", "back").returncode != 0  # nothing left behind
-
-
 def test_name_in_use_is_named(engine):
     engine.make("stop")
     assert engine.cli("create", "--name", "back", "alpine").returncode == 0
@@ -391,85 +399,6 @@ def test_down_twice_leaves_nothing(engine):
         assert engine.cli("container", "inspect", name).returncode != 0, name
     for network in ("k8scourse", "alpine-network"):
         assert engine.cli("network", "inspect", network).returncode != 0, network
-
-
-def lesson_steps(output):
-    """make lesson's output, step by step: [(what scripts/walk-lesson says the step shows, the
-    lines the step printed before that verdict, unindented)]."""
-    steps, lines = [], []
-    for line in output.splitlines():
-        verdict = re.match(r"   (?:ok|NOT AS IN THE LESSON): (.*)$", line)
-        if verdict:
-            steps.append((verdict[1], lines))
-            lines = []
-        elif line.startswith("   "):
-            lines.append(line[3:])
-    return steps
-
-
-def printed_after(lines, command):
-    """The lines a step printed after `$ command`, up to the next command."""
-    after = lines[lines.index(f"$ {command}") + 1 :]
-    return after[: next((i for i, line in enumerate(after) if line.startswith("$ ")), None)]
-
-
-def table_names(lines):
-    """The last column (NAMES) of a `ps` table."""
-    return sorted(line.split()[-1] for line in lines[1:] if line.strip())
-
-
-def test_make_lesson_walks_the_whole_lesson(engine):
-    lesson = engine.make("lesson", timeout=600)
-    assert lesson.returncode == 0, lesson.output
-    assert "19 steps, all as the lesson says" in lesson.output
-    assert "NOT AS IN THE LESSON" not in lesson.output
-    assert "\x1b[" not in lesson.output  # not a terminal: no colour codes in the log
-    assert f"$ {engine} run -it -d --rm --name one " in lesson.output
-
-    # Each outcome the lesson describes, checked here, not by scripts/walk-lesson's own patterns.
-    steps = lesson_steps(lesson.stdout)
-    assert len(steps) == 19, [said for said, _ in steps]
-    on = engine.name
-
-    def step(what):
-        [lines] = [lines for said, lines in steps if said.startswith(what)]
-        return lines
-
-    image_root = engine.cli("run", "--rm", "alpine", "ls").stdout.split()
-    assert printed_after(step("inside one: a file system"), f"{on} exec one ls") == image_root
-    assert printed_after(
-        step("inside one: docker is not found"), f"{on} exec one sh -c 'docker ps'"
-    ) == ["sh: docker: not found"]
-    assert "ping: bad address 'two'" in step("ping two fails on the default bridge")
-    inspect = step("make inspect lists one and two")
-    if on == "docker":
-        listed = printed_after(inspect, "docker network inspect alpine-network")
-        [network] = json.loads("\n".join(listed))
-        assert sorted(c["Name"] for c in network["Containers"].values()) == ["one", "two"]
-    else:  # Podman 4's network inspect lists no containers: make inspect adds `podman ps`
-        listed = printed_after(inspect, "podman ps --filter network=alpine-network")
-        assert table_names(listed) == ["one", "two"]
-    assert "1 packets transmitted, 1 packets received, 0% packet loss" in step("ping two now works")
-    broken = json_line("\n".join(step("/health: the backend cannot reach")))
-    assert (broken["db"], broken["mysql_host"]) == (False, "localhost")
-    fix = step("the fix:")
-    assert fix.index(f"$ {on} stop back") < fix.index(
-        f"$ {on} run -p 3000:3000 --name back --rm --network k8scourse -e MYSQL_HOST=k8scourse-db "
-        "-d k8scourse-back"
-    )
-    assert json_line("\n".join(step("/health answers 200")))["db"] is True
-    assert table_names(printed_after(step(f"{on} ps shows"), f"{on} ps")) == [
-        "back",
-        "k8scourse-db",
-    ]
-    logs = printed_after(step(f"{on} logs back"), f"{on} logs back")
-    assert any(
-        line.endswith("Server running on port 3000, database k8scourse-db:3306/images")
-        for line in logs
-    )
-    # And the lesson ends where it says: back and k8scourse-db running.
-    running_now = engine.cli("ps", "--format", "{{.Names}}").stdout.split()
-    assert sorted(running_now) == ["back", "k8scourse-db"]
 
 
 def test_without_docker_the_makefile_takes_podman(engine, alpine_pair, tmp_path):

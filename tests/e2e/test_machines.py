@@ -6,20 +6,19 @@
    on Docker and on Podman. (With the registry down, .ci/run builds the stand-ins first:
    the path of a machine without a registry.)
 2. A Mac: Apple's bash 3.2, GNU make 3.81, BSD tools, no GNU-only commands
-   (tests/machinekit.py), on Docker, pulling as in 1.
+   (tests/copies.py), on Docker, pulling as in 1.
 3. Windows: a clone made by Git for Windows (core.autocrlf=true), used as WSL would.
 4. A folder whose path has a space and non-ASCII letters.
-Each runs in a copy of the repository (tests/learnerkit.py) with the lesson's names.
+Each runs in a copy of the repository (tests/copies.py) with the lesson's names.
 """
 
 import os
 import urllib.request
 
 import pytest
+from copies import OLD_GNU, files_with_crlf, learner_copy, mac_env, mac_make_args, windows_clone
 from kit import missing_part
-from learnerkit import learner_copy
-from lessonkit import LESSON_IMAGES, Engine, describe_image, run
-from machinekit import OLD_GNU, files_with_crlf, mac_env, mac_make_args, windows_clone
+from real_engines import LESSON_IMAGES, Engine, describe_image, run
 
 pytestmark = pytest.mark.e2e
 

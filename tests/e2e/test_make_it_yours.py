@@ -1,6 +1,6 @@
 """The README's "Use it in your own project" recipes on the real engine, each in a copy
 made as a learner makes it: the tracked files taken out with `git archive` into a folder
-outside the repository, a new git repository there (tests/learnerkit.py).
+outside the repository, a new git repository there (tests/copies.py).
 
 1. Copy it all and rename: the renamed stack runs beside the lesson's, both healthy,
    each front calling its own API, and goes away alone.
@@ -9,17 +9,23 @@ outside the repository, a new git repository there (tests/learnerkit.py).
    without the stand-in machinery.
 (The renamed Kubernetes overlay: tests/k8s; Compose alone on a fresh clone:
 test_compose.py.)
+First, on Docker with nothing running (before the lesson's stack that the recipes run
+beside): a renamed copy's page titled with its name in Chromium, and back/ and front/
+copied alone building without the Makefile their folder holds.
 """
 
 import json
 import urllib.request
 
 import pytest
+from copies import learner_copy, rename
 from kit import running
-from learnerkit import learner_copy, rename
-from lessonkit import OTHER_PROJECT, docker, http, make, run, wait_for_http
+from playwright.sync_api import sync_playwright
+from real_engines import OTHER_PROJECT, docker, http, make, run, wait_for_http
 
 pytestmark = pytest.mark.e2e
+
+COPY = "PROJECT=photoshare"  # the README's renamed copy, run from the lesson's folder
 
 # The README's command for the renamed stack's ports.
 PORTS = ("BACK_PORT=3100", "FRONT_PORT=8180", "DB_PORT=3406")
@@ -61,6 +67,60 @@ def captions(port):
     return {
         item["caption"] for item in json.loads(http(f"http://localhost:{port}/images")[2])["items"]
     }
+
+
+# Before the tests that take `lesson_stack` (the module's: made for the first of them,
+# kept to the module's end), which conftest.py's docker_clean_slate would take down.
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_a_renamed_copys_page_is_titled_with_its_name(tmp_path):
+    copy = rename(learner_copy(tmp_path / "photoshare"), "photoshare")
+    try:
+        ports = ("BACK_PORT=3100", "FRONT_PORT=8180")
+        front = make("build-front", "front", *ports, cwd=copy)
+        assert front.returncode == 0, front.output
+        assert "-e APP_NAME=photoshare -d photoshare-front" in front.stdout
+        wait_for_http("http://localhost:8180/healthz")
+        config = json.loads(http("http://localhost:8180/config.json")[2])
+        assert config == {"baseUrl": "http://localhost:3100", "name": "photoshare"}
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.goto("http://localhost:8180/")
+            page.wait_for_function("document.title === 'photoshare · images'", timeout=15_000)
+            heading = page.locator("h1").inner_text()
+            browser.close()
+        assert heading == "photoshare images"
+        # The lesson's own page keeps the lesson's name, and its command stays the lesson's.
+        assert "-e APP_NAME" not in make("-n", "front").stdout
+    finally:  # the copy's image too: make down PROJECT=photoshare leaves images
+        make("down", COPY)
+        docker("rmi", "-f", "photoshare-front")
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+@pytest.mark.parametrize(
+    "folder, image, copied_to",
+    [("back", "myapp-api", "/app"), ("front", "myapp-web", "/usr/share/nginx/html")],
+)
+def test_a_tier_copied_alone_still_builds_without_its_makefile(tmp_path, folder, image, copied_to):
+    copy = learner_copy(tmp_path / "myapp", folder) / folder
+    assert (copy / "Makefile").exists()
+    try:
+        build = run("docker", "build", "-t", image, ".", cwd=copy, timeout=600)
+        assert build.returncode == 0, build.stderr
+        found = docker("run", "--rm", "--entrypoint", "find", image, copied_to, "-name", "Makefile")
+        assert found.returncode in (0, 1), found.stderr
+        assert found.stdout == ""
+    finally:
+        docker("rmi", "-f", image)
+
+
+# Beside the lesson's stack.
 
 
 def test_a_renamed_copy_runs_beside_the_lesson_and_goes_alone(lesson_stack, tmp_path):

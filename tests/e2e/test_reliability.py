@@ -17,7 +17,7 @@ from http.client import HTTPConnection, HTTPException
 from urllib.parse import urlsplit
 
 import pytest
-from lessonkit import REPO, docker, http, make, record_figure, wait_for_http
+from real_engines import REPO, docker, http, make, record_figure, wait_for_http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 

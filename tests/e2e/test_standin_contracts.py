@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 from kit import wait_until
-from lessonkit import CONTRACT_PREFIX, docker
+from real_engines import CONTRACT_PREFIX, docker
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,8 @@
 """swarm/stack.yaml on a one-node swarm on the real engine.
 
 The swarm is created for the test and left afterwards, so the test refuses to run
-on a node that is already part of a swarm (it would take that swarm down).
+on a node that is already part of a swarm (it would take that swarm down). First, before
+that swarm: make swarm-up refuses beside the docker run stack, and changes nothing.
 """
 
 import collections
@@ -12,7 +13,15 @@ import uuid
 
 import pytest
 from kit import missing_part, wait_until
-from lessonkit import (
+from load import (
+    Load,
+    assert_acknowledged_writes_stored,
+    database_answers,
+    database_outage_under_load,
+    stored_rows,
+)
+from real_engines import (
+    AT_ONCE,
     REPO,
     assert_each_refuses_at_once,
     docker,
@@ -20,13 +29,7 @@ from lessonkit import (
     make,
     record_figure,
     swarm_state,
-)
-from loadkit import (
-    Load,
-    assert_acknowledged_writes_stored,
-    database_answers,
-    database_outage_under_load,
-    stored_rows,
+    timed_make,
 )
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +53,34 @@ def healthy_back_containers():
         *("--filter", "health=healthy"),
     ).stdout
     return len(out.split())
+
+
+# The first test, before the module's swarm exists (the `swarm` fixture makes it for the
+# first test that takes it, and leaves it after the module's last).
+def test_swarm_up_refuses_while_the_docker_run_stack_runs():
+    """README: make swarm-up refuses, and says so, while the project's docker run
+    containers exist (same names and ports), and changes nothing."""
+    state = swarm_state()
+    if state == "active":
+        missing_part("this node is already in a swarm: the refusal must not depend on it")
+    assert make("network", "build", "back").returncode == 0  # the docker run stack's back
+    try:
+        up = timed_make("swarm-up", timeout=600)
+        after = swarm_state()
+    finally:
+        make("down")
+        if swarm_state() == "active":
+            docker("swarm", "leave", "--force")
+            docker("network", "rm", "docker_gwbridge")
+
+    assert up.returncode != 0
+    assert (
+        "make: the docker run stack is running (back): stop it with 'make down' first "
+        "(same names, ports and network)."
+    ) in up.stderr.splitlines()
+    assert "stack deploy" not in up.stdout
+    assert after == state, "make swarm-up refused, but only after it made this node a swarm"
+    assert up.elapsed < AT_ONCE, f"make swarm-up took {up.elapsed:.0f} s to refuse"
 
 
 @pytest.fixture(scope="module")

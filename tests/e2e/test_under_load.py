@@ -1,6 +1,6 @@
 """Faults and replacements under load, on the docker run stack (`make up`).
 
-The same load as the Swarm update tests (tests/e2e/loadkit.py: clients on kept-alive
+The same load as the Swarm update tests (tests/e2e/load.py: clients on kept-alive
 connections, reads and every 4th request a write, bounded in time), while the database
 restarts, the backend is stopped, or the backend is replaced by `make back` or by
 `docker compose up -d`, which have no rolling update: the error window of those is
@@ -12,14 +12,14 @@ import time
 import uuid
 
 import pytest
-from learnerkit import learner_copy
-from lessonkit import docker, make, record_figure, wait_for_http, with_named_db_volume
-from loadkit import (
+from copies import learner_copy
+from load import (
     Load,
     assert_acknowledged_writes_stored,
     database_answers,
     database_outage_under_load,
 )
+from real_engines import docker, make, record_figure, wait_for_http, with_named_db_volume
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("lesson_stack")]
 

@@ -2,10 +2,9 @@
 
 import pytest
 import yaml
-from k8skit import RENAMED_PROJECT, REPO, makefile_defaults, render
+from copies import learner_copy, rename
 from kit import missing_part
-from learnerkit import learner_copy, rename
-from lessonskit import FOLDERS, load
+from manifests import FOLDERS, RENAMED_PROJECT, REPO, load_lesson, makefile_defaults, render
 
 
 @pytest.fixture(scope="session")
@@ -48,4 +47,4 @@ def compose():
 def lessons():
     """{folder: [objects]}: what `kubectl apply -f k8s/lessons/<folder>` applies, for
     every folder a lesson's README applies."""
-    return {folder: load(folder) for folder in FOLDERS}
+    return {folder: load_lesson(folder) for folder in FOLDERS}

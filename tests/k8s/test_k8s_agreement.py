@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from k8skit import (
+from manifests import (
     PROJECT,
     REPO,
     compose_container_ports,

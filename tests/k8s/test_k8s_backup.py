@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from jobkit import COMPLETE, CUT, Run, container_of, cronjob_pod
-from k8skit import (
+from manifests import (
+    COMPLETE,
+    CUT,
     PROJECT,
     TARGET_PROJECT,
     TARGETS,
+    Run,
+    container_of,
+    cronjob_pod,
     env_of,
     file_content,
     find,

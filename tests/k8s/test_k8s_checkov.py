@@ -14,9 +14,8 @@ import subprocess
 import pytest
 import yaml
 from checkovkit import CheckovUnavailable, checkov
-from k8skit import REPO, kustomize
 from kit import missing_part
-from lessonskit import LESSONS, manifest_files
+from manifests import LESSONS, REPO, kustomize, manifest_files
 
 CONFIG = REPO / ".checkov.yaml"
 DOCKERFILES = ("back/Dockerfile", "front/Dockerfile")

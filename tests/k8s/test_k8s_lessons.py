@@ -11,10 +11,23 @@ import re
 import subprocess
 
 import pytest
-from jobkit import COMPLETE, Run, container_of, cronjob_pod
-from k8skit import REPO, env_of, file_content, find, only_container, pod_spec
 from kubernetes_validate import utils as kv
-from lessonskit import FOLDERS, LESSONS, NAMESPACE, manifest_files
+from manifests import (
+    COMPLETE,
+    FOLDERS,
+    LESSONS,
+    LESSONS_NAMESPACE,
+    REPO,
+    Run,
+    container_of,
+    cronjob_pod,
+    env_of,
+    file_content,
+    find,
+    manifest_files,
+    only_container,
+    pod_spec,
+)
 
 from api import create_app
 from api.config import Config
@@ -80,15 +93,15 @@ def test_every_object_validates_strictly(lessons, folder):
 def test_everything_lands_in_the_lessons_namespace(lessons, folder):
     for doc in lessons[folder]:
         if doc["kind"] == "Namespace":
-            assert (folder, doc["metadata"]["name"]) == ("02-02-pod", NAMESPACE)
+            assert (folder, doc["metadata"]["name"]) == ("02-02-pod", LESSONS_NAMESPACE)
         else:
-            assert doc["metadata"].get("namespace") == NAMESPACE, doc["metadata"]["name"]
+            assert doc["metadata"].get("namespace") == LESSONS_NAMESPACE, doc["metadata"]["name"]
 
 
 def test_the_namespace_is_made_before_anything_in_it(lessons):
     """kubectl applies a folder's files in the order of their names."""
     assert kinds_and_names(lessons["02-02-pod"]) == [
-        ("Namespace", NAMESPACE),
+        ("Namespace", LESSONS_NAMESPACE),
         ("Pod", "hello"),
     ]
 

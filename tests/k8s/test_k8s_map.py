@@ -7,9 +7,8 @@ where the command runs, and the wall lets the toolbox's commands through."""
 import re
 
 import pytest
-from k8skit import REPO, by_kind, find, pod_specs, workloads
-from lessonskit import FOLDERS
-from netkit import named_port, pod, reaches, selects, template_labels
+from manifests import FOLDERS, REPO, by_kind, find, pod_specs, workloads
+from policies import named_port, pod, reaches, selects, template_labels
 
 README = REPO / "k8s" / "README.md"
 MAP_SECTION = "## The course → this repository"
@@ -127,7 +126,7 @@ def pod_exists(docs, name):
 
 
 def backing_pod(docs, service, namespace):
-    """The pod (as netkit's) behind a Service, and the port a Service port reaches on it."""
+    """The pod (as policies.py's) behind a Service, and the port a Service port reaches on it."""
     selector = service["spec"]["selector"]
     parts = {
         template_labels(w).get("app.kubernetes.io/name")
@@ -140,7 +139,7 @@ def backing_pod(docs, service, namespace):
 
 def command_checks(command, docs, toolbox=None):
     """What a command names, each as (what, None if it exists, else what is wrong). With
-    `toolbox` (a pod, as netkit's), the command runs there: the wall must let it through
+    `toolbox` (a pod, as policies.py's), the command runs there: the wall must let it through
     to the Services it reaches."""
     checks = []
 

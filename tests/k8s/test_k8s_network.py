@@ -6,8 +6,16 @@ toolbox and the backup reach out, each to what it needs and to DNS. A pod withou
 toolbox's label, or with it in another namespace, stays out."""
 
 import pytest
-from k8skit import TARGET_PROJECT, TARGETS, by_kind, container_port, find, ingress_hosts, workloads
-from netkit import (
+from manifests import (
+    TARGET_PROJECT,
+    TARGETS,
+    by_kind,
+    container_port,
+    find,
+    ingress_hosts,
+    workloads,
+)
+from policies import (
     NAME,
     NAMESPACE_NAME,
     admits,

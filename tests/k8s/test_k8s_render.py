@@ -5,7 +5,8 @@ import copy
 
 import pytest
 import yaml
-from k8skit import (
+from kubernetes_validate import utils as kv
+from manifests import (
     K8S,
     PROJECT,
     RENAMED_PROJECT,
@@ -18,7 +19,6 @@ from k8skit import (
     only_container,
     pod_specs,
 )
-from kubernetes_validate import utils as kv
 from yamllint import linter
 from yamllint.config import YamlLintConfig
 

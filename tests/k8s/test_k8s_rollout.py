@@ -4,7 +4,7 @@ endpoints have dropped it, then finishes what it has before it is killed."""
 
 import ast
 
-from k8skit import PROJECT, REPO, TARGET_PROJECT, TARGETS, find, only_container, pod_spec
+from manifests import PROJECT, REPO, TARGET_PROJECT, TARGETS, find, only_container, pod_spec
 
 # The pods behind the Ingress; the database is a StatefulSet of one, with its own grace.
 SERVED = ("back", "front")

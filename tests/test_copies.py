@@ -1,11 +1,11 @@
-"""tests/learnerkit.py's copy of the repository, from checkouts as developers have them
+"""tests/copies.py's learner copy of the repository, from checkouts as developers have them
 (the k8s tests' fixtures and the end-to-end tests stand on it)."""
 
 import subprocess
 from pathlib import Path
 
 import pytest
-from learnerkit import REPO, git, learner_copy
+from copies import REPO, git, learner_copy
 
 
 def tracked(root):

@@ -1,4 +1,6 @@
-"""Helpers of the end-to-end tests: docker in the repo, the lesson's names (run and make
+"""The real engines, Docker and Podman, and what the end-to-end tests do on them: the
+engines' command lines (`Engine`, `docker`), the lesson's names, make (timed, and its
+refusals "at once") and http on the running stack, and the figures measured (run and make
 are the tests kit's, tests/kit.py, re-exported here).
 
 The tests use the lesson's fixed names and ports (one, two, back, k8scourse-db,
@@ -67,6 +69,14 @@ def assert_each_refuses_at_once(targets, refusal):
         assert result.returncode != 0, (target, result.output)
         assert refusal in result.stderr.splitlines(), (target, result.output)
         assert result.elapsed < AT_ONCE, f"make {target} took {result.elapsed:.0f} s to refuse"
+
+
+def one_line(result, text):
+    """The one `make: ...` line of result that says text."""
+    lines = [line for line in result.stderr.splitlines() if line.startswith("make: ")]
+    said = [line for line in lines if text in line]
+    assert len(said) == 1, result.output
+    return said[0]
 
 
 def docker(*args, timeout=60):

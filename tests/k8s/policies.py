@@ -3,7 +3,7 @@ on which port. Only what these manifests use: pod and namespace selectors (no ip
 TCP and UDP ports by number or by the receiving pod's port name. A pod here is a dict:
 {"namespace", "labels", "containers"}."""
 
-from k8skit import by_kind, workloads
+from manifests import by_kind, workloads
 
 NAME = "app.kubernetes.io/name"
 NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set on every namespace by the API server
