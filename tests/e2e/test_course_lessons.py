@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from kit import missing_part, run
-from lessonkit import make
 from playwright.sync_api import expect, sync_playwright
+from real_engines import make
 
 pytestmark = pytest.mark.e2e
 

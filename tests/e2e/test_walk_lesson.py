@@ -81,8 +81,8 @@ def test_make_lesson_in_a_renamed_copy_streams_says_what_it_stops_and_how_to_sto
         "# no terminal to ask on: going on",
     ]
     assert lines[-1].endswith(
-        "all as the lesson says. back and k8scourse-db still run: make down PROJECT=k8scourse "
-        "stops them."
+        "all as the lesson says. Still running: back and k8scourse-db (make down "
+        "PROJECT=k8scourse stops them)."
     )
     # Streamed: the line that announces the 10 s stop comes before the wait, not after it.
     [announced] = [t for t, line in seen if "# stopping one takes a while" in line][:1]
@@ -116,6 +116,24 @@ def printed_after(lines, command):
 def table_names(lines):
     """The last column (NAMES) of a `ps` table."""
     return sorted(line.split()[-1] for line in lines[1:] if line.strip())
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_make_lesson_after_make_up_says_the_front_it_stopped_and_how_to_start_it():
+    """The lesson starts the database and the backend again, not the front (lesson 6's):
+    after make up, make lesson's last lines say what still runs and how the front returns."""
+    up = make("up", timeout=900)
+    assert up.returncode == 0, up.output
+    lesson = make("lesson", timeout=900)
+    assert lesson.returncode == 0, lesson.output
+    assert lesson.stdout.splitlines()[-2:] == [
+        "19 steps, all as the lesson says. Still running: back and k8scourse-db (make down "
+        "stops them).",
+        "front, which ran before the lesson, is stopped (the lesson has no front): make front "
+        "starts it again.",
+    ]
+    again = make("front")
+    assert again.returncode == 0, again.output
 
 
 def test_make_lesson_walks_the_whole_lesson(engine):
