@@ -420,15 +420,26 @@ def test_a_tier_folder_that_is_not_there_is_one_line(tmp_path):
     assert make_error.startswith("make: *** [Makefile:") and make_error.endswith("build] Error 1")
 
 
-@pytest.mark.parametrize("folder", ["back", "front", "db"])
-def test_make_in_a_tier_folder_says_to_run_it_from_the_root(folder):
+@pytest.mark.parametrize("folder", ["front", "db"])
+def test_make_in_a_tier_folder_says_to_run_it_from_the_root(folder, tmp_path):
+    """The lesson's `cd db && ...` leaves the learner in a tier's folder: make answers in
+    one line, right here and in a project the folder is copied into (no Makefile above)."""
     up = make("up", cwd=REPO / folder, check=False)
-
     assert up.returncode != 0
     assert up.output.splitlines() == [
-        f"Makefile:{4 if folder != 'db' else 3}: *** run make from the repository's root, "
-        f"not from {folder}/: cd .. && make up.  Stop."
+        "Makefile:4: *** the make targets are one folder up: cd .. && make up.  Stop."
     ]
+    alone = learner_copy(tmp_path / "elsewhere", folder) / folder
+    copied = make("up", cwd=alone, check=False)
+    assert copied.returncode != 0
+    assert copied.output.splitlines() == [
+        "Makefile:4: *** this folder has no make targets: it builds alone (docker build -t "
+        "NAME .).  Stop."
+    ]
+    # back/ has no Makefile, so that it copies into any project: make's own line.
+    back = make("up", cwd=REPO / "back", check=False)
+    assert back.returncode != 0
+    assert "No rule to make target 'up'" in back.output
 
 
 def test_rename_names_the_copy_on_every_line_that_carries_the_name(tmp_path):

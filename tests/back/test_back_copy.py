@@ -26,7 +26,7 @@ WITHOUT_ORJSON = [
 
 def copy_of_back(tmp_path):
     copy = tmp_path / "project" / "back"
-    shutil.copytree(BACK, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(BACK, copy, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
     return copy
 
 

@@ -40,7 +40,7 @@ def renamed_copy(tmp_path):
     if not answers:
         missing_part("no Docker engine answers")
     copy = tmp_path / "myproject" / "back"
-    shutil.copytree(BACK, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(BACK, copy, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
     (copy / "api").rename(copy / "photos")
     conf = copy / "gunicorn.conf.py"
     conf.write_text(conf.read_text().replace('APP_PACKAGE = "api"', 'APP_PACKAGE = "photos"'))
