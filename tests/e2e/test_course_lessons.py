@@ -28,9 +28,15 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def clean_slate(engine):
+    """make down before and after; and the containers a lesson left behind removed (lesson
+    3's first runs have no --rm, as in the course: they stay, stopped)."""
     engine.make("down")
+    before = set(engine.cli("ps", "-aq").stdout.split())
     yield engine
     engine.make("down")
+    left = set(engine.cli("ps", "-aq").stdout.split()) - before
+    if left:
+        engine.remove(*left)
 
 
 def walked(result, steps):
