@@ -26,3 +26,20 @@ label_of() {
     value=$("$DOCKER" container inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null)
     [ "$value" = "<no value>" ] || printf '%s' "$value"
 }
+# The running database container of project $1 whose docker run container is $2: that one,
+# else its Compose stack's db service (v2 names it PROJECT-db-1, 1.29 PROJECT_db_1).
+db_container() {
+    if running "$2"; then printf '%s' "$2"; return; fi
+    "$DOCKER" ps --filter "label=com.docker.compose.project=$1" --filter label=com.docker.compose.service=db \
+        --format '{{.Names}}' 2>/dev/null | head -1
+}
+# Run mysql's client program $2 (mysql, mysqldump) as root in the database container $1,
+# with the rest of the arguments; the password is the container's own (-e
+# MYSQL_ROOT_PASSWORD, or Compose's secret file): it never crosses this machine's
+# command line.
+as_db_root() {
+    local name=$1 program=$2
+    shift 2
+    # shellcheck disable=SC2016 # expanded in the container
+    "$DOCKER" exec -i "$name" sh -c 'MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-$(cat "${MYSQL_ROOT_PASSWORD_FILE:-/dev/null}" 2>/dev/null)}" exec "$0" --user=root "$@"' "$program" "$@"
+}

@@ -1,4 +1,5 @@
-"""Shared by every test folder: the figures that tests measured, printed at the end.
+"""Shared by every test folder: a skip fails in CI, and the figures that tests measured are
+printed at the end.
 
 Tests record a figure with real_engines.record_figure(); they land in
 artifacts/figures.jsonl and are printed as a table after the run, so CI's log
@@ -7,6 +8,9 @@ carries the numbers that docs/reliability.md quotes.
 
 import json
 from pathlib import Path
+
+import pytest
+from kit import in_ci
 
 FIGURES = Path(__file__).resolve().parents[1] / "artifacts" / "figures.jsonl"
 
@@ -22,3 +26,16 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("figures measured in this run")
     for row in rows:
         terminalreporter.write_line(f"{row['case']}: {row['figure']}   [{row['command']}]")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI every test runs: a skip there (kit.missing_part's, a skipif, a pytest.skip)
+    would hide a test that never ran, so under CI=true it is a failure, with its reason.
+    An expected failure (xfail) stays what it is."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where every test must run: {reason}"

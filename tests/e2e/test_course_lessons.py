@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kit import missing_part, run
 from playwright.sync_api import expect, sync_playwright
-from real_engines import make
+from real_engines import make, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +70,27 @@ def test_lesson_9_pushes_and_lesson_10_runs_the_pushed_images(clean_slate):
             assert engine.has("image", image), image
     finally:
         engine.make("lesson10-down", f"REGISTRY={REGISTRY}")
+    if engine.name != "docker":
+        return  # Compose's two flavours and make compose-up are Docker's (mk/compose.mk)
+    # The lesson's file with docker-compose 1.29, as the lesson types it.
+    try:
+        up = engine.make("lesson10-up", f"REGISTRY={REGISTRY}", "COMPOSE=docker-compose")
+        assert up.returncode == 0, up.output
+        assert "$ cd lessons/01-10-docker-compose && docker-compose up -d" in up.stdout
+        wait_for_http("http://localhost:3000/health")
+    finally:
+        down = engine.make("lesson10-down", "COMPOSE=docker-compose")
+    assert down.returncode == 0, down.output
+    # The repository's compose.yaml runs the pushed images too, unbuilt.
+    assert engine.cli("rmi", *pushed).returncode == 0
+    try:
+        up = engine.make("compose-up", f"REGISTRY={REGISTRY}", "VERSION=1", timeout=600)
+        assert up.returncode == 0, up.output
+        assert " up -d --no-build" in up.stdout
+        running = engine.cli("ps", "--format", "{{.Image}}").stdout.split()
+        assert sorted(image for image in running if image.startswith(REGISTRY)) == sorted(pushed)
+    finally:
+        engine.make("compose-down", f"REGISTRY={REGISTRY}")
 
 
 def test_the_page_on_8888_lists_the_images_through_the_backend():

@@ -324,11 +324,10 @@ def test_missing_image_says_to_build_it(engine, target, variable, builder):
     assert f"`make {builder}`" in fix
 
 
+@pytest.mark.parametrize("engine", ["podman"], indirect=True)  # in Podman's turn only
 def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
     """Podman looks short names up only in the registries /etc/containers/registries.conf
-    lists (Debian's lists none); Docker asks Docker Hub."""
-    if engine.name != "podman":
-        pytest.skip("Podman's short-name resolution; Docker's missing image is tested above")
+    lists (Debian's lists none); Docker asks Docker Hub (its missing image: above)."""
     fix = 'add unqualified-search-registries = ["docker.io"] to /etc/containers/registries.conf'
     # Debian's setting, whatever this machine's is (CI's lists its mirror): a registries.conf
     # of one's own, in $HOME/.config/containers, replaces the system's and its drop-ins.
@@ -401,10 +400,9 @@ def test_down_twice_leaves_nothing(engine):
         assert engine.cli("network", "inspect", network).returncode != 0, network
 
 
+@pytest.mark.parametrize("engine", ["podman"], indirect=True)  # in Podman's turn only
 def test_without_docker_the_makefile_takes_podman(engine, alpine_pair, tmp_path):
     """A machine with podman and no docker: no DOCKER to set, the lesson runs on Podman."""
-    if engine.name != "podman":
-        pytest.skip("the machine without docker is a Podman machine")
     env = {**os.environ, "PATH": path_without("docker", tmp_path)}
     env.pop("DOCKER", None)
 
