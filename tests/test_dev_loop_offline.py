@@ -68,7 +68,11 @@ def test_make_dev_quotes_a_folder_with_a_space(tmp_path):
 
 
 def test_make_up_runs_none_of_the_development_loop():
-    dry = make("-n", "up").stdout
+    result = make("-n", "up")
+    assert result.returncode == 0, result.output
+    dry = result.stdout
+    assert printed(dry, "back").endswith("-e MYSQL_HOST=k8scourse-db -d k8scourse-back")
+    assert printed(dry, "front").endswith("-d k8scourse-front")
     for mark in DEV_MARKS:
         assert mark not in dry, mark
 

@@ -157,9 +157,11 @@ def test_a_read_that_failed_after_more_than_a_second_is_not_repeated(live_db):
                 time.sleep(0.05)
             cur.execute("KILL CONNECTION %s", (conn_id,))
 
-    killer = threading.Thread(target=kill_after_a_second)
+    killed = []
+    killer = threading.Thread(target=lambda: killed.append(kill_after_a_second() or "killed"))
     killer.start()
     with pytest.raises(UNAVAILABLE):
         # Only this connection sleeps: tried again on a new one, it would answer at once.
         db.query("SELECT SLEEP(IF(CONNECTION_ID() = %s, 5, 0)) AS slept", (conn_id,))
     killer.join(10)
+    assert killed == ["killed"], "the query failed, but not because the killer killed it"

@@ -203,6 +203,9 @@ def test_stale_pooled_connections_are_replaced_after_a_restart(client, live_db):
     assert client.post("/images", json={"caption": "after", "filename": "a.gif"}).status_code == 201
 
 
+PROMISED = 3  # seconds: the README's and back/README's promise for a hung database
+
+
 @pytest.mark.parametrize("pooled", [True, False], ids=["pooled-connection", "new-connection"])
 def test_hung_database_is_503_within_3_seconds(live_db, pooled):
     client = create_app(db_config(live_db)).test_client()
@@ -217,11 +220,8 @@ def test_hung_database_is_503_within_3_seconds(live_db, pooled):
         live_db.resume()
     assert response.status_code == 503
     assert "timed out" in response.get_json()["error"]
-    # The promise (503 within 3 s) is one 2 s timeout (api/db.py's read_timeout, or
-    # connect_timeout for a new connection) and no second try: a failure that slow is not
-    # repeated. A second try would take twice the timeout; the rest is this machine's time,
-    # and the figure is make bench's.
-    assert elapsed < 2 * DB_TIMEOUT, (
-        f"503 after {elapsed:.1f} s: more than one {DB_TIMEOUT} s timeout, tried twice?"
-    )
+    # The promise, a 503 within 3 s: one 2 s timeout (api/db.py's read_timeout, or
+    # connect_timeout for a new connection) and no second try, which would take 4 s.
+    assert elapsed < PROMISED, f"503 after {elapsed:.1f} s, not within the promised {PROMISED} s"
+    assert elapsed >= DB_TIMEOUT  # the database did hang: the answer waited for the timeout
     assert client.get("/health").status_code == 200

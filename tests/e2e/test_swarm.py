@@ -177,14 +177,24 @@ def swarm_db():
     return db
 
 
+def assert_requests_during(load, started, ended):
+    """The load went on through the update: every connection made requests in it (a Load
+    that stopped, or never started, would pass "no request failed" on nothing)."""
+    during = [r for r in load.requests if started <= r.started <= ended]
+    assert len(during) >= CONNECTIONS, f"{len(during)} requests during the update"
+
+
 def update_under_load(what):
     """`make swarm-update` while a Load runs through the edge; the Load and the update."""
     wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
     with Load(3000, f"update-{uuid.uuid4().hex[:8]}", CONNECTIONS, LOAD_SECONDS) as load:
         time.sleep(2)
+        started = time.monotonic()
         update = make("swarm-update", timeout=LOAD_SECONDS)
+        ended = time.monotonic()
         time.sleep(2)
     assert update.returncode == 0, update.output
+    assert_requests_during(load, started, ended)
     assert "$ docker service update --force --detach=false k8scourse_back" in update.output
     stored = stored_rows(swarm_db(), load.tag)
     record_figure(
@@ -231,13 +241,16 @@ def test_a_rolling_update_to_a_changed_image_serves_old_and_new_side_by_side(swa
         wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
         with Load(3000, f"changed-{uuid.uuid4().hex[:8]}", CONNECTIONS, LOAD_SECONDS) as load:
             time.sleep(2)
+            started = time.monotonic()
             update = docker(
                 "service", "update", "--force", "--detach=false", "k8scourse_back", timeout=60
             )
+            ended = time.monotonic()
             time.sleep(2)
         watching.set()
         watcher.join(timeout=10)
         assert update.returncode == 0, update.stderr
+        assert_requests_during(load, started, ended)
         assert load.failed() == [], load.failed()[:5]
         assert_acknowledged_writes_stored(load, swarm_db())
         mixed = any(a != b for a, b in zip(seen, seen[1:], strict=False))
