@@ -157,7 +157,8 @@ BREAKAGES = (
             f"{AGREEMENT}test_app_names_ports_and_images_match"
             "[k8scourse-front-FRONT_IMAGE-FRONT_PORT-front/Dockerfile]",
         ),
-        "nginx's usual port 80, where the non-root front does not listen (8080)",
+        "the front published on port 80 inside, which the non-root nginx takes only where "
+        "the kernel or a capability lets it (8080 always)",
     ),
     Breakage(
         "step-clash-hint",

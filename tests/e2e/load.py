@@ -52,6 +52,21 @@ class Load:
     def __exit__(self, *_):
         self.stop()
 
+    def answered(self, since=0.0, ok=(200, 201)):
+        """How many requests started after `since` (time.monotonic()) were answered with ok."""
+        with self.lock:
+            return sum(r.started >= since and r.status in ok for r in self.requests)
+
+    def wait_answered(self, count, since=0.0, timeout=30, ok=(200, 201)):
+        """Wait until `count` requests started after `since` were answered with ok: the load
+        runs before an event (or after it) as an observable fact, not after a sleep."""
+        deadline = time.monotonic() + timeout
+        while self.answered(since, ok) < count:
+            assert time.monotonic() < deadline, (
+                f"{self.answered(since, ok)} of {count} requests answered in {timeout} s"
+            )
+            time.sleep(0.05)
+
     def stop(self):
         self.stopping.set()
         for client in self.clients:
@@ -154,14 +169,15 @@ def database_outage_under_load(
     not hold, measured bounds: at most `unanswered` requests without an answer, no answer
     later than `slowest_allowed` s. The Load."""
     with Load(port, f"outage-{uuid.uuid4().hex[:8]}", connections=32, seconds=50) as load:
-        time.sleep(2)
+        load.wait_answered(32 * 5)
         restart()
         deadline = time.monotonic() + 40
         while not answers():
             assert time.monotonic() < deadline, "the database did not come back in 40 s"
             time.sleep(0.1)
         back_at = time.monotonic()
-        time.sleep(5)
+        # The recovery, observed: every client answered again, 3 s after the database was.
+        load.wait_answered(32 * 5, since=back_at + 3)
     statuses, window = load.statuses(), load.error_window(ok=(200, 201, None))
     slowest = max(r.seconds for r in load.requests if r.status)
     refused = [r for r in load.requests if r.status == 503]

@@ -15,6 +15,7 @@ import time
 
 import pytest
 from copies import learner_copy
+from kit import wait_until
 from real_engines import http, make, record_figure, wait_for_http
 
 pytestmark = pytest.mark.e2e
@@ -178,7 +179,9 @@ def test_compose_watch_serves_each_saved_change(compose_watch):
     try:
         wait_for_http("http://localhost:3000/health", timeout=300)
         wait_for_http("http://localhost:8080/healthz", timeout=60)
-        time.sleep(2)  # the watch begins once the stack is up
+        # Compose says when its watch is on (Compose 2.26: "Watch enabled"); an edit
+        # before that line would not be seen.
+        wait_until(lambda: "watch enabled" in log.read_text().lower(), 60, "Compose's watch")
         edit_route(copy, "docker", "docker compose watch")
         edit_page(copy, "docker", "docker compose watch")
     except AssertionError as error:

@@ -188,11 +188,11 @@ def update_under_load(what):
     """`make swarm-update` while a Load runs through the edge; the Load and the update."""
     wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
     with Load(3000, f"update-{uuid.uuid4().hex[:8]}", CONNECTIONS, LOAD_SECONDS) as load:
-        time.sleep(2)
+        load.wait_answered(CONNECTIONS * 5)
         started = time.monotonic()
         update = make("swarm-update", timeout=LOAD_SECONDS)
         ended = time.monotonic()
-        time.sleep(2)
+        load.wait_answered(CONNECTIONS * 5, since=ended)
     assert update.returncode == 0, update.output
     assert_requests_during(load, started, ended)
     assert "$ docker service update --force --detach=false k8scourse_back" in update.output
@@ -240,13 +240,13 @@ def test_a_rolling_update_to_a_changed_image_serves_old_and_new_side_by_side(swa
         # so the update is run as make prints it, after the image was built.
         wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
         with Load(3000, f"changed-{uuid.uuid4().hex[:8]}", CONNECTIONS, LOAD_SECONDS) as load:
-            time.sleep(2)
+            load.wait_answered(CONNECTIONS * 5)
             started = time.monotonic()
             update = docker(
                 "service", "update", "--force", "--detach=false", "k8scourse_back", timeout=60
             )
             ended = time.monotonic()
-            time.sleep(2)
+            load.wait_answered(CONNECTIONS * 5, since=ended)
         watching.set()
         watcher.join(timeout=10)
         assert update.returncode == 0, update.stderr
@@ -269,11 +269,12 @@ def test_a_rolling_update_to_a_changed_image_serves_old_and_new_side_by_side(swa
 def test_one_replica_killed_under_load_fails_at_most_its_requests_in_flight(swarm):
     wait_until(lambda: healthy_back_containers() == 2, 90, "2 healthy back replicas")
     with Load(3000, f"killed-{uuid.uuid4().hex[:8]}", CONNECTIONS, 20) as load:
-        time.sleep(3)
+        load.wait_answered(CONNECTIONS * 5)
         victim = service_container(BACK_SERVICE)[0]
         killed_at = time.monotonic()
         assert docker("kill", victim).returncode == 0
-        time.sleep(5)
+        # Swarm's edge has let go of the dead replica: requests started a second later answer.
+        load.wait_answered(CONNECTIONS * 5, since=killed_at + 1)
     in_flight = [r for r in load.requests if r.started <= killed_at <= r.ended]
     after = [r for r in load.requests if r.started > killed_at + 1]
     record_figure(

@@ -40,10 +40,10 @@ def test_a_database_restart_under_load_is_503_then_well_again():
 def test_docker_stop_back_answers_every_request_in_flight():
     try:
         with Load(3000, f"stop-{uuid.uuid4().hex[:8]}", connections=8, seconds=15) as load:
-            time.sleep(2)
+            load.wait_answered(8 * 5)  # every client busy
             stop_at = time.monotonic()
             assert docker("stop", "back").returncode == 0
-            time.sleep(1)
+            # The stop has returned: the backend is gone, and no answer comes after it.
     finally:
         assert make("back").returncode == 0
         wait_for_http(API + "/health", timeout=60)
@@ -86,10 +86,10 @@ def test_make_back_replacing_a_running_backend_drops_requests_for_a_moment(tmp_p
     changed_back_image(tmp_path, "k8scourse-back-changed")
     try:
         with Load(3000, f"replace-{uuid.uuid4().hex[:8]}", connections=8, seconds=40) as load:
-            time.sleep(2)
+            load.wait_answered(8 * 5)
             replaced = make("back", "BACK_IMAGE=k8scourse-back-changed")
             wait_for_http(API + "/health", timeout=30)
-            time.sleep(2)
+            load.wait_answered(8 * 5, since=time.monotonic())  # the new backend under load
         assert replaced.returncode == 0, replaced.output
         assert "runs with another image than this command: replacing it" in replaced.output
         assert_error_window_under(
@@ -111,10 +111,10 @@ def test_compose_up_after_a_rebuild_drops_requests_for_a_moment(tmp_path):
         assert up.returncode == 0, up.output
         changed_back_image(tmp_path, "k8scourse-back")  # what `docker compose build` would do
         with Load(3000, f"compose-{uuid.uuid4().hex[:8]}", connections=8, seconds=60) as load:
-            time.sleep(2)
+            load.wait_answered(8 * 5)
             recreated = run_compose("up", "-d", "--no-build")
             wait_for_http(API + "/health", timeout=30)
-            time.sleep(2)
+            load.wait_answered(8 * 5, since=time.monotonic())  # the new backend under load
         assert recreated.returncode == 0, recreated.stderr
         assert "Recreate" in recreated.stderr or "Recreated" in recreated.stderr, recreated.stderr
         assert_error_window_under(
