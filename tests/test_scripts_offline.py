@@ -1,0 +1,1061 @@
+"""scripts/, each script run as make runs it, offline: against a stub engine answering what
+this test says it holds (tests/engines/stub with a form written here, in the forms the
+engines print: tests/engines/*.json has recorded ones), a fake engine that runs the
+database's client programs here (backups), the real backend app or a small HTTP server on
+a port of this machine, and fake commands on PATH (make, a browser). What each script
+prints is held literally: the one line that names the fix is the product. Ports: the
+runs that ask whether something listens on a port of this machine run in a network
+namespace of their own (unshare --net), where nothing listens but what the test starts,
+so the end-to-end tests that hold this machine's ports change nothing here. The same
+scripts on the real engines: tests/e2e."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from flask import Flask
+from kit import REPO, free_port, offline_env, serving
+
+from api import create_app
+from api.config import Config
+
+NO_VALUE = "<no value>\n"  # a missing label, as `inspect -f '{{index .Config.Labels ...}}'`
+NOT_RUNNING = {"stderr": "Error response from daemon: No such container\n", "status": 1}
+
+
+def answer(args, stdout="", stderr="", status=0, variant=None):
+    found = {"args": args, "stdout": stdout, "stderr": stderr, "status": status}
+    return {**found, "variant": variant} if variant else found
+
+
+def running(name, yes=True):
+    args = f"container inspect -f {{{{.State.Running}}}} {name}"
+    return answer(args, "true\n") if yes else answer(args, **NOT_RUNNING)
+
+
+class Engine:
+    """The stub engine as `docker` and `podman`, answering `answers` (first match wins) and
+    nothing else; it logs every command line it is asked (asked())."""
+
+    def __init__(self, folder, answers, name="docker", env=None):
+        self.folder = folder
+        form = folder / "form.json"
+        form.write_text(json.dumps({"answers": answers}))
+        names = {"DOCKER": name, "ENGINE": name, **(env or {})}
+        self.env = offline_env(folder, str(form), names)
+        self.env["STUB_ASKED"] = str(folder / "asked")
+
+    def run(self, *args, netns=False, **kwargs):
+        command = ["unshare", "--net", *args] if netns else list(args)
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        result = subprocess.run(
+            command,
+            cwd=REPO,
+            env={**self.env, **kwargs.pop("env", {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            **kwargs,
+        )
+        result.output = result.stdout + result.stderr
+        return result
+
+    def asked(self):
+        path = self.folder / "asked"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def unanswered(self):
+        path = self.folder / "unanswered"
+        return path.read_text().splitlines() if path.exists() else []
+
+
+def last_line(result):
+    lines = result.stderr.splitlines()
+    return lines[-1] if lines else ""
+
+
+# ---- scripts/run-step and explain-error.sh: the engine's refusals, one line each --------
+
+REFUSALS = {
+    "docker-not-running": (
+        "docker",
+        "docker run -p 3000:3000 --name back --rm -d k8scourse-back",
+        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+        "Is the docker daemon running?\n",
+        "make: Docker is not running: start Docker Desktop, or 'sudo systemctl start docker' "
+        "on Linux, then retry.",
+    ),
+    "podman-not-running": (
+        "podman",
+        "podman run -p 3000:3000 --name back --rm -d k8scourse-back",
+        "Cannot connect to Podman. Please verify your connection to the Linux system using "
+        "`podman system connection list`, or try `podman machine init` and `podman machine "
+        "start` to manage a new Linux VM\nError: unable to connect to Podman socket\n",
+        "make: Podman is not running: 'podman machine start' on macOS and Windows; on Linux, "
+        "check CONTAINER_HOST and 'podman system connection list', then retry.",
+    ),
+    "name-taken": (
+        "docker",
+        "docker run -p 3000:3000 --name back --rm -d k8scourse-back",
+        'docker: Error response from daemon: Conflict. The container name "/back" is already '
+        'in use by container "4b6f3c0a1d2e". You have to remove (or rename) that container to '
+        "be able to reuse that name.\n",
+        "make: the name 'back' is taken by an existing container: remove it with 'docker rm "
+        "-f back' (or 'make down'), then retry.",
+    ),
+    "name-taken-podman": (
+        "podman",
+        "podman run -p 3000:3000 --name back --rm -d k8scourse-back",
+        'Error: creating container storage: the container name "back" is already in use by '
+        "4b6f3c0a1d2e. You have to remove that container to be able to reuse that name: that "
+        "name is already in use\n",
+        "make: the name 'back' is taken by an existing container: remove it with 'podman rm "
+        "-f back' (or 'make down'), then retry.",
+    ),
+    "back-image-not-built": (
+        "docker",
+        "docker run -p 3000:3000 --name back --rm -d k8scourse-back",
+        "Unable to find image 'k8scourse-back:latest' locally\ndocker: Error response from "
+        "daemon: pull access denied for k8scourse-back, repository does not exist or may "
+        "require 'docker login'\n",
+        "make: image 'k8scourse-back:latest' is missing: build it first with 'make build'.",
+    ),
+    "front-image-not-built": (
+        "docker",
+        "docker run -p 8080:8080 --name front --rm -d k8scourse-front",
+        "Unable to find image 'k8scourse-front:latest' locally\ndocker: Error response from "
+        "daemon: pull access denied for k8scourse-front, repository does not exist or may "
+        "require 'docker login'\n",
+        "make: image 'k8scourse-front:latest' is missing: build it first with 'make build-front'.",
+    ),
+    "arm-machine": (
+        "docker",
+        "docker run -p 3306:3306 -d --name k8scourse-db mysql:5.7",
+        "docker: no matching manifest for linux/arm64/v8 in the manifest list entries.\n",
+        "make: this image has no build for your ARM machine (mysql:5.7 is amd64-only): use a "
+        "multi-arch image, e.g. make db DB_IMAGE=mysql:8.4.",
+    ),
+    "default-bridge": (
+        "docker",
+        "docker exec one ping -c 1 -W 2 two",
+        "ping: bad address 'two'\n",
+        "make: the containers cannot find each other by name: put both on one user-defined "
+        "network (make alpine-network).",
+    ),
+    "podman-net-raw": (
+        "podman",
+        "podman exec one ping -c 1 -W 2 two",
+        "ping: permission denied (are you root?)\n",
+        "make: ping needs the NET_RAW capability, which Podman drops by default: 'make "
+        "alpine-network' starts one and two with --cap-add=NET_RAW (and replaces those "
+        "without it).",
+    ),
+    "no-such-container": (
+        "docker",
+        "docker exec one ls",
+        "Error response from daemon: No such container: one\n",
+        "make: container 'one' is not running: start it first (see 'make help').",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_a_refused_command_is_one_line_naming_the_fix(case, tmp_path):
+    name, command, refusal, line = REFUSALS[case]
+    words = command.split(" ", 1)[1]
+    engine = Engine(
+        tmp_path,
+        [answer(words, stderr=refusal, status=125)],
+        name=name,
+        env={"BACK_IMAGE": "k8scourse-back", "FRONT_IMAGE": "k8scourse-front"},
+    )
+    step = engine.run("scripts/run-step", command)
+    assert step.returncode == 1, step.output
+    assert step.stdout.splitlines() == [f"$ {command}"]
+    assert last_line(step) == line, step.stderr
+    assert engine.asked()[0] == words
+
+
+def holders(ps_lines, labels=None):
+    """What `ps --format '{{.Names}} {{.Ports}}'` lists, and each container's Compose label."""
+    found = [answer("ps --format {{.Names}} {{.Ports}}", "".join(f"{x}\n" for x in ps_lines))]
+    for name, project in (labels or {}).items():
+        label = '{{index .Config.Labels "com.docker.compose.project"}}'
+        found.append(answer(f"container inspect -f {label} {name}", f"{project}\n"))
+    label = '{{index .Config.Labels "com.docker.compose.project"}}'
+    return [*found, answer(f"container inspect -f {label} *", NO_VALUE)]
+
+
+TAKEN_PORTS = {
+    # the port, make's variable, who holds it (ps), their Compose projects, the advice
+    "front-of-another-copy": (
+        8080,
+        "FRONT_PORT",
+        ["photoshare-front 0.0.0.0:8080->8080/tcp, [::]:8080->8080/tcp"],
+        {},
+        "make: port 8080 is already used by container 'photoshare-front': stop it ('make "
+        "down PROJECT=photoshare'), or publish the front on another port: make up "
+        "FRONT_PORT=8081 (the backend's CORS_ORIGINS follows FRONT_PORT).",
+    ),
+    "database-of-a-compose-stack": (
+        3306,
+        "DB_PORT",
+        ["photoshare-db-1 0.0.0.0:3306->3306/tcp"],
+        {"photoshare-db-1": "photoshare"},
+        "make: port 3306 is already used by container 'photoshare-db-1': stop it ('make "
+        "compose-down PROJECT=photoshare'), or publish the database on another port: make db "
+        "DB_PORT=3307 (only your machine uses it: the backend reaches the database over the "
+        "network).",
+    ),
+    "back-of-the-lesson-under-another-project": (
+        3000,
+        "BACK_PORT",
+        ["back 0.0.0.0:3000->3000/tcp"],
+        {},
+        "make: port 3000 is already used by container 'back': stop it ('make down "
+        "PROJECT=k8scourse'), or publish the backend on another port: make back "
+        "BACK_PORT=3001 (make health and the front's BASE_URL follow BACK_PORT; make up "
+        "BACK_PORT=3001 starts all three on it)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TAKEN_PORTS)
+def test_a_taken_port_names_who_holds_it_and_the_port_to_use(case, tmp_path):
+    port, var, ps, labels, line = TAKEN_PORTS[case]
+    refusal = f"Bind for 0.0.0.0:{port} failed: port is already allocated\n"
+    engine = Engine(
+        tmp_path,
+        [answer(f"run -p {port}:*", stderr=refusal, status=125), *holders(ps, labels)],
+        env={"PROJECT": "photoshare-not", "LESSON_PROJECT": "k8scourse"},
+    )
+    command = f"docker run -p {port}:{port} -d --name x img"
+    step = engine.run("scripts/run-step", "--port-var", var, command)
+    assert step.returncode == 1, step.output
+    assert last_line(step).startswith(line), step.stderr
+
+
+def test_a_network_of_a_compose_stack_names_its_compose_down(tmp_path):
+    members = "ps -a --filter network=k8scourse --format {{.Names}}"
+    engine = Engine(
+        tmp_path,
+        [
+            answer("network inspect k8scourse", "[{}]\n"),
+            answer(
+                "network rm k8scourse",
+                stderr="Error response from daemon: error while removing network: network "
+                "k8scourse id 6d1e0b7c9a2f has active endpoints\n",
+                status=1,
+            ),
+            answer(members, "k8scourse-db-1\nk8scourse-back-1\n"),
+            *holders([], {"k8scourse-back-1": "k8scourse"}),
+        ],
+    )
+    step = engine.run(
+        "scripts/run-step", "--if-network", "k8scourse", "docker network rm k8scourse"
+    )
+    assert step.returncode == 1, step.output
+    assert last_line(step) == (
+        "make: network k8scourse is still used by the Compose stack k8scourse "
+        "(k8scourse-back-1 k8scourse-db-1): stop it with 'make compose-down'."
+    )
+
+
+# ---- scripts/run-step: the guards that make a target safe to run twice -------------------
+
+NETWORK = "network inspect {}"
+
+
+def test_a_guard_skips_the_command_and_says_why(tmp_path):
+    engine = Engine(
+        tmp_path,
+        [
+            running("back", False),
+            answer(NETWORK.format("k8scourse"), "[{}]\n"),
+            answer(NETWORK.format("*"), "[]\n", "Error: no such network\n", 1),
+        ],
+    )
+    for guard, command, said in (
+        ("--if-running back", "docker stop back", "# back is not running"),
+        ("--unless-network k8scourse", "docker network create k8scourse", None),
+        ("--if-network gone", "docker network rm gone", "# network gone does not exist"),
+    ):
+        step = engine.run("scripts/run-step", *guard.split(), command)
+        assert step.returncode == 0, step.output
+        said = said or "# network k8scourse already exists"
+        assert step.stdout.splitlines() == [said], (guard, step.output)
+    assert not [line for line in engine.asked() if " inspect " not in f" {line}"]
+
+
+@pytest.mark.parametrize("network", [True, False], ids=["part-2", "part-1"])
+def test_a_step_in_a_container_that_is_not_running_names_the_step_that_starts_it(network, tmp_path):
+    engine = Engine(
+        tmp_path,
+        [
+            running("one", False),
+            answer(NETWORK.format("alpine-network"), "[{}]\n")
+            if network
+            else answer(NETWORK.format("alpine-network"), "[]\n", "Error: no such network\n", 1),
+        ],
+    )
+    step = engine.run("scripts/run-step", "--needs", "one", "alpine-network", "docker exec one ls")
+    assert step.returncode == 1
+    assert step.stdout == ""
+    assert last_line(step) == (
+        "make: container 'one' is not running: start it with 'make alpine-network' (the "
+        "network alpine-network exists: you are at the lesson's part 2)."
+        if network
+        else "make: container 'one' is not running: start it with 'make alpine' (or 'make "
+        "alpine-network' once you are at the lesson's part 2)."
+    )
+
+
+def test_a_shell_without_a_terminal_is_refused_before_it_runs(tmp_path):
+    engine = Engine(tmp_path, [running("one")])
+    step = engine.run("scripts/run-step", "--tty", "docker exec -it one /bin/sh")
+    assert step.returncode == 1
+    assert last_line(step) == (
+        "make: this step opens an interactive shell and needs a terminal: run it from a shell "
+        "(in scripts: make ping, or docker exec one ls)."
+    )
+    assert engine.asked() == []
+
+
+@pytest.mark.parametrize("bridge", [True, False], ids=["default-bridge", "user-network"])
+def test_the_lessons_own_failure_is_said_and_succeeds_only_on_the_default_bridge(bridge, tmp_path):
+    networks = (
+        "container inspect -f {{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}} one"
+    )
+    engine = Engine(
+        tmp_path,
+        [
+            running("one"),
+            answer(networks, "bridge \n" if bridge else "alpine-network \n"),
+            answer("exec one ping -c 1 -W 2 two", stderr="ping: bad address 'two'\n", status=1),
+        ],
+    )
+    step = engine.run(
+        "scripts/run-step",
+        "--lesson-failure",
+        "one",
+        "alpine-network",
+        "docker exec one ping -c 1 -W 2 two",
+    )
+    if bridge:
+        assert step.returncode == 0, step.output
+        assert step.stdout.splitlines()[-1] == (
+            "# this is the failure the lesson shows (one is on the default bridge, which "
+            "resolves no names); next: make alpine-network"
+        )
+    else:
+        assert step.returncode == 1
+        assert last_line(step).startswith("make: the containers cannot find each other")
+
+
+def test_stopping_a_shell_says_it_takes_10_s_and_waits_until_it_is_gone(tmp_path):
+    status = "container inspect -f {{.State.Status}} {{.HostConfig.AutoRemove}} one"
+    engine = Engine(
+        tmp_path,
+        [
+            running("one"),
+            answer("container inspect -f {{.Path}} one", "/bin/sh\n"),
+            answer("stop one", "one\n"),
+            answer(status, stderr="Error: No such container: one\n", status=1),
+        ],
+    )
+    step = engine.run("scripts/run-step", "--if-running", "one", "docker stop one")
+    assert step.returncode == 0, step.output
+    assert step.stdout.splitlines() == [
+        "# stopping one takes a while (about 10 s: its PID 1 is /bin/sh, which ignores "
+        "SIGTERM, so docker stop waits, then kills it)",
+        "$ docker stop one",
+        "one",  # the engine's own answer
+    ]
+    assert engine.asked()[-1] == status  # settled: the name is free again
+
+
+# ---- scripts/check-ports: every clash of make up at once, before anything starts --------
+
+UP = ("make up", "k8scourse-db DB_PORT 3306", "back BACK_PORT 3000", "front FRONT_PORT 8080")
+LESSON = {"PROJECT": "k8scourse", "LESSON_PROJECT": "k8scourse"}
+
+
+def test_ports_held_by_others_are_named_with_free_ones_to_use(tmp_path):
+    engine = Engine(
+        tmp_path,
+        [
+            running("k8scourse-db", False),
+            *holders(
+                [
+                    "k8scourse-db 0.0.0.0:3306->3306/tcp",  # this project's own: no clash
+                    "photoshare-back 0.0.0.0:3000->3000/tcp, [::]:3000->3000/tcp",
+                    "web 0.0.0.0:8080->80/tcp",
+                    "api 0.0.0.0:3001->3000/tcp",
+                    "cache 0.0.0.0:13002->6379/tcp",
+                ]
+            ),
+        ],
+        env=LESSON,
+    )
+    ports = engine.run("scripts/check-ports", *UP, netns=True)
+    assert ports.returncode == 1, ports.output
+    assert ports.stderr.splitlines() == [
+        "make: make up would publish ports that are already in use: 3000 (BACK_PORT) by "
+        "container 'photoshare-back', 8080 (FRONT_PORT) by container 'web'. Free them ('make "
+        "down PROJECT=photoshare'; 'docker stop web'), or use free ports: make up DB_PORT=3306 "
+        "BACK_PORT=3002 FRONT_PORT=8081."
+    ]
+
+
+def test_free_ports_pass_in_silence(tmp_path):
+    engine = Engine(
+        tmp_path,
+        [running("k8scourse-db", False), *holders(["cache 0.0.0.0:13000->3000/tcp"])],
+        env=LESSON,
+    )
+    ports = engine.run("scripts/check-ports", *UP, netns=True)
+    assert (ports.returncode, ports.output) == (0, "")
+
+
+def test_a_port_a_program_listens_on_is_named_with_the_program(tmp_path):
+    engine = Engine(tmp_path, [running("k8scourse-db", False), *holders([])], env=LESSON)
+    listen = (
+        "import socket,sys,time;s=socket.socket();s.bind(('127.0.0.1',3000));s.listen();"
+        "time.sleep(30)"
+    )
+    program = (
+        f'ip link set lo up && {{ {sys.executable} -c "{listen}" & }} && '
+        "until (: </dev/tcp/127.0.0.1/3000) 2>/dev/null; do sleep 0.05; done && "
+        'scripts/check-ports "$@"; status=$?; kill %1; exit $status'
+    )
+    ports = engine.run("bash", "-c", program, "-", *UP, netns=True)
+    assert ports.returncode == 1, ports.output
+    [line] = ports.stderr.splitlines()
+    assert re.fullmatch(
+        r"make: make up would publish ports that are already in use: 3000 \(BACK_PORT\) by "
+        r"another program on this machine(, python[\d.]* \(PID \d+\)| \(to see which: .*\))\. "
+        r"Free them \(stop that program\), or use free ports: make up DB_PORT=3306 "
+        r"BACK_PORT=3001 FRONT_PORT=8080\.",
+        line,
+    ), line
+
+
+def test_a_copy_named_as_another_folders_stack_is_refused(tmp_path):
+    mounts = (
+        "container inspect -f {{range .Mounts}}{{if eq .Destination "
+        '"/docker-entrypoint-initdb.d/init.sql"}}{{.Source}}{{end}}{{end}} k8scourse-db'
+    )
+    engine = Engine(
+        tmp_path,
+        [running("k8scourse-db"), answer(mounts, "/home/ada/k8scourse/db/init.sql\n")],
+        env=LESSON,
+    )
+    ports = engine.run("scripts/check-ports", *UP, netns=True)
+    assert ports.returncode == 1
+    assert last_line(ports) == (
+        "make: k8scourse-db runs from another folder (/home/ada/k8scourse): this copy is named "
+        "k8scourse too (PROJECT in .env), so make up would take that stack over. Give this "
+        "copy its own name (make rename NAME=yourname), or stop the other stack (make down, "
+        "there)."
+    )
+
+
+# ---- scripts/check-stacks: the docker run stack and Compose or Swarm, never both -------
+
+COMPOSE_PS = "ps -aq --filter label=com.docker.compose.project=k8scourse"
+SWARM_PS = "ps -q --filter label=com.docker.stack.namespace=k8scourse"
+
+
+@pytest.mark.parametrize(
+    ("compose", "swarm", "line"),
+    [
+        (
+            "3f2a1b0c9d8e\n",
+            "",
+            "make: the Compose stack k8scourse is up (same names, ports and network): stop it "
+            "with 'make compose-down' first.",
+        ),
+        (
+            "",
+            "7c1d2e3f4a5b\n",
+            "make: the Swarm stack k8scourse is up (same ports): remove it with 'make "
+            "swarm-down' first.",
+        ),
+        ("", "", None),
+    ],
+    ids=["compose", "swarm", "neither"],
+)
+def test_the_docker_run_stack_waits_for_compose_and_swarm_to_go(compose, swarm, line, tmp_path):
+    engine = Engine(tmp_path, [answer(COMPOSE_PS, compose), answer(SWARM_PS, swarm)])
+    check = engine.run("scripts/check-stacks", "--no-compose-or-swarm", "k8scourse", "k8scourse")
+    assert check.returncode == (1 if line else 0), check.output
+    assert check.stderr.splitlines() == ([line] if line else [])
+
+
+@pytest.mark.parametrize(
+    ("back", "label", "line"),
+    [
+        (
+            True,
+            "",
+            "make: the docker run stack is running (back): stop it with 'make down' first "
+            "(same names, ports and network).",
+        ),
+        (
+            False,
+            "",
+            "make: network k8scourse was made by the docker run lesson: remove it with 'make "
+            "down' first.",
+        ),
+        (False, "default", None),
+    ],
+    ids=["its-backend-runs", "its-network-is-left", "compose-network"],
+)
+def test_compose_and_swarm_wait_for_the_docker_run_stack_to_go(back, label, line, tmp_path):
+    labels = 'network inspect -f {{index .Labels "com.docker.compose.network"}} k8scourse'
+    engine = Engine(
+        tmp_path,
+        [
+            running("back", back),
+            running("*", False),
+            answer(labels, f"{label}\n"),
+            answer(NETWORK.format("k8scourse"), "[{}]\n"),
+        ],
+    )
+    names = "k8scourse-db back front"
+    check = engine.run("scripts/check-stacks", "--no-run-stack", names, "k8scourse")
+    assert check.returncode == (1 if line else 0), check.output
+    assert check.stderr.splitlines() == ([line] if line else [])
+
+
+# ---- scripts/wait-for-db: ready means a query over TCP ---------------------------------
+
+QUERY = "exec -e MYSQL_PWD k8scourse-db mysql --protocol=TCP -h127.0.0.1 -uuser -e SELECT 1"
+
+
+@pytest.mark.parametrize("state", ["ready", "initialising", "stopped"])
+def test_the_database_is_ready_when_it_answers_a_query_over_tcp(state, tmp_path):
+    engine = Engine(
+        tmp_path,
+        [
+            answer(QUERY, "1\n1\n") if state == "ready" else answer(QUERY, status=1),
+            running("k8scourse-db", state != "stopped"),
+        ],
+        env={"MYSQL_PASSWORD": "s3cret"},
+    )
+    wait = engine.run("scripts/wait-for-db", "k8scourse-db", "user", "0")
+    lines = wait.stdout.splitlines()
+    assert lines[0] == "# waiting for k8scourse-db to answer SELECT 1 over TCP as user"
+    assert not any("s3cret" in line for line in engine.asked())  # MYSQL_PWD, not an argument
+    if state == "ready":
+        assert wait.returncode == 0, wait.output
+        assert re.fullmatch(r"# k8scourse-db is ready \(\d+ s\)", lines[-1])
+        assert engine.asked() == [QUERY]
+        return
+    assert wait.returncode == 1
+    assert last_line(wait) == (
+        "make: k8scourse-db did not answer within 0 s: look at docker logs k8scourse-db"
+        if state == "initialising"
+        else "make: the database container k8scourse-db is not running: start it with make db "
+        "(if it stopped during initialisation, db/init.sql failed: run the db command without "
+        "-d to see why)."
+    )
+
+
+# ---- scripts/wait-for-http: the walks' wait for an address ------------------------------
+
+
+def test_wait_for_http_prints_the_answer_and_with_ok_wants_a_success(tmp_path):
+    app = create_app(Config(mysql_host="127.0.0.1", mysql_port=free_port()))
+    with serving(app) as port:
+        live = subprocess.run(
+            ["scripts/wait-for-http", "--ok", f"127.0.0.1:{port}/livez", "5"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        any_status = subprocess.run(
+            ["scripts/wait-for-http", f"127.0.0.1:{port}/health", "5"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        ok_only = subprocess.run(
+            ["scripts/wait-for-http", "--ok", f"127.0.0.1:{port}/health", "1"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert live.returncode == 0, live.stderr
+    assert live.stdout.splitlines()[0] == f"$ curl 127.0.0.1:{port}/livez"
+    assert json.loads(live.stdout.splitlines()[1])["status"] == "running"
+    assert any_status.returncode == 0, any_status.stderr
+    assert json.loads(any_status.stdout.splitlines()[1])["db"] is False  # the 503's body
+    assert ok_only.returncode == 1
+    assert ok_only.stderr.splitlines() == [
+        f"make: 127.0.0.1:{port}/health did not answer with a success within 1 s."
+    ]
+
+
+# ---- scripts/check-health: the backend's answers, and what only the engine knows -------
+
+NAMES = {"DB_NAME": "photoshare-db", "NETWORK": "photoshare"}
+
+
+def plain_app(status, body):
+    app = Flask("other")
+    app.add_url_rule("/health", "health", lambda: (body, status))
+    return app
+
+
+def test_a_refused_password_stops_the_wait_naming_the_fix(tmp_path):
+    """The backend's 503 when MySQL refuses its login (its words, error 1045)."""
+    body = {
+        "db": False,
+        "error": "(1045, \"Access denied for user 'user'@'172.18.0.3' (using password: YES)\")",
+        "mysql_host": "photoshare-db",
+        "status": "running",
+        "timestamp": 1,
+    }
+    engine = Engine(tmp_path, [], env=NAMES)
+    with serving(plain_app(503, body)) as port:
+        health = engine.run("scripts/check-health", "", "30", f"curl localhost:{port}/health")
+    assert health.returncode == 1, health.output
+    assert last_line(health) == (
+        "make: the database refuses the backend's user or password (Access denied): start the "
+        "backend with the database's, e.g. make back DB_PASSWORD=... as given to make db."
+    )
+    assert engine.asked() == []
+
+
+def test_another_program_on_the_port_is_named(tmp_path):
+    engine = Engine(tmp_path, [], env=NAMES)
+    with serving(plain_app(404, "<h1>Not Found</h1>")) as port:
+        health = engine.run("scripts/check-health", "", "30", f"curl localhost:{port}/health")
+    assert health.returncode == 1
+    assert last_line(health) == (
+        f"make: port {port} answers /health with HTTP 404, not the backend's JSON: another "
+        "program has the port? Stop it, or publish the backend on another port: make up "
+        f"BACK_PORT={port + 1}."
+    )
+
+
+@pytest.mark.parametrize("db", [True, False], ids=["db-runs", "nothing-runs"])
+def test_nothing_answering_names_the_container_to_start(db, tmp_path):
+    engine = Engine(
+        tmp_path, [running("photoshare-back", False), running("photoshare-db", db)], env=NAMES
+    )
+    port = free_port()
+    health = engine.run(
+        "scripts/check-health", "photoshare-back", "30", f"curl localhost:{port}/health"
+    )
+    assert health.returncode == 1
+    assert last_line(health) == (
+        f"make: nothing answers on port {port}: the backend container 'photoshare-back' is not "
+        "running: start it with 'make back'."
+        if db
+        else f"make: nothing answers on port {port}: neither 'photoshare-back' nor "
+        "'photoshare-db' is running: start them with 'make up' (or 'make db', then 'make back')."
+    )
+
+
+def test_a_stack_that_never_answers_is_waited_for_then_named(tmp_path):
+    engine = Engine(tmp_path, [], env=NAMES)
+    port = free_port()
+    health = engine.run("scripts/check-health", "", "1", f"curl localhost:{port}/health")
+    assert health.returncode == 1
+    assert health.stdout.splitlines() == [
+        f"$ curl localhost:{port}/health",
+        f"# not ready yet: nothing answers on port {port} yet; waiting up to 1 s while the "
+        "backend starts and the database initialises",
+    ]
+    assert last_line(health) == (
+        f"make: nothing answers on port {port} after 1 s: look at the stack's containers "
+        "('docker ps -a') and their logs."
+    )
+
+
+def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
+    """make back-broken, then make health: the backend runs without MYSQL_HOST, looks for
+    the database on localhost; that is the lesson's point, said as such, exit 0."""
+    app = create_app(Config(mysql_host="localhost", mysql_port=free_port(), in_container=True))
+    with serving(app) as port:
+        env_of = "container inspect -f {{range .Config.Env}}{{println .}}{{end}} back"
+        engine = Engine(
+            tmp_path,
+            [
+                running("back"),
+                answer("port back", f"3000/tcp -> 0.0.0.0:{port}\n"),
+                answer(env_of, "PATH=/opt/venv/bin:/usr/bin\nPORT=3000\n\n"),
+            ],
+            env={"DB_NAME": "k8scourse-db", "NETWORK": "k8scourse"},
+        )
+        health = engine.run("scripts/check-health", "back", "30", f"curl localhost:{port}/health")
+    assert health.returncode == 0, health.output
+    assert health.stdout.splitlines()[-1] == (
+        "# this is the failure the lesson shows (back runs without MYSQL_HOST, so it looks for "
+        "the database on localhost, which inside its container is the container itself); "
+        "next: make back, which passes -e MYSQL_HOST=k8scourse-db"
+    )
+
+
+# ---- scripts/backup-db, scripts/restore-db, and lib.sh's as_db_root -----------------------
+
+DUMP = """-- MySQL dump 10.13  Distrib 8.4.3, for Linux (x86_64)
+--
+-- Current Database: `images`
+--
+
+CREATE DATABASE /*!32312 IF NOT EXISTS*/ `images`;
+USE `images`;
+DROP TABLE IF EXISTS `images`;
+CREATE TABLE `images` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  PRIMARY KEY (`id`)
+);
+INSERT INTO `images` VALUES (1,'Hello','hello-caption.gif');
+INSERT INTO `images` VALUES (2,'café','cafe.gif');
+
+-- Dump completed on 2026-12-01 10:00:00
+"""
+
+# A fake engine: `container inspect` and `ps` as the engine answers them for a database
+# container DB (docker run's, or Compose's), and `exec -i DB ...` run here with the
+# container's environment and its client programs (mysqldump, mysql: fakes that log how
+# they were called and what they read, and print $DUMP).
+FAKE_ENGINE = r"""#!/usr/bin/env bash
+echo "$*" >>"$LOG/asked"
+case $1 in
+    container) [ "${*: -1}" = "$DB" ] && echo true && exit 0; exit 1 ;;
+    ps) [ -n "${COMPOSE_DB:-}" ] && echo "$COMPOSE_DB"; exit 0 ;;
+    exec)
+        [ "$2 $3" = "-i $COMPOSE_DB" ] || [ "$2 $3" = "-i $DB" ] || exit 1
+        shift 3
+        exec env -i PATH="$BIN:/usr/bin:/bin" LOG="$LOG" DUMP="$DUMP" \
+            MYSQL_ROOT_PASSWORD_FILE="$LOG/root-password" "$@" ;;
+esac
+exit 125
+"""
+CLIENT = r"""#!/usr/bin/env bash
+{ printf '%s\n' "${0##*/} $*" "MYSQL_PWD=$MYSQL_PWD"; } >>"$LOG/client"
+case ${0##*/} in
+    mysqldump) printf '%s' "$DUMP" ;;
+    mysql) cat >"$LOG/loaded" ;;
+esac
+"""
+
+
+class DatabaseEngine:
+    def __init__(self, folder, db="k8scourse-db", compose_db="", dump=DUMP):
+        self.log, bin_ = folder / "log", folder / "bin"
+        self.log.mkdir()
+        bin_.mkdir()
+        (self.log / "root-password").write_text("r00t\n")
+        for name, text in (("docker", FAKE_ENGINE), ("mysqldump", CLIENT), ("mysql", CLIENT)):
+            (bin_ / name).write_text(text)
+            (bin_ / name).chmod(0o755)
+        engine_bin = folder / "engine"
+        engine_bin.mkdir()
+        shutil.move(bin_ / "docker", engine_bin / "docker")
+        os.symlink(engine_bin / "docker", engine_bin / "podman")
+        self.env = {
+            **os.environ,
+            "PATH": f"{engine_bin}:{os.environ['PATH']}",
+            "DOCKER": "docker",
+            "ENGINE": "docker",
+            "LOG": str(self.log),
+            "BIN": str(bin_),
+            "DB": db,
+            "COMPOSE_DB": compose_db,
+            "DUMP": dump,
+        }
+
+    def run(self, *args):
+        result = subprocess.run(
+            args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60
+        )
+        result.output = result.stdout + result.stderr
+        return result
+
+    def read(self, name):
+        path = self.log / name
+        return path.read_text() if path.exists() else None
+
+
+@pytest.mark.parametrize("stack", ["docker-run", "compose"])
+def test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name(stack, tmp_path):
+    compose = stack == "compose"
+    engine = DatabaseEngine(
+        tmp_path, db="none" if compose else "k8scourse-db", compose_db="k8scourse-db-1"
+    )
+    folder = tmp_path / "backups"
+    backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(folder))
+    assert backup.returncode == 0, backup.output
+    [dump] = folder.iterdir()
+    assert re.fullmatch(r"k8scourse-\d{8}-\d{6}\.sql", dump.name)
+    assert dump.read_text() == DUMP
+    db = "k8scourse-db-1" if compose else "k8scourse-db"
+    assert backup.stdout.splitlines() == [
+        f"$ docker exec {db} mysqldump --single-transaction --databases images > {dump}",
+        f"# {dump}: 2 INSERT statements; make restore BACKUP={dump} loads it back",
+    ]
+    # As root, with the container's own root password (its secret file), never an argument.
+    assert engine.read("client") == (
+        "mysqldump --user=root --single-transaction --databases images\nMYSQL_PWD=r00t\n"
+    )
+
+
+def test_a_dump_cut_short_is_not_kept(tmp_path):
+    engine = DatabaseEngine(tmp_path, dump=DUMP.rsplit("-- Dump completed", 1)[0])
+    folder = tmp_path / "backups"
+    backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(folder))
+    assert backup.returncode == 1
+    assert last_line(backup) == (
+        "make: the dump of k8scourse-db stopped before its end (no '-- Dump completed' line): "
+        "nothing was written."
+    )
+    assert list(folder.iterdir()) == []
+
+
+def test_no_database_running_is_named_before_anything_is_written(tmp_path):
+    engine = DatabaseEngine(tmp_path, db="none")
+    folder = tmp_path / "backups"
+    for script, then in (("backup-db", "backup"), ("restore-db", "restore")):
+        done = engine.run(f"scripts/{script}", "k8scourse", "k8scourse-db", str(folder))
+        assert done.returncode == 1
+        assert last_line(done) == (
+            "make: no database of k8scourse runs (neither k8scourse-db nor its Compose stack's "
+            f"db): start it (make up, or make compose-up), then make {then}."
+        )
+    assert not folder.exists()
+    assert engine.read("client") is None
+
+
+def test_a_whole_dump_is_loaded_back_as_root(tmp_path):
+    engine = DatabaseEngine(tmp_path)
+    dump = tmp_path / "k8scourse-20261201-100000.sql"
+    dump.write_text(DUMP)
+    restore = engine.run("scripts/restore-db", "k8scourse", "k8scourse-db", str(dump))
+    assert restore.returncode == 0, restore.output
+    assert restore.stdout.splitlines() == [
+        f"$ docker exec -i k8scourse-db mysql < {dump}",
+        f"# restored {dump} into k8scourse-db",
+    ]
+    assert engine.read("client") == "mysql --user=root\nMYSQL_PWD=r00t\n"
+    assert engine.read("loaded") == DUMP
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("", "{} is empty: not a dump, nothing restored."),
+        (
+            DUMP.rsplit("-- Dump completed", 1)[0],
+            "{} is not a whole dump (it does not end with mysqldump's '-- Dump completed' "
+            "line): nothing restored.",
+        ),
+        (
+            DUMP.replace("`images` (", "`photos` ("),
+            "{} holds no images table (not a dump of this app's database): nothing restored.",
+        ),
+    ],
+    ids=["empty", "cut", "another-database"],
+)
+def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(content, why, tmp_path):
+    engine = DatabaseEngine(tmp_path)
+    dump = tmp_path / "dump.sql"
+    dump.write_text(content)
+    restore = engine.run("scripts/restore-db", "k8scourse", "k8scourse-db", str(dump))
+    assert restore.returncode == 1
+    assert last_line(restore) == "make: " + why.format(dump)
+    assert engine.read("client") is None
+
+
+# ---- scripts/open-page: the page, in the learner's browser ------------------------------
+
+
+def fake(folder, name, text='echo "$0 $*" >>"$OPENED"\n'):
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{text}")
+    path.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("machine", "opened_by"),
+    [("mac", "open"), ("linux-desktop", "xdg-open"), ("linux-ssh", None), ("wsl", "wslview")],
+)
+def test_make_open_prints_the_address_and_opens_it_where_a_browser_is(machine, opened_by, tmp_path):
+    for name in ("open", "xdg-open", "wslview", "explorer.exe"):
+        fake(tmp_path, name)
+    fake(tmp_path, "uname", "echo Darwin\n" if machine == "mac" else "echo Linux\n")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME")
+    }
+    env.update(PATH=f"{tmp_path}:{env['PATH']}", OPENED=str(tmp_path / "opened"))
+    if machine == "linux-desktop":
+        env["WAYLAND_DISPLAY"] = "wayland-0"
+    if machine == "wsl":
+        env.update(WSL_DISTRO_NAME="Ubuntu", DISPLAY=":0")
+    page = subprocess.run(
+        ["scripts/open-page", "http://localhost:8080", "http://localhost:3000/health"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert page.returncode == 0, page.stderr
+    assert page.stdout == "The app: http://localhost:8080  (API: http://localhost:3000/health)\n"
+    opened = tmp_path / "opened"
+    if opened_by is None:
+        assert not opened.exists()
+    else:
+        assert opened.read_text() == f"{tmp_path}/{opened_by} http://localhost:8080\n"
+
+
+# ---- scripts/walk-lesson: each step checked as the lesson says --------------------------
+
+# What each make target of the lesson prints, as it does when it behaves: (target, output,
+# exit status). A target that runs twice in the lesson answers its first line the first time.
+STEPS = {
+    "down": [("", 0)],
+    "alpine": [("$ docker run -it -d --rm --name one alpine /bin/sh", 0)],
+    "ls": [("bin\ndev\netc", 0)],
+    "ping": [
+        (
+            "ping: bad address 'two'\n# this is the failure the lesson shows (one is on the "
+            "default bridge, which resolves no names); next: make alpine-network",
+            0,
+        ),
+        ("1 packets transmitted, 1 packets received, 0% packet loss", 0),
+    ],
+    "alpine-stop": [("", 0)],
+    "alpine-network": [("", 0)],
+    "inspect": [('                "Name": "one",\n                "Name": "two",', 0)],
+    "network": [("", 0)],
+    "db": [("", 0)],
+    "build": [("", 0)],
+    "back-broken": [("", 0)],
+    "health": [
+        (
+            "# this is the failure the lesson shows (back runs without MYSQL_HOST, so it looks "
+            "for the database on localhost, which inside its container is the container itself)",
+            0,
+        ),
+        ('{"db":true,"status":"running","timestamp":1}', 0),
+    ],
+    "back": [("$ docker stop back\n$ docker run -p 3000:3000 --name back", 0)],
+    "ps": [
+        ("CONTAINER ID   IMAGE   NAMES\n1   k8scourse-back   back\n2   mysql:5.7   k8scourse-db", 0)
+    ],
+    "logs": [("[INFO] Server running on port 3000, database k8scourse-db:3306/images", 0)],
+}
+FAKE_MAKE = r"""#!/usr/bin/env python3
+import json, os, pathlib, sys
+log = pathlib.Path(os.environ["WALK_LOG"])
+steps = json.loads(os.environ["WALK_STEPS"])
+with log.open("a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\n")
+target = sys.argv[-1]
+done = log.read_text().splitlines().count(" ".join(sys.argv[1:])) - 1
+output, status = steps[target][min(done, len(steps[target]) - 1)]
+if output:
+    print(output)
+sys.exit(status)
+"""
+
+
+def walk(tmp_path, steps, left=""):
+    """scripts/walk-lesson with `make` answering as `steps` say, and the engine with the
+    containers `left` running: its result, and the make command lines it ran."""
+    (tmp_path / "make").write_text(FAKE_MAKE)
+    (tmp_path / "make").chmod(0o755)
+    engine = Engine(
+        tmp_path,
+        [
+            answer("ps --format {{.Names}}", left),
+            answer("exec one sh -c docker ps", stderr="sh: docker: not found\n", status=127),
+            answer("exec one ping -c 1 -W 2 redhat.com", status=1),
+        ],
+        env={"WALK_LOG": str(tmp_path / "walked"), "WALK_STEPS": json.dumps(steps)},
+    )
+    engine.env["PATH"] = f"{tmp_path}:{engine.env['PATH']}"
+    lesson = engine.run("scripts/walk-lesson", env={"PROJECT": "photoshare"})
+    made = (tmp_path / "walked").read_text().splitlines()
+    return lesson, made
+
+
+def test_the_walk_checks_every_step_of_lesson_5(tmp_path):
+    lesson, made = walk(tmp_path, STEPS)
+    assert lesson.returncode == 0, lesson.output
+    oks = [line for line in lesson.stdout.splitlines() if line.startswith("   ok: ")]
+    assert len(oks) == 19, lesson.stdout
+    assert "NOT AS IN THE LESSON" not in lesson.stdout
+    assert lesson.stdout.splitlines()[-1] == "19 steps, all as the lesson says."
+    # Under the lesson's own names, whatever this copy's PROJECT: its stack is left alone.
+    assert made[0] == "--no-print-directory -s PROJECT=k8scourse down"
+    assert all(line.startswith("--no-print-directory -s PROJECT=k8scourse ") for line in made)
+    targets = [line.split()[-1] for line in made]
+    assert targets == [
+        "down", "alpine", "ls", "ping", "alpine-stop", "alpine-network", "inspect", "ping",
+        "alpine-stop", "network", "db", "build", "back-broken", "health", "back", "health",
+        "ps", "logs",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("target", "output", "said"),
+    [
+        (
+            "health",
+            [STEPS["health"][0], ('{"db":false,"status":"running"}', 1)],
+            "/health answers 200 once the database has initialised (expected to pass, exit "
+            "status 1)",
+        ),
+        (
+            "ping",
+            [("PING two (172.18.0.3): 56 data bytes", 0), STEPS["ping"][1]],
+            "ping two fails on the default bridge: two does not exist for one (expected the "
+            "output to match /bad address 'two'/)",
+        ),
+        (
+            "inspect",
+            [("[]", 0)],
+            "make inspect lists one and two, the containers of alpine-network (expected the "
+            'output to match /"name": "(one|two)"|  (one|two)$/)',
+        ),
+    ],
+    ids=["health-not-200", "ping-answered", "inspect-empty"],
+)
+def test_a_step_that_is_not_as_in_the_lesson_is_counted(target, output, said, tmp_path):
+    lesson, _ = walk(tmp_path, {**STEPS, target: output})
+    assert lesson.returncode == 1, lesson.output
+    assert [line for line in lesson.stdout.splitlines() if "NOT AS IN THE LESSON" in line] == [
+        f"   NOT AS IN THE LESSON: {said}"
+    ]
+    assert lesson.stdout.splitlines()[-1] == (
+        "1 of 19 steps did not behave as the lesson says (see above)."
+    )
+
+
+def test_the_walk_says_what_its_clean_slate_stops(tmp_path):
+    lesson, _ = walk(tmp_path, STEPS, left="back\nk8scourse-db\nelse\n")
+    lines = lesson.stdout.splitlines()
+    assert (
+        "# make lesson starts from a clean slate: it stops back k8scourse-db, and the data in "
+        "k8scourse-db goes with it (it runs with --rm)"
+    ) in lines
+    assert "# no terminal to ask on: going on" in lines
+    assert lines[-1] == (
+        "19 steps, all as the lesson says. Still running: back and k8scourse-db (make down "
+        "PROJECT=k8scourse stops them)."
+    )
