@@ -39,6 +39,11 @@ STACK = "tests/test_stack_files.py::"
 HEALTH = "tests/test_health_offline.py::test_a_database_looked_for_on_localhost_stops_the_wait"
 AGREEMENT = "tests/k8s/test_k8s_agreement.py::"
 NETWORK = "tests/k8s/test_k8s_network.py::"
+SCRIPTS = "tests/test_scripts_offline.py::"
+REFUSAL = f"{SCRIPTS}test_a_refused_command_is_one_line_naming_the_fix"
+TAKEN = f"{SCRIPTS}test_a_taken_port_names_who_holds_it_and_the_port_to_use"
+PROBES = "tests/test_keep_or_replace_offline.py::"
+WALK = f"{SCRIPTS}test_a_step_that_is_not_as_in_the_lesson_is_counted"
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,421 @@ BREAKAGES = (
     ),
 )
 
+# ---- scripts/: each script, run offline as make runs it (tests/test_scripts_offline.py) ----
+SCRIPT_BREAKAGES = (
+    Breakage(
+        "step-if-running-inverted",
+        "scripts/run-step",
+        """--if-running) running "$2" || { say "# $2 is not running"; exit 0; }""",
+        """--if-running) running "$2" && { say "# $2 is not running"; exit 0; }""",
+        (f"{SCRIPTS}test_a_guard_skips_the_command_and_says_why",),
+        "make stop and make down run `docker stop` on containers that are not there, and "
+        "skip the ones that run",
+    ),
+    Breakage(
+        "step-tty-unchecked",
+        "scripts/run-step",
+        """            [ -t 0 ] || fail "this step opens an interactive shell""",
+        """            : || fail "this step opens an interactive shell""",
+        (f"{SCRIPTS}test_a_shell_without_a_terminal_is_refused_before_it_runs",),
+        "make shell from a script or CI fails with the engine's 'the input device is not a TTY'",
+    ),
+    Breakage(
+        "step-lesson-failure-anywhere",
+        "scripts/run-step",
+        """running "$lesson_name" && on_default_network "$lesson_name" || return 1""",
+        """running "$lesson_name" || return 1""",
+        (
+            f"{SCRIPTS}test_the_lessons_own_failure_is_said_and_succeeds_only_on_the_default_"
+            "bridge[user-network]",
+        ),
+        "a ping that fails on alpine-network is called the lesson's failure and succeeds",
+    ),
+    Breakage(
+        "step-no-settle",
+        "scripts/run-step",
+        """    if [ -n "$acts_on" ]; then settle "$acts_on"; fi\n""",
+        "",
+        (f"{SCRIPTS}test_stopping_a_shell_says_it_takes_10_s_and_waits_until_it_is_gone",),
+        "make stop returns before the container is gone: the next make back finds its name taken",
+    ),
+    Breakage(
+        "differences-rm-takes-a-value",
+        "scripts/run-differences.sh",
+        "-q --quiet --rm --init\n",
+        "-q --quiet --init\n",
+        (f"{PROBES}test_the_probe_is_created_from_every_form_of_docker_run",),
+        "--rm read as a flag with a value: the probe swallows --network, make back replaces a "
+        "backend that runs as asked",
+    ),
+    Breakage(
+        "differences-no-network-field",
+        "scripts/run-differences.sh",
+        "network={{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}}\n",
+        "",
+        (
+            f"{PROBES}test_each_difference_is_seen_and_nothing_else[docker-28-network]",
+            f"{PROBES}test_each_difference_is_seen_and_nothing_else[podman-4.3-network]",
+        ),
+        "a backend on the default bridge is kept by make back: the lesson's fix never lands",
+    ),
+    Breakage(
+        "differences-probe-pulls",
+        "scripts/run-differences.sh",
+        """${out[@]+"${out[@]}"} --pull=never "$@\"""",
+        """${out[@]+"${out[@]}"} "$@\"""",
+        (f"{PROBES}test_the_probe_is_created_from_every_form_of_docker_run",),
+        "comparing with a running container pulls the image: slow, and online only",
+    ),
+    Breakage(
+        "explain-daemon-fix",
+        "scripts/explain-error.sh",
+        "or 'sudo systemctl start docker' on Linux",
+        "or 'sudo systemctl restart containerd' on Linux",
+        (f"{REFUSAL}[docker-not-running]",),
+        "a stopped Docker is answered with a command that does not start it",
+    ),
+    Breakage(
+        "explain-rm-without-f",
+        "scripts/explain-error.sh",
+        "remove it with '$DOCKER rm -f $name'",
+        "remove it with '$DOCKER rm $name'",
+        (f"{REFUSAL}[name-taken]", f"{REFUSAL}[name-taken-podman]"),
+        "the advice for a taken name fails on a running container",
+    ),
+    Breakage(
+        "explain-latest-unbuilt",
+        "scripts/explain-error.sh",
+        """[[ $image == "$BACK_IMAGE" || $image == "$BACK_IMAGE:latest" ]] && built_by=build""",
+        """[[ $image == "$BACK_IMAGE" ]] && built_by=build""",
+        (f"{REFUSAL}[back-image-not-built]",),
+        "an unbuilt backend image is called a registry problem instead of 'make build'",
+    ),
+    Breakage(
+        "explain-compose-network",
+        "scripts/explain-error.sh",
+        """project=$(label_of "${holders%% *}" com.docker.compose.project)""",
+        """project=$(label_of "${holders%% *}" com.docker.compose.service)""",
+        (f"{SCRIPTS}test_a_network_of_a_compose_stack_names_its_compose_down",),
+        "a network held by a Compose stack is called Compose's service name, not its project",
+    ),
+    Breakage(
+        "holders-front-advice",
+        "scripts/port-holders.sh",
+        "'publish the front on another port: make up FRONT_PORT=%s",
+        "'publish the front on another port: make front FRONT_PORT=%s",
+        (f"{TAKEN}[front-of-another-copy]",),
+        "the front moves alone: the backend's CORS_ORIGINS still names the old port, the page "
+        "cannot read the API",
+    ),
+    Breakage(
+        "holders-port-substring",
+        "scripts/port-holders.sh",
+        """grep -E ":$2->" | head -1""",
+        """grep -E "$2->" | head -1""",
+        (
+            f"{SCRIPTS}test_free_ports_pass_in_silence",
+            f"{SCRIPTS}test_ports_held_by_others_are_named_with_free_ones_to_use",
+        ),
+        "a container on port 13000 is said to hold port 3000: make up refuses a free port",
+    ),
+    Breakage(
+        "holders-compose-stop",
+        "scripts/port-holders.sh",
+        """printf "'make compose-down PROJECT=%s'" "$project"; return""",
+        """printf "'make down PROJECT=%s'" "$project"; return""",
+        (f"{TAKEN}[database-of-a-compose-stack]",),
+        "a port held by a Compose stack is to be freed with make down, which leaves Compose's "
+        "containers running",
+    ),
+    Breakage(
+        "ports-next-taken",
+        "scripts/check-ports",
+        """while [[ $taken == *" $next "* ]] || [ -n "$(holder '' "$next")" ]; do""",
+        """while [[ $taken == *" $next "* ]]; do""",
+        (f"{SCRIPTS}test_ports_held_by_others_are_named_with_free_ones_to_use",),
+        "the port advised instead is itself taken: the learner's second make up fails too",
+    ),
+    Breakage(
+        "ports-own-folder",
+        "scripts/check-ports",
+        """[ "$source" != "$PWD/db/init.sql" ]""",
+        """[ "$source" != "$PWD/init.sql" ]""",
+        (f"{SCRIPTS}test_a_copy_named_as_another_folders_stack_is_refused[this]",),
+        "make up refuses this folder's own running database as another folder's",
+    ),
+    Breakage(
+        "ports-one-clash",
+        "scripts/check-ports",
+        """clashes+="${clashes:+, }$port ($var) by $who\"""",
+        """clashes="$port ($var) by $who\"""",
+        (f"{SCRIPTS}test_ports_held_by_others_are_named_with_free_ones_to_use",),
+        "only the last clash is named: the learner frees one port, and make up fails again",
+    ),
+    Breakage(
+        "stacks-compose-running-only",
+        "scripts/check-stacks",
+        """ps -aq --filter "label=com.docker.compose.project=$2\"""",
+        """ps -q --filter "label=com.docker.compose.project=$2\"""",
+        (f"{SCRIPTS}test_the_docker_run_stack_waits_for_compose_and_swarm_to_go[compose]",),
+        "a Compose stack whose containers stopped is missed: make up clashes with its names",
+    ),
+    Breakage(
+        "stacks-swarm-fix",
+        "scripts/check-stacks",
+        "remove it with 'make swarm-down' first.",
+        "leave the swarm with 'docker swarm leave --force' first.",
+        (f"{SCRIPTS}test_the_docker_run_stack_waits_for_compose_and_swarm_to_go[swarm]",),
+        "the advice destroys the swarm instead of removing the stack",
+    ),
+    Breakage(
+        "stacks-network-label-inverted",
+        "scripts/check-stacks",
+        """&& [ -z "$("$DOCKER" network inspect -f""",
+        """&& [ -n "$("$DOCKER" network inspect -f""",
+        (
+            f"{SCRIPTS}test_compose_and_swarm_wait_for_the_docker_run_stack_to_go"
+            "[its-network-is-left]",
+            f"{SCRIPTS}test_compose_and_swarm_wait_for_the_docker_run_stack_to_go[compose-network]",
+        ),
+        "make compose-up refuses Compose's own network, and takes over the lesson's",
+    ),
+    Breakage(
+        "health-access-denied-waits",
+        "scripts/check-health",
+        """        fail "the database refuses the backend's user or password""",
+        """        : "the database refuses the backend's user or password""",
+        (f"{SCRIPTS}test_a_refused_password_stops_the_wait_naming_the_fix",),
+        "a wrong password is waited on until the timeout, then not named",
+    ),
+    Breakage(
+        "health-other-program-advice",
+        "scripts/check-health",
+        "make up BACK_PORT=$((port + 1)).",
+        "make up PORT=$((port + 1)).",
+        (f"{SCRIPTS}test_another_program_on_the_port_is_named",),
+        "the advice for a port another program holds names a variable make does not read",
+    ),
+    Breakage(
+        "health-first-try-fails",
+        "scripts/check-health",
+        'which passes -e MYSQL_HOST=$DB_NAME"\n                exit 0\n',
+        'which passes -e MYSQL_HOST=$DB_NAME"\n                exit 1\n',
+        (f"{SCRIPTS}test_the_lessons_first_try_is_its_failure_and_succeeds",),
+        "the lesson's deliberate first failure stops make: the learner thinks the step broke",
+    ),
+    Breakage(
+        "wait-db-socket",
+        "scripts/wait-for-db",
+        "mysql --protocol=TCP -h127.0.0.1",
+        "mysql -h127.0.0.1",
+        (f"{SCRIPTS}test_the_database_is_ready_when_it_answers_a_query_over_tcp[ready]",),
+        "ready over the socket while init.sql still runs: the backend's first queries fail",
+    ),
+    Breakage(
+        "wait-db-password-argument",
+        "scripts/wait-for-db",
+        """"$DOCKER" exec -e MYSQL_PWD "$name" \\""",
+        """"$DOCKER" exec -e MYSQL_PWD="${MYSQL_PASSWORD:-}" "$name" \\""",
+        (f"{SCRIPTS}test_the_database_is_ready_when_it_answers_a_query_over_tcp[ready]",),
+        "the password is on the command line, where ps shows it to every user",
+    ),
+    Breakage(
+        "wait-db-stopped-inverted",
+        "scripts/wait-for-db",
+        """    running "$name" ||\n""",
+        """    ! running "$name" ||\n""",
+        (
+            f"{SCRIPTS}test_the_database_is_ready_when_it_answers_a_query_over_tcp[stopped]",
+            f"{SCRIPTS}test_the_database_is_ready_when_it_answers_a_query_over_tcp[initialising]",
+        ),
+        "a database that died in init.sql is waited for; a starting one is called stopped",
+    ),
+    Breakage(
+        "wait-http-ok-lost",
+        "scripts/wait-for-http",
+        """curl -sS $fail_on_error --max-time 5 "$url\"""",
+        """curl -sS --max-time 5 "$url\"""",
+        (f"{SCRIPTS}test_wait_for_http_prints_the_answer_and_with_ok_wants_a_success",),
+        "a walk's --ok step passes on a 503: the lesson's check says ok on an error",
+    ),
+    Breakage(
+        "wait-http-no-answer-printed",
+        "scripts/wait-for-http",
+        """printf '%s\\n' "$answer"\n""",
+        "",
+        (f"{SCRIPTS}test_wait_for_http_prints_the_answer_and_with_ok_wants_a_success",),
+        "the walks print no answer: their patterns have nothing to match",
+    ),
+    Breakage(
+        "wait-http-message",
+        "scripts/wait-for-http",
+        """fail "$url did not answer${fail_on_error:+ with a success} within $wait s.\"""",
+        """fail "$url did not answer within $wait s.\"""",
+        (f"{SCRIPTS}test_wait_for_http_prints_the_answer_and_with_ok_wants_a_success",),
+        "an address that answers with an error is said not to answer at all",
+    ),
+    Breakage(
+        "walk-exit-zero",
+        "scripts/walk-lesson",
+        """exit "$bad"\n""",
+        "exit 0\n",
+        (f"{WALK}[health-not-200]",),
+        "make lesson succeeds with steps that did not behave: CI and the learner see green",
+    ),
+    Breakage(
+        "walk-own-project",
+        "scripts/walk-lesson",
+        "MAKE_CMD=(make --no-print-directory -s PROJECT=k8scourse)",
+        "MAKE_CMD=(make --no-print-directory -s)",
+        (f"{SCRIPTS}test_the_walk_checks_every_step_of_lesson_5",),
+        "a renamed copy's make lesson runs under its names and stops its own stack",
+    ),
+    Breakage(
+        "walk-expected-failure",
+        "scripts/walk-lesson",
+        """{ [ "$want" = fail ] && [ "$rc" -eq 0 ]; }""",
+        """{ [ "$want" = fail ] && [ "$rc" -ne 0 ]; }""",
+        (f"{SCRIPTS}test_the_walk_checks_every_step_of_lesson_5",),
+        "the lesson's deliberate failures (docker inside a container) are counted as wrong",
+    ),
+    Breakage(
+        "walk-case-sensitive",
+        "scripts/walk-lesson",
+        """! grep -qiE -- "$pattern" <<<"$out\"""",
+        """! grep -qE -- "$pattern" <<<"$out\"""",
+        (f"{SCRIPTS}test_the_walk_checks_every_step_of_lesson_5",),
+        'Docker\'s "Name": "one" no longer matches: make lesson fails its inspect step',
+    ),
+    Breakage(
+        "open-mac",
+        "scripts/open-page",
+        """    open "$page"\n""",
+        """    xdg-open "$page"\n""",
+        (f"{SCRIPTS}test_make_open_prints_the_address_and_opens_it_where_a_browser_is[mac-open]",),
+        "make open on a Mac runs a command macOS does not have",
+    ),
+    Breakage(
+        "open-no-display",
+        "scripts/open-page",
+        """elif [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && command -v xdg-open""",
+        """elif command -v xdg-open""",
+        (
+            f"{SCRIPTS}test_make_open_prints_the_address_and_opens_it_where_a_browser_is"
+            "[linux-ssh-None]",
+        ),
+        "over ssh, make open starts a text browser or fails instead of printing the address",
+    ),
+    Breakage(
+        "open-wsl-api",
+        "scripts/open-page",
+        """then wslview "$page\"""",
+        """then wslview "$2\"""",
+        (
+            f"{SCRIPTS}test_make_open_prints_the_address_and_opens_it_where_a_browser_is"
+            "[wsl-wslview]",
+        ),
+        "in WSL the browser opens the API's /health, not the page",
+    ),
+    Breakage(
+        "backup-locks",
+        "scripts/backup-db",
+        """if ! as_db_root "$db" mysqldump --single-transaction --databases images""",
+        """if ! as_db_root "$db" mysqldump --databases images""",
+        (
+            f"{SCRIPTS}test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name"
+            "[docker-run]",
+        ),
+        "the dump locks the tables: the app's writes wait (or the copy is inconsistent)",
+    ),
+    Breakage(
+        "backup-partial-left",
+        "scripts/backup-db",
+        """    rm -f "$file.partial"\n    fail "the dump of $db stopped""",
+        """    fail "the dump of $db stopped""",
+        (f"{SCRIPTS}test_a_dump_cut_short_is_not_kept",),
+        "a cut dump is left in backups/, where a later make restore may pick it",
+    ),
+    Breakage(
+        "backup-end-check",
+        "scripts/backup-db",
+        """if [ "$(grep -v '^$' "$file.partial" | tail -1 | cut -c1-17)\"""",
+        """if [ "$(grep -v '^$' "$file.partial" | tail -1 | cut -c1-16)\"""",
+        (
+            f"{SCRIPTS}test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name"
+            "[docker-run]",
+        ),
+        "every dump is refused as cut: make backup never keeps one",
+    ),
+    Breakage(
+        "restore-empty",
+        "scripts/restore-db",
+        """[ -s "$file" ] || fail "$file is empty: not a dump, nothing restored."\n""",
+        "",
+        (
+            f"{SCRIPTS}test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched"
+            "[empty]",
+        ),
+        "an empty file is refused with the wrong reason (as cut, not empty)",
+    ),
+    Breakage(
+        "restore-any-table",
+        "scripts/restore-db",
+        """grep -q '^CREATE TABLE `images`' "$file" ||""",
+        """grep -q '^CREATE TABLE' "$file" ||""",
+        (
+            f"{SCRIPTS}test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched"
+            "[another-database]",
+        ),
+        "a dump of another database is loaded into this one",
+    ),
+    Breakage(
+        "restore-no-stdin",
+        "scripts/restore-db",
+        """as_db_root "$db" mysql <"$file" ||""",
+        """as_db_root "$db" mysql "$file" ||""",
+        (f"{SCRIPTS}test_a_whole_dump_is_loaded_back_as_root",),
+        "the dump's name is taken for a database name: nothing is loaded",
+    ),
+    Breakage(
+        "lib-fail-stdout",
+        "scripts/lib.sh",
+        """fail() { printf 'make: %s\\n' "$*" >&2; exit 1; }""",
+        """fail() { printf 'make: %s\\n' "$*"; exit 1; }""",
+        (f"{REFUSAL}[docker-not-running]", f"{SCRIPTS}test_a_dump_cut_short_is_not_kept"),
+        "the one line that names the fix goes to stdout, mixed with the commands' output",
+    ),
+    Breakage(
+        "lib-db-as-user",
+        "scripts/lib.sh",
+        """exec "$0" --user=root "$@"'""",
+        """exec "$0" "$@"'""",
+        (f"{SCRIPTS}test_a_whole_dump_is_loaded_back_as_root",),
+        "backups run as the container's default user with root's password: access denied",
+    ),
+    Breakage(
+        "lib-compose-service",
+        "scripts/lib.sh",
+        "--filter label=com.docker.compose.service=db",
+        "--filter label=com.docker.compose.service=back",
+        (
+            f"{SCRIPTS}test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name"
+            "[compose]",
+        ),
+        "make backup of a Compose stack looks for mysqldump in the backend's container",
+    ),
+    Breakage(
+        "lib-no-value-label",
+        "scripts/lib.sh",
+        """[ "$value" = "<no value>" ] || printf '%s' "$value\"""",
+        """printf '%s' "$value\"""",
+        (f"{TAKEN}[front-of-another-copy]",),
+        "a container without a Compose label is told to run make compose-down PROJECT=<no value>",
+    ),
+)
+
+BREAKAGES += SCRIPT_BREAKAGES
+
 
 def one_line_edit(old, new):
     """Whether new is old with one line changed, or one line dropped."""
@@ -330,7 +750,9 @@ def apply(copy, breakage):
 
 def pytest(copy, tests):
     """pytest on node ids in the copy: (exit status, failed or errored ids, output)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # No plugin from the environment: the offline tests need none, and hypothesis' and
+    # schemathesis' (tests/e2e's fuzzing) cost ~2.5 s of start-up in each of these runs.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", *tests],
         cwd=copy,

@@ -444,17 +444,23 @@ def test_a_port_a_program_listens_on_is_named_with_the_program(tmp_path):
     ), line
 
 
-def test_a_copy_named_as_another_folders_stack_is_refused(tmp_path):
+@pytest.mark.parametrize("folder", ["another", "this"])
+def test_a_copy_named_as_another_folders_stack_is_refused(folder, tmp_path):
+    """The database container's init.sql tells which folder's stack it is."""
+    source = "/home/ada/k8scourse/db/init.sql" if folder == "another" else f"{REPO}/db/init.sql"
     mounts = (
         "container inspect -f {{range .Mounts}}{{if eq .Destination "
         '"/docker-entrypoint-initdb.d/init.sql"}}{{.Source}}{{end}}{{end}} k8scourse-db'
     )
     engine = Engine(
         tmp_path,
-        [running("k8scourse-db"), answer(mounts, "/home/ada/k8scourse/db/init.sql\n")],
+        [running("k8scourse-db"), answer(mounts, f"{source}\n"), *holders([])],
         env=LESSON,
     )
     ports = engine.run("scripts/check-ports", *UP, netns=True)
+    if folder == "this":
+        assert (ports.returncode, ports.output) == (0, "")
+        return
     assert ports.returncode == 1
     assert last_line(ports) == (
         "make: k8scourse-db runs from another folder (/home/ada/k8scourse): this copy is named "
@@ -626,7 +632,7 @@ def test_a_refused_password_stops_the_wait_naming_the_fix(tmp_path):
     }
     engine = Engine(tmp_path, [], env=NAMES)
     with serving(plain_app(503, body)) as port:
-        health = engine.run("scripts/check-health", "", "30", f"curl localhost:{port}/health")
+        health = engine.run("scripts/check-health", "", "2", f"curl localhost:{port}/health")
     assert health.returncode == 1, health.output
     assert last_line(health) == (
         "make: the database refuses the backend's user or password (Access denied): start the "
@@ -734,7 +740,10 @@ FAKE_ENGINE = r"""#!/usr/bin/env bash
 echo "$*" >>"$LOG/asked"
 case $1 in
     container) [ "${*: -1}" = "$DB" ] && echo true && exit 0; exit 1 ;;
-    ps) [ -n "${COMPOSE_DB:-}" ] && echo "$COMPOSE_DB"; exit 0 ;;
+    ps) compose="--filter label=com.docker.compose.project=k8scourse"
+        compose+=" --filter label=com.docker.compose.service=db --format {{.Names}}"
+        [ "$*" = "ps $compose" ] && [ -n "$COMPOSE_DB" ] && echo "$COMPOSE_DB"
+        exit 0 ;;
     exec)
         [ "$2 $3" = "-i $COMPOSE_DB" ] || [ "$2 $3" = "-i $DB" ] || exit 1
         shift 3
