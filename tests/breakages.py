@@ -44,6 +44,10 @@ REFUSAL = f"{SCRIPTS}test_a_refused_command_is_one_line_naming_the_fix"
 TAKEN = f"{SCRIPTS}test_a_taken_port_names_who_holds_it_and_the_port_to_use"
 PROBES = "tests/test_keep_or_replace_offline.py::"
 WALK = f"{SCRIPTS}test_a_step_that_is_not_as_in_the_lesson_is_counted"
+HTTP = "tests/back/test_back_http.py::"
+CONFIG = "tests/back/test_back_config.py::"
+LIVE = "tests/back/test_back_integration.py::"
+DB = "tests/back/test_back_db.py::"
 
 
 @dataclass(frozen=True)
@@ -724,7 +728,243 @@ SCRIPT_BREAKAGES = (
     ),
 )
 
-BREAKAGES += SCRIPT_BREAKAGES
+# ---- back/api and db/init.sql: the app on Flask's test client, and a real MariaDB ----------
+BACK_BREAKAGES = (
+    Breakage(
+        "config-default-port",
+        "back/api/config.py",
+        """mysql_port=_int(env, "MYSQL_PORT", 3306),""",
+        """mysql_port=_int(env, "MYSQL_PORT", 3307),""",
+        (f"{CONFIG}test_defaults_match_the_lessons_database_container",),
+        "the backend looks for MySQL on 3307: the lesson's database (3306) is never reached",
+    ),
+    Breakage(
+        "config-cors-8888",
+        "back/api/config.py",
+        """cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://localhost:8888")""",
+        """cors_origins: tuple[str, ...] = ("http://localhost:8080",)""",
+        (f"{HTTP}test_cors_default_allows_the_courses_page_origins_only",),
+        "the course's page of lesson 01-06 (port 8888) cannot read the API: CORS refusal",
+    ),
+    Breakage(
+        "config-secret-strip",
+        "back/api/config.py",
+        """return Path(path).read_text(encoding="utf-8").rstrip("\\r\\n")""",
+        """return Path(path).read_text(encoding="utf-8").strip()""",
+        (f"{CONFIG}test_password_file_loses_only_its_line_ending",),
+        "a password that starts or ends with a space is cut: access denied",
+    ),
+    Breakage(
+        "config-kubernetes-pod",
+        "back/api/config.py",
+        """    if env.get("KUBERNETES_SERVICE_HOST"):\n        return True\n""",
+        """    if env.get("KUBERNETES_SERVICE_HOST"):\n        return False\n""",
+        (f"{CONFIG}test_a_kubernetes_pod_counts_as_a_container",),
+        "on Kubernetes /health gives no hint for MYSQL_HOST=localhost",
+    ),
+    Breakage(
+        "app-body-limit",
+        "back/api/__init__.py",
+        """app.config["MAX_CONTENT_LENGTH"] = 16 * 1024""",
+        """app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024""",
+        (f"{HTTP}test_body_over_16_kib_is_413", f"{HTTP}test_16_kib_is_the_limit_to_the_byte"),
+        "a 16 MiB body is read into memory by every thread: a cheap way to exhaust the backend",
+    ),
+    Breakage(
+        "app-cors-any-origin",
+        "back/api/__init__.py",
+        "        if origin in config.cors_origins:\n",
+        "        if origin:\n",
+        (f"{HTTP}test_cors_allows_only_configured_origins",),
+        "any web site may read the API's answers from a visitor's browser",
+    ),
+    Breakage(
+        "app-no-vary",
+        "back/api/__init__.py",
+        """        response.vary.add("Origin")\n""",
+        "",
+        (f"{HTTP}test_cors_allows_only_configured_origins",),
+        "a cache may serve one origin's answer (with its Allow-Origin) to another",
+    ),
+    Breakage(
+        "app-preflight-methods",
+        "back/api/__init__.py",
+        """response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE\"""",
+        """response.headers["Access-Control-Allow-Methods"] = "GET, DELETE\"""",
+        (f"{HTTP}test_cors_preflight",),
+        "the browser refuses the page's POST /images: Add image fails with a CORS error",
+    ),
+    Breakage(
+        "db-no-autocommit",
+        "back/api/db.py",
+        "            autocommit=True,\n",
+        "",
+        (f"{DB}test_writes_are_committed_on_a_server_whose_default_is_no_autocommit",),
+        "added images vanish: the writes are never committed",
+    ),
+    Breakage(
+        "db-connect-timeout",
+        "back/api/db.py",
+        "            connect_timeout=2,\n",
+        "            connect_timeout=10,\n",
+        (f"{HTTP}test_a_database_that_never_answers_the_connect_is_503_within_its_2_s",),
+        "a database host that drops packets holds every request 10 s instead of a quick 503",
+    ),
+    Breakage(
+        "db-slow-read-retried",
+        "back/api/db.py",
+        "            if time.monotonic() - started > 1:\n                raise\n",
+        "            if time.monotonic() - started > 1:\n                pass\n",
+        (f"{DB}test_a_read_that_failed_after_more_than_a_second_is_not_repeated",),
+        "a hung database doubles every wait: 503s come after 4 s, not 2",
+    ),
+    Breakage(
+        "db-broken-connection-kept",
+        "back/api/db.py",
+        "            self.local.conn = None\n",
+        "",
+        (f"{DB}test_a_read_on_a_connection_the_server_closed_gets_a_new_one",),
+        "after a database restart every thread keeps its dead connection: 503 for ever",
+    ),
+    Breakage(
+        "db-charset",
+        "back/api/db.py",
+        """charset="utf8mb4",""",
+        """charset="utf8",""",
+        (f"{LIVE}test_unicode_captions_round_trip",),
+        "emoji captions fail (utf8 is MySQL's 3-byte subset)",
+    ),
+    Breakage(
+        "health-local-hosts",
+        "back/api/health.py",
+        """LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")""",
+        """LOCAL_HOSTS = ("localhost", "::1")""",
+        (f"{HEALTH}_naming_the_fix[127.0.0.1]",),
+        "MYSQL_HOST=127.0.0.1 gets no hint that it is the container itself",
+    ),
+    Breakage(
+        "health-200-when-down",
+        "back/api/health.py",
+        "        return body, 503\n",
+        "        return body, 200\n",
+        (f"{HTTP}test_health_is_503_with_host_and_error_when_the_database_is_down",),
+        "make health and the readiness probe pass with the database down",
+    ),
+    Breakage(
+        "health-no-readyz",
+        "back/api/health.py",
+        """@bp.get("/readyz")\n""",
+        "",
+        (f"{AGREEMENT}test_back_probe_paths_are_routes_of_the_api",),
+        "Kubernetes' readiness probe gets 404: the backend pods never become ready",
+    ),
+    Breakage(
+        "health-password-shown",
+        "back/api/health.py",
+        "    if password:\n",
+        "    if not password:\n",
+        (f"{HTTP}test_health_error_is_short_and_masks_the_password",),
+        "/health may show the database password to anyone who asks",
+    ),
+    Breakage(
+        "images-oldest-first",
+        "back/api/images.py",
+        "WHERE id <= %s ORDER BY id DESC LIMIT %s",
+        "WHERE id <= %s ORDER BY id LIMIT %s",
+        (f"{LIVE}test_paging_newest_first_with_cursor",),
+        "the page lists the oldest images first, and paging skips rows",
+    ),
+    Breakage(
+        "images-limit-high",
+        "back/api/images.py",
+        """limit = _int_arg("limit", default=50, high=200)""",
+        """limit = _int_arg("limit", default=50, high=100000)""",
+        (f"{HTTP}test_bad_paging_is_400",),
+        "one request may ask for the whole table",
+    ),
+    Breakage(
+        "images-filename-path",
+        "back/api/images.py",
+        """FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")""",
+        """FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")""",
+        (f"{HTTP}test_invalid_images_are_400_with_the_reason",),
+        "file names with paths (a/../../etc) are stored",
+    ),
+    Breakage(
+        "images-no-next-page",
+        "back/api/images.py",
+        "rows = db().query(PAGE_SQL, (cursor, limit + 1))",
+        "rows = db().query(PAGE_SQL, (cursor, limit))",
+        (f"{LIVE}test_paging_newest_first_with_cursor",),
+        "next_cursor is always null: the page's Older button never lights",
+    ),
+    Breakage(
+        "errors-no-allow",
+        "back/api/errors.py",
+        """return body, exc.code, {"Allow": ", ".join(exc.valid_methods)}""",
+        "return body, exc.code",
+        (f"{HTTP}test_wrong_method_is_a_json_405_with_allow",),
+        "a 405 no longer says which methods the path has (HTTP requires Allow)",
+    ),
+    Breakage(
+        "errors-database-500",
+        "back/api/errors.py",
+        "        app.register_error_handler(error_class, database_unavailable)\n",
+        "        pass\n",
+        (f"{HTTP}test_api_answers_503_json_when_the_database_is_down",),
+        "a database outage is a 500 Internal Server Error: callers do not know to retry",
+    ),
+    Breakage(
+        "errors-unlogged",
+        "back/api/errors.py",
+        """        app.logger.warning("database unavailable: %s", exc)\n""",
+        "",
+        (f"{HTTP}test_the_log_says_why_the_database_is_unavailable",),
+        "make logs shows 503s with no reason",
+    ),
+    Breakage(
+        "init-grant-all",
+        "db/init.sql",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON images.* TO 'user'@'%';",
+        "GRANT ALL PRIVILEGES ON images.* TO 'user'@'%';",
+        (f"{LIVE}test_app_user_may_change_rows_but_not_the_schema",),
+        "the app's user may drop the table: an injection or a bug can destroy the schema",
+    ),
+    Breakage(
+        "init-no-delete",
+        "db/init.sql",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON images.* TO 'user'@'%';",
+        "GRANT SELECT, INSERT, UPDATE ON images.* TO 'user'@'%';",
+        (f"{LIVE}test_create_read_delete",),
+        "the page's Delete button gets a 500: the app may not delete rows",
+    ),
+    Breakage(
+        "init-latin1",
+        "db/init.sql",
+        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;",
+        ") ENGINE=InnoDB DEFAULT CHARSET=latin1;",
+        (f"{LIVE}test_unicode_captions_round_trip",),
+        "captions in most of the world's scripts cannot be stored",
+    ),
+    Breakage(
+        "init-seed-twice",
+        "db/init.sql",
+        "  WHERE NOT EXISTS (SELECT 1 FROM images);",
+        "  WHERE 1;",
+        (f"{LIVE}test_init_sql_seeds_hello_once_and_can_run_again",),
+        "running init.sql again adds a second Hello row",
+    ),
+    Breakage(
+        "init-short-caption",
+        "db/init.sql",
+        "  caption  VARCHAR(100) NOT NULL,",
+        "  caption  VARCHAR(50) NOT NULL,",
+        (f"{LIVE}test_unicode_captions_round_trip",),
+        "captions the API accepts (up to 100 characters) fail in the database: 500",
+    ),
+)
+
+BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES
 
 
 def one_line_edit(old, new):

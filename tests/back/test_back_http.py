@@ -78,6 +78,7 @@ def test_body_over_16_kib_is_413(offline_client):
         ({"caption": "hi"}, "filename"),
         ({"caption": "hi", "filename": ""}, "filename"),
         ({"caption": "hi", "filename": "../etc/passwd"}, "filename"),
+        ({"caption": "hi", "filename": "cats/../../etc/passwd"}, "filename"),  # no path
         ({"caption": "hi", "filename": ".hidden"}, "filename"),
         ({"caption": "hi", "filename": "a b.gif"}, "filename"),
         ({"caption": "hi", "filename": "a.gif\n"}, "filename"),
