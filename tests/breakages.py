@@ -48,6 +48,7 @@ HTTP = "tests/back/test_back_http.py::"
 CONFIG = "tests/back/test_back_config.py::"
 LIVE = "tests/back/test_back_integration.py::"
 DB = "tests/back/test_back_db.py::"
+FRONT = "tests/test_front_offline.py::"
 
 
 @dataclass(frozen=True)
@@ -964,7 +965,220 @@ BACK_BREAKAGES = (
     ),
 )
 
-BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES
+# ---- front/ and the Dockerfiles: nginx's configuration as nginx reads it, the start-up
+# scripts run, the Dockerfiles read as the engine reads them (tests/test_front_offline.py) ----
+FRONT_BREAKAGES = (
+    Breakage(
+        "nginx-config-cached",
+        "front/templates/default.conf.template",
+        """add_header   Cache-Control "no-store" always;""",
+        """add_header   Cache-Control "public, max-age=3600" always;""",
+        (f"{FRONT}test_each_answer_is_cached_as_long_as_it_may_be[/config.json-no-store]",),
+        "a new BASE_URL is not seen for an hour: the page keeps calling the old API",
+    ),
+    Breakage(
+        "nginx-page-without-csp",
+        "front/templates/default.conf.template",
+        "    location = /index.html {\n        include      /etc/nginx/security-headers.conf;\n",
+        "    location = /index.html {\n",
+        (
+            f"{FRONT}test_everything_the_browser_loads_has_the_security_headers_on_every_answer"
+            "[/index.html]",
+        ),
+        "the page itself loses every security header (its own add_header drops the "
+        "inherited ones): no CSP, framable",
+    ),
+    Breakage(
+        "nginx-origin-with-path",
+        "front/templates/default.conf.template",
+        """"~^(?<origin>https?://[^/]+)"  $origin;""",
+        """"~^(?<origin>https?://.+)"  $origin;""",
+        (
+            f"{FRONT}test_the_page_may_fetch_only_its_origin_and_the_apis"
+            "[https://api.example.com/v1-'self' https://api.example.com]",
+        ),
+        "a BASE_URL with a path puts the path in connect-src: the browser blocks every other "
+        "route of the API",
+    ),
+    Breakage(
+        "nginx-assets-immutable",
+        "front/templates/default.conf.template",
+        """add_header   Cache-Control "public, max-age=3600" always;""",
+        """add_header   Cache-Control "public, max-age=31536000, immutable" always;""",
+        (f"{FRONT}test_each_answer_is_cached_as_long_as_it_may_be[/app.js-public, max-age=3600]",),
+        "browsers run an old app.js for a year after a release (the names carry no hash)",
+    ),
+    Breakage(
+        "nginx-no-charset",
+        "front/templates/default.conf.template",
+        "    charset      utf-8;\n",
+        "",
+        (f"{FRONT}test_text_is_served_as_utf_8",),
+        "the page's text is read in the browser's default charset: é shows as Ã©",
+    ),
+    Breakage(
+        "headers-connect-anywhere",
+        "front/security-headers.conf",
+        "connect-src 'self' $api_origin;",
+        "connect-src *;",
+        (
+            f"{FRONT}test_the_page_may_fetch_only_its_origin_and_the_apis"
+            "[http://localhost:3001-'self' http://localhost:3001]",
+        ),
+        "an injected script may send the page's data anywhere",
+    ),
+    Breakage(
+        "headers-framable",
+        "front/security-headers.conf",
+        """add_header X-Frame-Options "DENY" always;\n""",
+        "",
+        (
+            f"{FRONT}test_everything_the_browser_loads_has_the_security_headers_on_every_answer"
+            "[/index.html]",
+        ),
+        "old browsers (no frame-ancestors) let another site frame the page: clickjacking",
+    ),
+    Breakage(
+        "headers-not-on-errors",
+        "front/security-headers.conf",
+        """add_header X-Content-Type-Options "nosniff" always;""",
+        """add_header X-Content-Type-Options "nosniff";""",
+        (
+            f"{FRONT}test_everything_the_browser_loads_has_the_security_headers_on_every_answer"
+            "[/app.js]",
+        ),
+        "error pages (404, 500) go out without nosniff: a browser may sniff them as HTML",
+    ),
+    Breakage(
+        "check-port-range",
+        "front/05-check-base-url.sh",
+        """[ "$port" -gt 65535 ]""",
+        """[ "$port" -gt 99999 ]""",
+        (
+            f"{FRONT}test_a_base_url_that_would_break_the_page_stops_the_container_in_one_line"
+            "['http://localhost:65536']",
+        ),
+        "BASE_URL=http://localhost:65536 starts a page that can never reach its API",
+    ),
+    Breakage(
+        "check-dot-segments",
+        "front/05-check-base-url.sh",
+        "segment='[A-Za-z0-9_~-][A-Za-z0-9._~-]*'",
+        "segment='[A-Za-z0-9._~-]+'",
+        (
+            f"{FRONT}test_a_base_url_that_would_break_the_page_stops_the_container_in_one_line"
+            "['../api']",
+        ),
+        "BASE_URL=../api is taken: the page resolves it to another path than the Ingress's",
+    ),
+    Breakage(
+        "check-empty-allowed",
+        "front/05-check-base-url.sh",
+        """[ -n "$value" ] || fail "is empty"\n""",
+        "",
+        (f"{FRONT}test_a_base_url_that_would_break_the_page_stops_the_container_in_one_line['']",),
+        "-e BASE_URL= is refused without saying it is empty",
+    ),
+    Breakage(
+        "check-app-name-length",
+        "front/05-check-base-url.sh",
+        "grep -Eqx '[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}'",
+        "grep -Eqx '[A-Za-z0-9][A-Za-z0-9 ._-]*'",
+        (f"{FRONT}test_app_name_is_a_short_plain_name",),
+        "any length of APP_NAME reaches the page's title and heading",
+    ),
+    Breakage(
+        "listen-80-podman",
+        "front/listen-on-80.sh",
+        """if [ "$port_start" -gt 80 ]; then""",
+        """if [ "$port_start" -gt 1024 ]; then""",
+        (f"{FRONT}test_port_80_is_added_where_a_non_root_nginx_may_bind_it[podman]",),
+        "on Podman the plain nginx is asked to bind 80, cannot, and the front never starts",
+    ),
+    Breakage(
+        "listen-80-capability-bit",
+        "front/listen-on-80.sh",
+        "[ $((0x$bounding >> 10 & 1)) = 1 ]",
+        "[ $((0x$bounding >> 12 & 1)) = 1 ]",
+        (f"{FRONT}test_port_80_is_added_where_a_non_root_nginx_may_bind_it[capability-dropped]",),
+        "with CAP_NET_BIND_SERVICE dropped, nginx is still asked for port 80: exec fails",
+    ),
+    Breakage(
+        "listen-80-file-kept",
+        "front/listen-on-80.sh",
+        """rm -f "$listen_80" 2>/dev/null || true\n""",
+        "",
+        (f"{FRONT}test_a_restarted_container_where_80_is_not_allowed_drops_the_old_listen_file",),
+        "a restarted container keeps the old listen 80 where it may no longer bind it",
+    ),
+    Breakage(
+        "front-dockerfile-root",
+        "front/Dockerfile",
+        "USER 101\n",
+        "",
+        (f"{FRONT}test_each_image_runs_as_its_non_root_user[front/Dockerfile-101]",),
+        "nginx runs as root in the container: a flaw in it is root's",
+    ),
+    Breakage(
+        "front-dockerfile-no-check",
+        "front/Dockerfile",
+        "COPY 05-check-base-url.sh /docker-entrypoint.d/\n",
+        "",
+        (f"{FRONT}test_the_front_image_starts_through_listen_on_80_then_nginxs_entrypoint",),
+        "a bad BASE_URL is no longer refused at start: the page silently cannot reach the API",
+    ),
+    Breakage(
+        "front-dockerfile-conf-d",
+        "front/Dockerfile",
+        " && chown 101:101 /etc/nginx/conf.d \\\n",
+        "",
+        (f"{FRONT}test_the_front_image_starts_through_listen_on_80_then_nginxs_entrypoint",),
+        "uid 101 cannot render the template into conf.d: the front answers nothing",
+    ),
+    Breakage(
+        "front-dockerfile-filter",
+        "front/Dockerfile",
+        'NGINX_ENVSUBST_FILTER="^(BASE_URL|APP_NAME)$"',
+        'NGINX_ENVSUBST_FILTER="^(BASE_URL)$"',
+        (f"{FRONT}test_the_images_defaults_pass_its_check_and_only_they_are_rendered",),
+        "the page's title is the literal ${APP_NAME}",
+    ),
+    Breakage(
+        "back-dockerfile-root",
+        "back/Dockerfile",
+        "USER 10001:10001\n",
+        "",
+        (f"{FRONT}test_each_image_runs_as_its_non_root_user[back/Dockerfile-10001:10001]",),
+        "gunicorn runs as root: Kubernetes' runAsNonRoot refuses the pod",
+    ),
+    Breakage(
+        "back-dockerfile-shell-cmd",
+        "back/Dockerfile",
+        """CMD ["gunicorn", "--config", "gunicorn.conf.py"]""",
+        "CMD gunicorn --config gunicorn.conf.py",
+        (f"{FRONT}test_the_backend_image_runs_gunicorn_as_pid_1_on_the_port_it_exposes",),
+        "sh is PID 1 and keeps SIGTERM from gunicorn: docker stop waits 10 s, then kills "
+        "requests in progress",
+    ),
+    Breakage(
+        "back-dockerfile-port",
+        "back/Dockerfile",
+        "    PORT=3000 \\\n",
+        "    PORT=8000 \\\n",
+        (f"{FRONT}test_the_backend_image_runs_gunicorn_as_pid_1_on_the_port_it_exposes",),
+        "gunicorn listens on 8000 while every stack publishes 3000: nothing answers",
+    ),
+    Breakage(
+        "back-dockerfile-buffered",
+        "back/Dockerfile",
+        "    PYTHONUNBUFFERED=1 \\\n",
+        "    PYTHONUNBUFFERED=0 \\\n",
+        (f"{FRONT}test_the_backend_image_runs_gunicorn_as_pid_1_on_the_port_it_exposes",),
+        "make logs shows the backend's lines late, or not before it stops",
+    ),
+)
+
+BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES + FRONT_BREAKAGES
 
 
 def one_line_edit(old, new):
