@@ -1178,7 +1178,152 @@ FRONT_BREAKAGES = (
     ),
 )
 
-BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES + FRONT_BREAKAGES
+# ---- compose.yaml, swarm/ and k8s/: the stacks as their engines read them --------------
+STACK_BREAKAGES = (
+    Breakage(
+        "compose-back-no-secret",
+        "compose.yaml",
+        "      CORS_ORIGINS: http://localhost:${FRONT_PORT:-8080}\n    secrets: [db_password]\n",
+        "      CORS_ORIGINS: http://localhost:${FRONT_PORT:-8080}\n",
+        (f"{STACK}test_every_secret_file_a_service_reads_is_one_it_is_given[compose.yaml]",),
+        "the backend's MYSQL_PASSWORD_FILE does not exist: it refuses to start",
+    ),
+    Breakage(
+        "compose-base-url-container",
+        "compose.yaml",
+        "      BASE_URL: http://localhost:${BACK_PORT:-3000}\n",
+        "      BASE_URL: http://back:3000\n",
+        (
+            f"{STACK}test_the_page_calls_the_api_where_it_is_published_and_the_api_lets_it"
+            "[compose.yaml]",
+        ),
+        "the browser is told to call http://back:3000, a name only the stack's network knows",
+    ),
+    Breakage(
+        "compose-cors-back-port",
+        "compose.yaml",
+        "      CORS_ORIGINS: http://localhost:${FRONT_PORT:-8080}\n    secrets: [db_password]\n",
+        "      CORS_ORIGINS: http://localhost:${BACK_PORT:-3000}\n    secrets: [db_password]\n",
+        (
+            f"{STACK}test_the_page_calls_the_api_where_it_is_published_and_the_api_lets_it"
+            "[compose.yaml]",
+        ),
+        "the API lets its own origin read it, not the page's: every call is a CORS error",
+    ),
+    Breakage(
+        "compose-init-sql-unlabelled",
+        "compose.yaml",
+        "      - ./db/init.sql:/docker-entrypoint-initdb.d/init.sql:ro,z\n",
+        "      - ./db/init.sql:/docker-entrypoint-initdb.d/init.sql:ro\n",
+        (f"{STACK}test_the_database_runs_this_repositorys_init_sql",),
+        "on Fedora/RHEL the database cannot read init.sql: no table, the API answers 500",
+    ),
+    Breakage(
+        "swarm-db-outside",
+        "swarm/stack.yaml",
+        "  default:\n    internal: true\n",
+        "  default:\n    internal: false\n",
+        (f"{STACK}test_swarm_lets_a_stopping_backend_finish_and_only_its_edge_reach_out",),
+        "while db is replaced, lookups of its name go to the host's DNS and stall up to 8 s",
+    ),
+    Breakage(
+        "swarm-short-grace",
+        "swarm/stack.yaml",
+        "    stop_grace_period: 10s\n",
+        "    stop_grace_period: 3s\n",
+        (f"{STACK}test_swarm_lets_a_stopping_backend_finish_and_only_its_edge_reach_out",),
+        "make swarm-update kills replicas before gunicorn has answered what it began",
+    ),
+    Breakage(
+        "swarm-init-sql-path",
+        "swarm/stack.yaml",
+        "    file: ../db/init.sql\n",
+        "    file: ./db/init.sql\n",
+        (f"{STACK}test_the_database_runs_this_repositorys_init_sql",),
+        "docker stack deploy reads paths from swarm/: swarm/db/init.sql does not exist",
+    ),
+    Breakage(
+        "swarm-stop-first",
+        "swarm/stack.yaml",
+        "        order: start-first\n",
+        "        order: stop-first\n",
+        (f"{STACK}test_swarm_keeps_the_health_checks_of_compose",),
+        "make swarm-update stops a replica before its successor is healthy: requests fail",
+    ),
+    Breakage(
+        "swarm-back-no-secret",
+        "swarm/stack.yaml",
+        "      CORS_ORIGINS: http://localhost:${FRONT_PORT:-8080}\n    secrets: [db_password]\n",
+        "      CORS_ORIGINS: http://localhost:${FRONT_PORT:-8080}\n",
+        (f"{STACK}test_every_secret_file_a_service_reads_is_one_it_is_given[swarm/stack.yaml]",),
+        "Swarm's backend has no password file: every replica exits at start",
+    ),
+    Breakage(
+        "edge-dns-kept",
+        "swarm/edge.conf",
+        "resolver 127.0.0.11 valid=1s ipv6=off;",
+        "resolver 127.0.0.11 valid=30s ipv6=off;",
+        (f"{STACK}test_swarms_edge_follows_replicas_that_come_and_go_and_never_repeats_a_write",),
+        "the edge keeps sending requests to replicas that have stopped: 502s during updates",
+    ),
+    Breakage(
+        "edge-posts-repeated",
+        "swarm/edge.conf",
+        "    proxy_next_upstream error timeout;",
+        "    proxy_next_upstream error timeout non_idempotent;",
+        (f"{STACK}test_swarms_edge_follows_replicas_that_come_and_go_and_never_repeats_a_write",),
+        "a POST that reached a stopping replica is sent again: an image added twice",
+    ),
+    Breakage(
+        "k8s-ready-without-db",
+        "k8s/base/back.yaml",
+        "              path: /readyz\n",
+        "              path: /livez\n",
+        ("tests/k8s/test_k8s_rollout.py::test_back_is_ready_only_with_its_database",),
+        "pods whose database is unreachable stay in the Service: requests get 503s",
+    ),
+    Breakage(
+        "k8s-back-unavailable",
+        "k8s/base/back.yaml",
+        "      maxUnavailable: 0\n",
+        "      maxUnavailable: 1\n",
+        ("tests/k8s/test_k8s_rollout.py::test_one_new_pod_ready_before_an_old_one_goes",),
+        "a rollout may take the only ready backend away before its successor is ready",
+    ),
+    Breakage(
+        "k8s-back-short-grace",
+        "k8s/base/back.yaml",
+        "      terminationGracePeriodSeconds: 15\n",
+        "      terminationGracePeriodSeconds: 5\n",
+        ("tests/k8s/test_k8s_rollout.py::test_it_is_killed_only_after_it_has_finished",),
+        "a stopping pod is killed during its preStop sleep: requests in progress are cut",
+    ),
+    Breakage(
+        "k8s-db-ready-on-socket",
+        "k8s/base/db-statefulset.yaml",
+        "          startupProbe:\n            exec:\n              command:\n                - sh\n"
+        "                - -c\n                - >-\n"
+        '                  MYSQL_PWD="$(cat "$MYSQL_PASSWORD_FILE")"\n'
+        '                  mysql --protocol=TCP -h127.0.0.1 -u"$MYSQL_USER"\n',
+        "          startupProbe:\n            exec:\n              command:\n                - sh\n"
+        "                - -c\n                - >-\n"
+        '                  MYSQL_PWD="$(cat "$MYSQL_PASSWORD_FILE")"\n'
+        '                  mysql -hlocalhost -u"$MYSQL_USER"\n',
+        (f"{AGREEMENT}test_db_probes_query_over_tcp",),
+        "the database counts as started before init.sql has run: the backend's first "
+        "queries find no table",
+    ),
+    Breakage(
+        "k8s-front-escalation",
+        "k8s/base/front.yaml",
+        "            allowPrivilegeEscalation: false\n",
+        "            allowPrivilegeEscalation: true\n",
+        ("tests/k8s/test_k8s_security.py::test_non_root_without_privileges",),
+        "the front's nginx may gain privileges (its file capability among them)",
+    ),
+)
+
+BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES + FRONT_BREAKAGES + STACK_BREAKAGES
 
 
 def one_line_edit(old, new):

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,123 @@ def test_swarms_edge_passes_each_published_port_to_its_tier():
     for variable, tier in (("BACK_PORT", "back"), ("FRONT_PORT", "front")):
         assert tier in services
         assert servers[published[variable]] == (tier, served[tier]), variable
+
+
+def interpolated(path, **env):
+    """A stack file as Compose (or `docker stack deploy`) reads it with the environment env:
+    ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message} filled in, $$ left as $."""
+
+    def value(match):
+        name, op, word = match["name"], match["op"], match["word"]
+        if name is None:
+            return "$"
+        if op in (":-", ":?"):
+            return env.get(name) or ("" if op == ":?" else word)
+        if op == "-":
+            return env.get(name, word)
+        return env.get(name, "")
+
+    pattern = r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:-|:\?|-)(?P<word>[^}]*))?\}"
+    text = re.sub(pattern, value, (REPO / path).read_text(encoding="utf-8"))
+    return yaml.safe_load(text)
+
+
+CHOSEN = {"PROJECT": "photoshare", "BACK_PORT": "3001", "FRONT_PORT": "8081"}
+
+
+@pytest.mark.parametrize("path", ["compose.yaml", "swarm/stack.yaml"])
+def test_every_secret_file_a_service_reads_is_one_it_is_given(path):
+    """A *_FILE under /run/secrets/ that the service was not given: the backend cannot read
+    its password (MYSQL_PASSWORD_FILE), the database never starts."""
+    services = interpolated(path, **CHOSEN)["services"]
+    read = 0
+    for name, service in services.items():
+        for variable, value in (service.get("environment") or {}).items():
+            if variable.endswith("_FILE") and str(value).startswith("/run/secrets/"):
+                assert value.removeprefix("/run/secrets/") in service.get("secrets", []), (
+                    f"{path}: {name} reads {value}, a secret it is not given"
+                )
+                read += 1
+    assert read == 3  # db: the app's and root's passwords; back: the app's
+
+
+def published(service):
+    """{container port: host port} of a service's published ports, in either syntax."""
+    ports = {}
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            ports[int(port["target"])] = int(port["published"])
+        else:
+            host, container = str(port).rsplit(":", 1)
+            ports[int(container)] = int(host.rsplit(":", 1)[-1])
+    return ports
+
+
+@pytest.mark.parametrize("path", ["compose.yaml", "swarm/stack.yaml"])
+def test_the_page_calls_the_api_where_it_is_published_and_the_api_lets_it(path):
+    """Ports chosen as the README shows (make compose-up BACK_PORT=3001 FRONT_PORT=8081): the
+    browser calls the API at BASE_URL, the host's address of the published API (never a
+    container's name: the browser is not on the stack's network), and the API's CORS_ORIGINS
+    is the page's published address; the backend finds the database by its alias."""
+    services = interpolated(path, **CHOSEN)["services"]
+    entry = services["edge"] if "edge" in services else None
+    back_port = published(entry or services["back"])[3000]
+    front_port = published(entry or services["front"])[8080]
+    assert (back_port, front_port) == (3001, 8081)
+    assert services["front"]["environment"]["BASE_URL"] == f"http://localhost:{back_port}"
+    origins = services["back"]["environment"]["CORS_ORIGINS"].split(",")
+    assert f"http://localhost:{front_port}" in origins
+    aliases = services["db"]["networks"]["default"]["aliases"]
+    assert aliases == ["photoshare-db"]
+    assert services["back"]["environment"]["MYSQL_HOST"] == "photoshare-db"
+
+
+def test_the_database_runs_this_repositorys_init_sql():
+    """The mysql image runs /docker-entrypoint-initdb.d/init.sql once, on an empty data
+    directory: Compose mounts db/init.sql there (read-only; z relabels it where SELinux
+    enforces), Swarm gives it as a config (paths relative to the stack file)."""
+    target = "/docker-entrypoint-initdb.d/init.sql"
+    compose = stack("compose.yaml")["services"]["db"]
+    mounts = [v.split(":") for v in compose["volumes"] if v.split(":")[1] == target]
+    [(source, _, options)] = mounts
+    assert (REPO / source).resolve() == REPO / "db" / "init.sql"
+    assert set(options.split(",")) == {"ro", "z"}
+    swarm = stack("swarm/stack.yaml")
+    [config] = [c for c in swarm["services"]["db"]["configs"] if c["target"] == target]
+    file = swarm["configs"][config["source"]]["file"]
+    assert (REPO / "swarm" / file).resolve() == REPO / "db" / "init.sql"
+
+
+def seconds(duration):
+    return float(re.fullmatch(r"(\d+(?:\.\d+)?)s", duration)[1])
+
+
+def test_swarm_lets_a_stopping_backend_finish_and_only_its_edge_reach_out():
+    """A replica told to stop (an update, a scale-down) answers what it has begun within
+    gunicorn's graceful_timeout: Swarm must wait longer before it kills it. Only the edge,
+    whose ports are published, is on a network with a way out (docs/reliability.md)."""
+    swarm = stack("swarm/stack.yaml")
+    gunicorn = subprocess.run(
+        [sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')"
+         "['graceful_timeout'])"],
+        cwd=REPO / "back", capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert seconds(swarm["services"]["back"]["stop_grace_period"]) > float(gunicorn)
+    assert swarm["networks"]["default"]["internal"] is True
+    for name, service in swarm["services"].items():
+        assert ("outside" in service.get("networks", [])) == (name == "edge"), name
+
+
+def test_swarms_edge_follows_replicas_that_come_and_go_and_never_repeats_a_write():
+    """The edge resolves tasks.<service> at request time, its answers kept 1 s: Swarm takes a
+    stopping replica out of its DNS 2 s before it stops it. A request that meets a gone
+    replica goes to the next one, a POST only when nothing of it was sent."""
+    conf = (REPO / "swarm" / "edge.conf").read_text(encoding="utf-8")
+    code = re.sub(r"#[^\n]*", "", conf)
+    [resolver] = re.findall(r"^\s*resolver\s+([^;]*);", code, re.M)
+    assert resolver.split()[0] == "127.0.0.11"  # Docker's embedded DNS
+    valid = re.search(r"\bvalid=(\d+)s\b", resolver)
+    assert valid and int(valid[1]) < 2, resolver
+    [retry] = re.findall(r"^\s*proxy_next_upstream\s+([^;]*);", code, re.M)
+    assert "error" in retry.split() and "non_idempotent" not in retry.split()
+    assert re.findall(r"^\s*proxy_pass\s+(\S+);", code, re.M) == ["$back", "$front"]
