@@ -49,6 +49,7 @@ CONFIG = "tests/back/test_back_config.py::"
 LIVE = "tests/back/test_back_integration.py::"
 DB = "tests/back/test_back_db.py::"
 FRONT = "tests/test_front_offline.py::"
+PARTS = "tests/test_makefile_parts.py::"
 
 
 @dataclass(frozen=True)
@@ -1323,7 +1324,312 @@ STACK_BREAKAGES = (
     ),
 )
 
-BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES + FRONT_BREAKAGES + STACK_BREAKAGES
+# ---- mk/*.mk: what each file adds to the lesson (tests/test_makefile_parts.py and the
+# Makefile's other tests) ----
+MK_BREAKAGES = (
+    Breakage(
+        "mk-backup-folder",
+        "mk/backup.mk",
+        "BACKUP_DIR ?= backups\n",
+        "BACKUP_DIR ?= dumps\n",
+        (f"{PARTS}test_make_backup_dumps_the_projects_database_into_a_folder_git_ignores",),
+        "the dumps land in a folder git does not ignore: a git add . commits the data",
+    ),
+    Breakage(
+        "mk-backup-container",
+        "mk/backup.mk",
+        "@scripts/backup-db $(PROJECT) $(DB_NAME) $(BACKUP_DIR)",
+        "@scripts/backup-db $(PROJECT) $(BACK_NAME) $(BACKUP_DIR)",
+        (f"{PARTS}test_make_backup_dumps_the_projects_database_into_a_folder_git_ignores",),
+        "make backup looks for mysqldump in the backend's container",
+    ),
+    Breakage(
+        "mk-restore-oldest",
+        "mk/backup.mk",
+        "$(or $(lastword $(sort $(wildcard",
+        "$(or $(firstword $(sort $(wildcard",
+        (f"{PARTS}test_make_restore_without_a_dump_named_offers_the_newest",),
+        "make restore offers the oldest dump: the learner loses every change since",
+    ),
+    Breakage(
+        "mk-compose-no-build",
+        "mk/compose.mk",
+        "up -d $(if $(REGISTRY),--no-build,--build)'",
+        "up -d'",
+        (
+            "tests/test_makefile.py::test_compose_gets_the_project_and_a_chosen_password_only_as_a_file_path",
+        ),
+        "make compose-up after an edit runs the old images: the change never shows",
+    ),
+    Breakage(
+        "mk-compose-orphans",
+        "mk/compose.mk",
+        "-p $(PROJECT) down --remove-orphans'",
+        "-p $(PROJECT) down'",
+        (f"{PARTS}test_compose_down_removes_what_an_older_file_left_and_secrets_stay_private",),
+        "a service removed from compose.yaml keeps running, and its network stays",
+    ),
+    Breakage(
+        "mk-secrets-readable",
+        "mk/compose.mk",
+        "	@mkdir -p -m 700 .secrets $(SECRETS_DIR)\n",
+        "	@mkdir -p .secrets $(SECRETS_DIR)\n",
+        (f"{PARTS}test_compose_down_removes_what_an_older_file_left_and_secrets_stay_private",),
+        "every user of the machine may read your database passwords",
+    ),
+    Breakage(
+        "mk-course-no-lessons",
+        "mk/course.mk",
+        "-include $(sort $(wildcard lessons/*/lesson.mk))\n",
+        "",
+        (
+            "tests/test_course_commands.py::"
+            "test_every_pinned_command_is_printed_whole_by_its_target",
+        ),
+        "the course's other lessons have no make targets",
+    ),
+    Breakage(
+        "mk-course-lesson-number",
+        "mk/course.mk",
+        "  LESSON := $(filter-out lesson,$(MAKECMDGOALS))\n",
+        "  LESSON := $(MAKECMDGOALS)\n",
+        ("tests/test_course_commands.py::test_make_lesson_takes_the_lessons_number",),
+        "make lesson 6 walks a lesson called 'lesson 6': the course has none",
+    ),
+    Breakage(
+        "mk-course-number-target",
+        "mk/course.mk",
+        "  $(LESSON): ; @:\n",
+        "",
+        ("tests/test_course_commands.py::test_make_lesson_takes_the_lessons_number",),
+        "make lesson 6: No rule to make target '6'",
+    ),
+    Breakage(
+        "mk-dev-no-reload",
+        "mk/dev.mk",
+        " -e GUNICORN_CMD_ARGS=--reload -v $(SHELL_PWD):/app",
+        " -v $(SHELL_PWD):/app",
+        (
+            "tests/test_dev_loop_offline.py::"
+            "test_make_dev_runs_the_built_images_with_the_code_mounted_read_only",
+        ),
+        "make dev: an edit of back/api/*.py changes nothing until the backend restarts",
+    ),
+    Breakage(
+        "mk-dev-writable",
+        "mk/dev.mk",
+        "DEV_MOUNT_OPTIONS := ro$(if",
+        "DEV_MOUNT_OPTIONS := rw$(if",
+        (
+            "tests/test_dev_loop_offline.py::"
+            "test_make_dev_runs_the_built_images_with_the_code_mounted_read_only",
+        ),
+        "the containers may write into the learner's working copy (as root's files)",
+    ),
+    Breakage(
+        "mk-dev-watch-2-21",
+        "mk/dev.mk",
+        "2.[0-9].* | 2.1[0-9].* | 2.2[01].*)",
+        "2.[0-9].* | 2.1[0-9].* | 2.20.*)",
+        (f"{PARTS}test_compose_watch_needs_compose_v2_22[2.21.0-False]",),
+        "Compose 2.21 is let through to a watch it does not have: Compose's own error",
+    ),
+    Breakage(
+        "mk-engine-net-raw",
+        "mk/engine.mk",
+        "  ALPINE_FLAGS := --cap-add=NET_RAW\n",
+        "  ALPINE_FLAGS := --cap-add=NET_ADMIN\n",
+        (
+            "tests/test_makefile.py::"
+            "test_podman_gives_alpine_net_raw_and_lists_the_networks_containers",
+        ),
+        "on Podman ping two says 'permission denied (are you root?)'",
+    ),
+    Breakage(
+        "mk-engine-rm-waits",
+        "mk/engine.mk",
+        "  RM_NOW := rm -f -t 0\n",
+        "  RM_NOW := rm -f\n",
+        (f"{PARTS}test_make_down_on_podman_removes_the_shells_at_once",),
+        "make down on Podman waits 10 s for each alpine shell",
+    ),
+    Breakage(
+        "mk-engine-podman-docker",
+        "mk/engine.mk",
+        "ENGINE := $(if $(findstring podman,$(ENGINE_VERSION)),podman,docker)",
+        "ENGINE := $(if $(findstring podman,$(DOCKER)),podman,docker)",
+        ("tests/test_makefile.py::test_podman_behind_the_docker_command_is_recognised",),
+        "podman-docker's docker is taken for Docker: no NET_RAW, ping fails",
+    ),
+    Breakage(
+        "mk-images-python",
+        "mk/images.mk",
+        "PYTHON_IMAGE ?= python:3.13-slim\n",
+        "PYTHON_IMAGE ?= python:3.12-slim\n",
+        (f"{PARTS}test_each_step_gets_its_image_before_it_runs[build]",),
+        "make build pulls (or stands in for) an image the Dockerfile does not build FROM: "
+        "offline, the build fails on its pull",
+    ),
+    Breakage(
+        "mk-images-db-unpulled",
+        "mk/images.mk",
+        "db: pull-db\n",
+        "",
+        (f"{PARTS}test_each_step_gets_its_image_before_it_runs[db]",),
+        "make db without a registry fails on its pull instead of building the stand-in",
+    ),
+    Breakage(
+        "mk-images-nginx",
+        "mk/images.mk",
+        "pull-nginx: ; @$(PULL_OR_BUILD) $(NGINX_IMAGE)",
+        "pull-nginx: ; @$(PULL_OR_BUILD) $(PYTHON_IMAGE)",
+        (f"{PARTS}test_each_step_gets_its_image_before_it_runs[build-front]",),
+        "make build-front gets python's image, not nginx's",
+    ),
+    Breakage(
+        "mk-k8s-arm64-unchecked",
+        "mk/k8s.mk",
+        "\t$(VENV)/bin/kubectl kustomize k8s/arm64 | "
+        "$(VENV)/bin/kubernetes-validate --strict --quiet -\n",
+        "",
+        (f"{PARTS}test_k8s_validate_checks_every_rendering_and_every_lesson_strictly",),
+        "the ARM overlay is never validated: an error there reaches Apple Silicon learners",
+    ),
+    Breakage(
+        "mk-k8s-lax",
+        "mk/k8s.mk",
+        "\t$(VENV)/bin/kubectl kustomize k8s | "
+        "$(VENV)/bin/kubernetes-validate --strict --quiet -\n",
+        "\t$(VENV)/bin/kubectl kustomize k8s | $(VENV)/bin/kubernetes-validate --quiet -\n",
+        (f"{PARTS}test_k8s_validate_checks_every_rendering_and_every_lesson_strictly",),
+        "unknown fields (a typo in a probe) pass validation and are ignored by the cluster",
+    ),
+    Breakage(
+        "mk-k8s-no-lessons",
+        "mk/k8s.mk",
+        "$$(find k8s/lessons -name '*.yaml')",
+        "$$(find k8s/lessons -name '*.yml')",
+        (f"{PARTS}test_k8s_validate_checks_every_rendering_and_every_lesson_strictly",),
+        "the lessons' manifests are never validated (validated: none)",
+    ),
+    Breakage(
+        "mk-machine-space",
+        "mk/machine.mk",
+        '  SHELL_PWD := "$$(pwd)"\n',
+        "  SHELL_PWD := $$(pwd)\n",
+        ("tests/test_dev_loop_offline.py::test_make_dev_quotes_a_folder_with_a_space",),
+        "in a folder whose path has a space, -v is split in two: docker run fails",
+    ),
+    Breakage(
+        "mk-machine-arm-silent",
+        "mk/machine.mk",
+        "  db: arm-note\n",
+        "",
+        (
+            "tests/test_engine_forms.py::"
+            "test_the_engines_architecture_picks_the_database_image_once[podman-5.4]",
+        ),
+        "on an ARM machine make db runs mysql:8.4 without saying why it is not the lesson's",
+    ),
+    Breakage(
+        "mk-ports-front-port",
+        "mk/ports.mk",
+        "$(call follow,$(FRONT_NAME),8080,FRONT_PORT)",
+        "$(call follow,$(FRONT_NAME),80,FRONT_PORT)",
+        (f"{PARTS}test_the_front_port_follows_the_running_front",),
+        "make health and CORS_ORIGINS do not follow a front published on another port",
+    ),
+    Breakage(
+        "mk-ports-back-pinned",
+        "mk/ports.mk",
+        "ifeq ($(origin BACK_PORT),file)\n",
+        "ifeq ($(origin BACK_PORT),command line)\n",
+        ("tests/test_engine_forms.py::test_ports_follow_the_running_backend",),
+        "after make back BACK_PORT=3001, make health asks 3000: nothing answers",
+    ),
+    Breakage(
+        "mk-ports-no-front-notice",
+        "mk/ports.mk",
+        "back: front-follows-back\n",
+        "",
+        (f"{PARTS}test_moving_the_backend_says_when_the_running_page_still_calls_the_old_port",),
+        "the backend moves and the page silently keeps calling the old port",
+    ),
+    Breakage(
+        "mk-project-long-name",
+        "mk/project.mk",
+        "NAME_PATTERN := [a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?",
+        "NAME_PATTERN := [a-z0-9]([a-z0-9-]*[a-z0-9])?",
+        (f"{PARTS}test_a_project_name_must_suit_images_compose_and_kubernetes",),
+        "a long PROJECT passes make and fails later in Kubernetes (63) or with its prefixes",
+    ),
+    Breakage(
+        "mk-project-rename-prefix",
+        "mk/project.mk",
+        "-e 's/^namePrefix: .*/namePrefix: $(NAME)-/'",
+        "-e 's/^namePrefix: .*/namePrefix: $(NAME)/'",
+        ("tests/test_makefile.py::test_rename_names_the_copy_on_every_line_that_carries_the_name",),
+        "kubectl apply names the objects photoshareback: the Makefile's names differ",
+    ),
+    Breakage(
+        "mk-project-rename-running-db",
+        "mk/project.mk",
+        "@for name in $(DB_NAME) $(BACK_NAME) $(FRONT_NAME); do",
+        "@for name in $(BACK_NAME) $(FRONT_NAME); do",
+        (f"{PARTS}test_rename_is_refused_while_the_projects_containers_run",),
+        "a running database keeps the old name: no make target knows it any more",
+    ),
+    Breakage(
+        "mk-swarm-resolves",
+        "mk/swarm.mk",
+        "stack deploy --resolve-image never -c swarm/stack.yaml",
+        "stack deploy -c swarm/stack.yaml",
+        (f"{PARTS}test_swarm_deploys_the_local_images_and_waits_for_its_updates",),
+        "Swarm asks a registry for images built here: 'could not be accessed on a registry'",
+    ),
+    Breakage(
+        "mk-swarm-update-detached",
+        "mk/swarm.mk",
+        "service update --force --detach=false $(STACK)_back",
+        "service update --force $(STACK)_back",
+        (f"{PARTS}test_swarm_deploys_the_local_images_and_waits_for_its_updates",),
+        "make swarm-update returns at once: a failed update (rolled back) goes unseen",
+    ),
+    Breakage(
+        "mk-swarm-down-on-podman",
+        "mk/swarm.mk",
+        "ifneq ($(filter swarm-up swarm-update swarm-down,$(MAKECMDGOALS)),)",
+        "ifneq ($(filter swarm-up swarm-update,$(MAKECMDGOALS)),)",
+        ("tests/test_makefile.py::test_compose_and_swarm_refuse_on_podman",),
+        "make swarm-down on Podman runs `podman info` questions and fails in the engine's words",
+    ),
+    Breakage(
+        "mk-tests-front-unchecked",
+        "mk/tests.mk",
+        "standins/*/*.sh bench/run front/*.sh .ci/*",
+        "standins/*/*.sh bench/run .ci/*",
+        (f"{PARTS}test_make_lint_checks_every_script_and_every_dockerfile_of_the_product",),
+        "make lint no longer checks the front's start-up scripts",
+    ),
+    Breakage(
+        "mk-tests-dockerfile-unchecked",
+        "mk/tests.mk",
+        "hadolint back/Dockerfile front/Dockerfile standins/*/Dockerfile",
+        "hadolint back/Dockerfile standins/*/Dockerfile",
+        (f"{PARTS}test_make_lint_checks_every_script_and_every_dockerfile_of_the_product",),
+        "make lint no longer checks the front's Dockerfile",
+    ),
+    Breakage(
+        "mk-tests-offline-engines",
+        "mk/tests.mk",
+        "-m pytest --ignore=tests/e2e --ignore=tests/images $(PYTEST_ARGS)",
+        "-m pytest --ignore=tests/e2e $(PYTEST_ARGS)",
+        (f"{PARTS}test_make_test_offline_leaves_out_only_the_tests_that_need_an_engine",),
+        "make test-offline builds images on the engines, or fails where there is none",
+    ),
+)
+
+BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES + FRONT_BREAKAGES + STACK_BREAKAGES + MK_BREAKAGES
 
 
 def one_line_edit(old, new):

@@ -52,9 +52,9 @@ class Engine:
     def run(self, *args, netns=False, **kwargs):
         command = ["unshare", "--net", *args] if netns else list(args)
         kwargs.setdefault("stdin", subprocess.DEVNULL)
+        kwargs.setdefault("cwd", REPO)
         result = subprocess.run(
             command,
-            cwd=REPO,
             env={**self.env, **kwargs.pop("env", {})},
             capture_output=True,
             text=True,

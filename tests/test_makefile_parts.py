@@ -1,0 +1,292 @@
+"""The Makefile's included files (mk/*.mk), each on what it adds to the lesson, offline: dry
+runs and real runs of make against a stub engine (the recorded idle forms, or this test's own
+answers, as tests/test_scripts_offline.py writes them), in this repository or in a learner's
+copy where a run writes files. The lesson's own commands: tests/test_makefile.py; the
+development loop: tests/test_dev_loop_offline.py."""
+
+import re
+import stat
+import subprocess
+
+import pytest
+from copies import learner_copy
+from kit import REPO, printed_commands
+from kit import offline_make as make
+from test_scripts_offline import Engine, answer, running
+
+PODMAN = "podman-4.3-idle"
+
+
+def lines_of(dry_run):
+    return dry_run.splitlines()
+
+
+# ---- mk/images.mk: each image pulled (or its stand-in built) before the step that uses it ----
+
+
+def arg_default(dockerfile, name):
+    return re.search(rf"^ARG {name}=(\S+)$", (REPO / dockerfile).read_text(), re.M)[1]
+
+
+BACK_BASE = arg_default("back/Dockerfile", "PYTHON_IMAGE")
+FRONT_BASE = arg_default("front/Dockerfile", "NGINX_IMAGE")
+
+
+@pytest.mark.parametrize(
+    ("target", "image", "step"),
+    [
+        ("alpine", "alpine", "docker run -it -d --rm --name one alpine /bin/sh"),
+        ("db", "mysql:5.7", "mysql:5.7'"),
+        ("build", BACK_BASE, "docker build -t k8scourse-back ."),
+        ("build-front", FRONT_BASE, "docker build -t k8scourse-front ."),
+    ],
+    ids=["alpine", "db", "build", "build-front"],
+)
+def test_each_step_gets_its_image_before_it_runs(target, image, step):
+    """Where no registry answers, the step would fail on a pull: the image the step runs (or
+    the base its Dockerfile builds FROM by default) is pulled, or stood in for, first."""
+    dry = lines_of(make("-n", target))
+    pulls = [i for i, line in enumerate(dry) if line == f"standins/pull-or-build {image}"]
+    steps = [i for i, line in enumerate(dry) if step in line]
+    assert pulls and steps and pulls[0] < steps[0], dry
+
+
+# ---- mk/engine.mk: Podman's differences ---------------------------------------------------
+
+
+def test_make_down_on_podman_removes_the_shells_at_once():
+    """`podman rm -f` stops first (10 s for a shell as PID 1); -t 0 kills at once, as
+    Docker's rm -f does."""
+    podman = printed_commands(make("-n", "down", "DOCKER=podman", engine=PODMAN))
+    assert "podman rm -f -t 0 one" in podman and "podman rm -f -t 0 two" in podman
+    docker = printed_commands(make("-n", "down"))
+    assert "docker rm -f one" in docker and "docker rm -f two" in docker
+
+
+# ---- mk/ports.mk: the targets follow the ports the running stack publishes ----------------
+
+VERSION = answer("--version", "Docker version 28.2.2, build e6534b4\n")
+ARCH = answer("version --format {{.Server.Arch}}", "amd64\n")
+FRONT_ENV = "container inspect -f {{range .Config.Env}}{{println .}}{{end}} front"
+
+
+def test_the_front_port_follows_the_running_front(tmp_path):
+    engine = Engine(
+        tmp_path,
+        [
+            VERSION,
+            ARCH,
+            answer("port back 3000/tcp", status=1),
+            answer("port front 8080/tcp", "0.0.0.0:8081\n[::]:8081\n"),
+        ],
+    )
+    names = engine.run("make", "--no-print-directory", "names")
+    assert names.returncode == 0, names.output
+    assert engine.unanswered() == []
+    lines = names.stdout.splitlines()
+    assert (
+        lines[0]
+        == "notice: front publishes port 8081, so FRONT_PORT=8081 (set FRONT_PORT to choose)"
+    )
+    assert "FRONT_PORT=8081" in lines and "BACK_PORT=3000" in lines
+
+
+@pytest.mark.parametrize("calls", ["http://localhost:3000", "http://localhost:3001"])
+def test_moving_the_backend_says_when_the_running_page_still_calls_the_old_port(calls, tmp_path):
+    engine = Engine(tmp_path, [VERSION, answer(FRONT_ENV, f"PATH=/usr/bin\nBASE_URL={calls}\n\n")])
+    follows = engine.run("make", "--no-print-directory", "front-follows-back", "BACK_PORT=3001")
+    assert follows.returncode == 0, follows.output
+    assert follows.stdout.splitlines() == (
+        [
+            "notice: front's page still calls the API at http://localhost:3000: 'make front' "
+            "points it at http://localhost:3001"
+        ]
+        if calls.endswith("3000")
+        else []
+    )
+    # make back says it: the check is one of its prerequisites.
+    assert "url=$(docker container inspect" in make("-n", "back", "BACK_PORT=3001")
+
+
+# ---- mk/project.mk: the project's name --------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "ok"), [("a" * 40, True), ("a" * 41, False), ("-ab", False)])
+def test_a_project_name_must_suit_images_compose_and_kubernetes(name, ok):
+    names = make("names", f"PROJECT={name}", check=False)
+    assert (names.returncode == 0) == ok, names.output
+    if not ok:
+        assert (
+            f"PROJECT={name}: use lowercase letters, digits and dashes (up to 40)" in names.stderr
+        )
+
+
+def test_rename_is_refused_while_the_projects_containers_run(tmp_path):
+    copy = learner_copy(tmp_path / "copy", "Makefile", ".env", "mk", "scripts", "k8s")
+    folder = tmp_path / "engine"
+    folder.mkdir()
+    engine = Engine(folder, [VERSION, running("k8scourse-db"), running("*", False)])
+    renamed = engine.run("make", "--no-print-directory", "rename", "NAME=photoshare", cwd=copy)
+    assert renamed.returncode != 0
+    assert renamed.stderr.splitlines()[0] == (
+        "make: k8scourse-db runs under the name k8scourse: stop it first (make down), then rename"
+    )
+    assert (copy / ".env").read_text() == (REPO / ".env").read_text()
+
+
+# ---- mk/compose.mk and mk/swarm.mk: the other stacks' commands ----------------------------
+
+
+def test_compose_down_removes_what_an_older_file_left_and_secrets_stay_private(tmp_path):
+    down = printed_commands(make("-n", "compose-down"))
+    assert down == [
+        "PROJECT=k8scourse DB_IMAGE=mysql:8.4 BACK_PORT=3000 FRONT_PORT=8080 "
+        "docker compose -p k8scourse down --remove-orphans"
+    ]
+    copy = learner_copy(tmp_path / "copy", "Makefile", ".env", "mk", "scripts")
+    make("secrets", "DB_PASSWORD=pass word", "DB_ROOT_PASSWORD=r00t", cwd=copy)
+    folder = copy / ".secrets" / "k8scourse"
+    assert (folder / "password").read_text() == "pass word"
+    assert (folder / "root-password").read_text() == "r00t"
+    for private in (copy / ".secrets", folder):  # only you may list or read them
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700, private
+
+
+@pytest.mark.parametrize(
+    ("version", "ok"), [("2.21.0", False), ("2.22.0", True), ("1.29.2", False)]
+)
+def test_compose_watch_needs_compose_v2_22(version, ok, tmp_path):
+    watch_command = "compose -p k8scourse -f compose.yaml -f compose.watch.yaml watch"
+    engine = Engine(
+        tmp_path,
+        [
+            VERSION,
+            answer("compose version --short", f"{version}\n"),
+            answer("compose version"),
+            running("*", False),
+            answer("network inspect *", status=1),
+            answer(watch_command),
+        ],
+    )
+    watch = engine.run("make", "--no-print-directory", "compose-watch")
+    said = f"make: watch needs Compose v2.22 or newer ({version}): update Docker, or use make dev"
+    if ok:
+        assert watch.returncode == 0, watch.output
+        assert watch_command in engine.asked()
+    else:
+        assert watch.returncode != 0 and said in watch.stderr.splitlines(), watch.output
+        assert watch_command not in engine.asked()
+
+
+def test_swarm_deploys_the_local_images_and_waits_for_its_updates():
+    """The images are built here, in no registry: deploy must not resolve them there. An
+    update waits until it has converged (or rolled back): make says when it is done."""
+    up = make("-n", "swarm-up")
+    assert (
+        "PROJECT=k8scourse DB_IMAGE=mysql:8.4 BACK_PORT=3000 FRONT_PORT=8080 docker stack "
+        "deploy --resolve-image never -c swarm/stack.yaml k8scourse"
+    ) in printed_commands(up)
+    update = printed_commands(make("-n", "swarm-update"))
+    assert update[-1] == "docker service update --force --detach=false k8scourse_back"
+
+
+# ---- mk/k8s.mk: every rendering validated, strictly ----------------------------------------
+
+
+def test_k8s_validate_checks_every_rendering_and_every_lesson_strictly():
+    dry = lines_of(make("-n", "k8s-validate"))
+    validate = [line for line in dry if "kubernetes-validate" in line]
+    assert all("--strict" in line.split() for line in validate), validate
+    rendered = {m[1] for line in validate if (m := re.search(r"kubectl kustomize (\S+) \|", line))}
+    overlays = {str(p.parent.relative_to(REPO)) for p in REPO.glob("k8s/*/kustomization.yaml")}
+    assert rendered == {"k8s"} | overlays - {"k8s/base"}
+    [lessons] = [line for line in validate if "$(find" in line]
+    listed = subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + lessons.split("--quiet ", 1)[1]],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "k8s/lessons/*.yaml"], cwd=REPO, capture_output=True, text=True
+    ).stdout.split()
+    assert sorted(listed) == sorted(tracked) and tracked
+
+
+# ---- mk/backup.mk: dumps kept out of git, the newest one offered ---------------------------
+
+
+def test_make_backup_dumps_the_projects_database_into_a_folder_git_ignores():
+    [line] = [x for x in lines_of(make("-n", "backup")) if x.startswith("scripts/backup-db ")]
+    _, project, db, folder = line.split()
+    assert (project, db) == ("k8scourse", "k8scourse-db")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", f"{folder}/k8scourse-20261201-100000.sql"], cwd=REPO
+    )
+    assert ignored.returncode == 0, f"{folder}/ is not ignored: a dump could be committed"
+
+
+def test_make_restore_without_a_dump_named_offers_the_newest(tmp_path):
+    copy = learner_copy(tmp_path / "copy", "Makefile", ".env", "mk", "scripts")
+    never = make("restore", cwd=copy, check=False)
+    assert never.returncode != 0
+    assert never.stderr.splitlines()[0] == (
+        "make: say which dump: make restore BACKUP=FILE (no dump in backups/ yet: make backup "
+        "first)"
+    )
+    (copy / "backups").mkdir()
+    for stamp in ("20261130-235959", "20261201-100000", "20260101-000000"):
+        (copy / "backups" / f"k8scourse-{stamp}.sql").write_text("-- Dump completed\n")
+    offered = make("restore", cwd=copy, check=False)
+    assert offered.stderr.splitlines()[0] == (
+        "make: say which dump: make restore BACKUP=FILE (backups/k8scourse-20261201-100000.sql)"
+    )
+
+
+# ---- mk/tests.mk: what make lint and make test-offline run ------------------------------
+
+
+def tracked(*patterns):
+    return subprocess.run(
+        ["git", "ls-files", *patterns], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
+def test_make_lint_checks_every_script_and_every_dockerfile_of_the_product():
+    dry = lines_of(make("-n", "lint"))
+    [shellcheck] = [line for line in dry if line.startswith("shellcheck ")]
+    checked = subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + shellcheck.removeprefix("shellcheck ")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    scripts = [
+        path
+        for path in tracked("scripts", "front", "back", "db", "standins", "bench", ".ci")
+        if path.endswith(".sh")
+        or (REPO / path).read_bytes()[:40].split(b"\n")[0] in (b"#!/bin/sh", b"#!/usr/bin/env bash")
+    ]
+    assert sorted(set(scripts) - set(checked)) == []
+    [hadolint] = [line for line in dry if "hadolint " in line]
+    dockerfiles = [p for p in tracked() if p.endswith("Dockerfile")]
+    assert sorted(dockerfiles) == sorted(
+        subprocess.run(
+            ["bash", "-c", "printf '%s\\n' " + hadolint.split("hadolint ", 1)[1]],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
+
+
+def test_make_test_offline_leaves_out_only_the_tests_that_need_an_engine():
+    [line] = [x for x in lines_of(make("-n", "test-offline")) if " -m pytest " in x]
+    ignored = re.findall(r"--ignore=(\S+)", line)
+    assert sorted(ignored) == ["tests/e2e", "tests/images"]
+    for folder in ignored:  # they run the engines (tests/e2e/real_engines.py)
+        texts = " ".join(p.read_text() for p in (REPO / folder).glob("*.py"))
+        assert "real_engines" in texts or "imagekit" in texts, folder
