@@ -50,6 +50,7 @@ LIVE = "tests/back/test_back_integration.py::"
 DB = "tests/back/test_back_db.py::"
 FRONT = "tests/test_front_offline.py::"
 PARTS = "tests/test_makefile_parts.py::"
+PAGE = "tests/test_front_page.py::"
 
 
 @dataclass(frozen=True)
@@ -1629,7 +1630,97 @@ MK_BREAKAGES = (
     ),
 )
 
-BREAKAGES += SCRIPT_BREAKAGES + BACK_BREAKAGES + FRONT_BREAKAGES + STACK_BREAKAGES + MK_BREAKAGES
+# ---- front/public/app.js: the page's script, run by node (tests/test_front_page.py) ----
+PAGE_BREAKAGES = (
+    Breakage(
+        "page-caption-markup",
+        "front/public/app.js",
+        "  caption.textContent = image.caption;\n",
+        "  caption.innerHTML = image.caption;\n",
+        (f"{PAGE}test_a_caption_is_shown_as_text_never_as_markup",),
+        "a caption runs as HTML in every visitor's page: stored cross-site scripting",
+    ),
+    Breakage(
+        "page-trailing-slash",
+        "front/public/app.js",
+        """return { baseUrl: baseUrl.href.replace(/\\/+$/, ""), name, note: "" };""",
+        """return { baseUrl: baseUrl.href, name, note: "" };""",
+        (
+            f"{PAGE}test_the_apis_address_is_normalised_as_a_link_would_be"
+            "[http://localhost:3001/-http://localhost:3001]",
+        ),
+        "BASE_URL=http://localhost:3001/ makes the page ask //images: 404",
+    ),
+    Breakage(
+        "page-relative-base-url",
+        "front/public/app.js",
+        "    const baseUrl = new URL(config.baseUrl, location.href);\n",
+        "    const baseUrl = new URL(config.baseUrl);\n",
+        (
+            f"{PAGE}test_the_apis_address_is_normalised_as_a_link_would_be"
+            "[api-http://localhost:8080/api]",
+        ),
+        "BASE_URL=api (the course's 02-09, behind an Ingress) is refused: the page calls "
+        "localhost:3000",
+    ),
+    Breakage(
+        "page-cached-answers",
+        "front/public/app.js",
+        """const init = { method, cache: "no-store", signal: AbortSignal.timeout(timeout) };""",
+        """const init = { method, signal: AbortSignal.timeout(timeout) };""",
+        (f"{PAGE}test_the_page_reads_its_api_from_config_json_and_lists_the_newest_images",),
+        "the browser may answer Refresh and /health from its cache: a stale list and badge",
+    ),
+    Breakage(
+        "page-cursor-lost",
+        "front/public/app.js",
+        """`?limit=${PAGE_SIZE}` + (cursor === undefined ? "" : `&cursor=${cursor}`);""",
+        """`?limit=${PAGE_SIZE}`;""",
+        (f"{PAGE}test_older_and_newer_page_through_the_api_with_its_cursor",),
+        "Older shows the newest page again: the learner never sees older images",
+    ),
+    Breakage(
+        "page-health-once",
+        "front/public/app.js",
+        "    window.setTimeout(checkHealth, HEALTH_EVERY_MS);\n",
+        "",
+        (f"{PAGE}test_an_api_that_cannot_be_reached_is_named_with_what_to_check",),
+        "the badge is checked once: it keeps saying the API is down after make back fixed it",
+    ),
+    Breakage(
+        "page-hint-dropped",
+        "front/public/app.js",
+        """        hint: typeof body.hint === "string" ? `Hint: ${body.hint}` : "",\n""",
+        """        hint: "",\n""",
+        (f"{PAGE}test_the_badge_says_why_the_database_is_unavailable_with_the_backends_hint",),
+        "the page hides the backend's hint for MYSQL_HOST=localhost, the lesson's mistake",
+    ),
+    Breakage(
+        "page-list-not-redrawn",
+        "front/public/app.js",
+        "    loadList();\n  }\n}\n",
+        "  }\n}\n",
+        (f"{PAGE}test_the_badge_and_the_list_come_back_when_the_api_does",),
+        "after an outage the badge turns green and the list stays 'Could not load'",
+    ),
+    Breakage(
+        "page-filename-untrimmed",
+        "front/public/app.js",
+        """  const filename = $("filename").value.trim();""",
+        """  const filename = $("filename").value;""",
+        (f"{PAGE}test_adding_an_image_posts_json_and_shows_the_apis_words_by_the_field",),
+        "a pasted ' cat.gif ' is refused by the API's file name rule",
+    ),
+)
+
+BREAKAGES += (
+    SCRIPT_BREAKAGES
+    + BACK_BREAKAGES
+    + FRONT_BREAKAGES
+    + PAGE_BREAKAGES
+    + STACK_BREAKAGES
+    + MK_BREAKAGES
+)
 
 
 def one_line_edit(old, new):
