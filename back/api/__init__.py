@@ -17,9 +17,9 @@ except ImportError:  # dropped (README.md)
 
 
 class OrjsonProvider(JSONProvider):
-    """Flask's documented way to swap JSON libraries: orjson writes a page of 50 images in
-    ~5 µs instead of ~32, 5 % more GET /images (docs/benchmarks.md). Sorted keys, compact, a
-    final newline, as Flask's; but "café", not "caf\\u00e9"."""
+    """Flask's documented way to swap JSON libraries: 5 % more GET /images with orjson
+    (docs/benchmarks.md). Sorted keys, compact, a final newline, as Flask's; but "café", not
+    "caf\\u00e9"."""
 
     def dumps(self, obj, **kwargs):
         return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()

@@ -22,7 +22,7 @@ class Config:
     port: int = 3000
     cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://localhost:8888")
     notes: tuple[str, ...] = ()  # lines for the log at start
-    # Beyond the basics: set by the last two functions of this file.
+    # Beyond the basics: set by this file's last two functions.
     mysql_tls: ssl.SSLContext | None = field(default=None, repr=False)  # None: TLS off
     in_container: bool = False  # for /health's hints
 
@@ -93,7 +93,7 @@ def _bool(env, name, default):
 
 
 def _password(env):
-    # A mounted secret (Docker/Kubernetes) wins over the plain variable.
+    # A mounted secret (Docker/Kubernetes) wins.
     path = env.get("MYSQL_PASSWORD_FILE", "").strip()
     if not path:
         return env.get("MYSQL_PASSWORD", "mysql")

@@ -40,7 +40,7 @@ class Database:
         )
 
     def query(self, sql, args=()):
-        """Run a read and return all its rows as dicts."""
+        """All the rows of a read, as dicts."""
 
         def read(conn):
             with conn.cursor() as cursor:
@@ -87,6 +87,6 @@ class Database:
             return operation(conn)
         except UNAVAILABLE:
             self.local.conn = None
-            if conn.open:  # PyMySQL has already closed the socket of a connection that broke
+            if conn.open:  # PyMySQL closed it already if its socket broke
                 conn.close()
             raise

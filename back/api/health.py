@@ -1,6 +1,6 @@
 """Probes. /livez, for Docker's HEALTHCHECK and Kubernetes' livenessProbe, never touches the
-database: a database outage must not get the backend restarted. /health and /readyz ping the
-database and, when it does not answer, say why, with a hint for the usual mistakes.
+database: an outage must not get the backend restarted. /health and /readyz ping it and say
+why it does not answer, with a hint for the usual mistakes.
 """
 
 import time
@@ -58,8 +58,7 @@ def health():
 
 
 def short_error(exc, password):
-    """The error as Python prints it, e.g. `(2003, "Can't connect to MySQL server on ...")`,
-    at most 200 characters; the password is masked just in case."""
+    """The error as Python prints it, at most 200 characters, the password masked just in case."""
     message = str(exc) or type(exc).__name__
     if password:
         message = message.replace(password, "***")
