@@ -1,7 +1,5 @@
-"""gunicorn settings (docs.gunicorn.org/en/stable/settings.html), read by
-`gunicorn -c gunicorn.conf.py` from back/; README.md's table has those gunicorn reads from
-the environment, docs/benchmarks.md the measurements behind the choices below.
-"""
+"""gunicorn's settings (docs.gunicorn.org/en/stable/settings.html); docs/benchmarks.md has
+the measurements behind them."""
 
 import runpy
 import sys
@@ -9,13 +7,13 @@ from pathlib import Path
 
 # The app's package, named here only: rename the folder api/, then this line.
 APP_PACKAGE = "api"
-# gunicorn's documented wsgi_app setting: its command line's APP_MODULE, written here so
-# that no command (the Dockerfile's CMD, make dev) names the package.
+# gunicorn's APP_MODULE, written here so that no command (the Dockerfile's CMD, make dev)
+# names the package.
 wsgi_app = f"{APP_PACKAGE}:create_app()"
 
-# Settings checked here, before the app loads: a bad value is one clear line, not a
-# traceback in every worker. config.py is run by its path: importing the package in
-# gunicorn's master would leave workers restarted by --reload (make dev) on the old code.
+# Settings checked before the app loads: a bad value is one clear line, not a traceback in
+# every worker. config.py is run by its path: importing the package in gunicorn's master
+# would leave workers restarted by --reload (make dev) on the old code.
 settings = runpy.run_path(str(Path(__file__).with_name(APP_PACKAGE) / "config.py"))
 try:
     _config = settings["Config"].from_env()
@@ -23,15 +21,13 @@ except settings["ConfigError"] as exc:
     sys.exit(f"Configuration error: {exc}")
 
 bind = f"0.0.0.0:{_config.port}"
-# gunicorn's threaded worker: a request that waits for the database holds one thread, not a
-# process. Each thread keeps one database connection (api/db.py): workers x threads per replica.
+# Threaded workers: a request that waits for the database holds one thread, not a process.
 worker_class = "gthread"
 threads = 4
-# A client's connection stays open 1 s after its last answer, for its next request: a new
-# connection per request cost a quarter of /images' throughput. At shutdown, gthread waits
-# for such an idle connection until its keep-alive time is up: 1 s at most, not 2 by default.
+# A client's connection stays open 1 s for its next request (a new connection per request
+# cost a quarter of /images' throughput); at shutdown gthread waits that 1 s, not the default 2.
 keepalive = 1
-# `docker stop` waits 10 s before it kills; a request in progress takes at most 3 s.
+# `docker stop` kills after 10 s; a request in progress takes at most 3 s.
 graceful_timeout = 5
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr

@@ -111,7 +111,8 @@ differences() {
     # so the probe (never started) lacks them: they count only where the probe has them.
     env_diff=$(env_of "$name" | grep -vxF -f <(env_of "$probe") | grep -vE '^(HOME|HOSTNAME)=')
     env_diff+=$(env_of "$probe" | grep -vxF -f <(env_of "$name"))
-    "$DOCKER" rm -f "$probe" >/dev/null 2>&1
+    # -v: the probe's anonymous volumes (the database image declares one) go with it.
+    "$DOCKER" rm -f -v "$probe" >/dev/null 2>&1
     while IFS='=' read -r field _; do
         [ "$(grep "^$field=" <<<"$ours")" = "$(grep "^$field=" <<<"$theirs")" ] || list+="${list:+, }$field"
     done <<<"$FIELDS"

@@ -1,7 +1,4 @@
-"""The images API: a Flask application factory, as in Flask's tutorial.
-
-gunicorn runs it as `gunicorn -c gunicorn.conf.py` from back/ (that file names this package).
-"""
+"""The images API: a Flask application factory, as in Flask's tutorial."""
 
 import json
 from pathlib import Path
@@ -15,20 +12,20 @@ from .db import Database
 
 try:
     import orjson
-except ImportError:  # dropped (README.md): Flask's own provider writes the same JSON
+except ImportError:  # dropped (README.md)
     orjson = None
 
 
 class OrjsonProvider(JSONProvider):
-    """orjson writes the answers (Flask's documented way to swap JSON libraries): a page of
-    50 images in ~5 µs instead of ~32, for 5 % more GET /images (docs/benchmarks.md).
-    Sorted keys, compact, a final newline, as Flask's; but "café", not "caf\\u00e9"."""
+    """Flask's documented way to swap JSON libraries: 5 % more GET /images with orjson
+    (docs/benchmarks.md). Sorted keys, compact, a final newline, as Flask's; but "café", not
+    "caf\\u00e9"."""
 
     def dumps(self, obj, **kwargs):
         return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
 
     def loads(self, s, **kwargs):
-        # Parsing (request.get_json) stays with the standard library, as in Flask's default.
+        # Parsing (request.get_json) stays with the standard library, as in Flask's.
         return json.loads(s, **kwargs)
 
 
@@ -64,8 +61,8 @@ def create_app(config=None):
 
     @app.after_request
     def cors(response):
-        # Browsers let only the configured front-end origins read our answers; Vary keeps
-        # caches from serving one origin's answer to another.
+        # Browsers let only the configured origins read our answers; Vary keeps caches from
+        # serving one origin's answer to another.
         origin = request.headers.get("Origin")
         response.vary.add("Origin")
         if origin in config.cors_origins:

@@ -1,7 +1,5 @@
-"""Settings, read once from the environment when the app is created.
-
-The defaults match the lesson's database container (user "user", password "mysql",
-database "images"), so `-e MYSQL_HOST=k8scourse-db` alone is enough in Docker.
+"""Settings, read once from the environment when the app is created. The defaults match the
+lesson's database container: in Docker, `-e MYSQL_HOST=k8scourse-db` alone is enough.
 """
 
 import os
@@ -24,7 +22,7 @@ class Config:
     port: int = 3000
     cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://localhost:8888")
     notes: tuple[str, ...] = ()  # lines for the log at start
-    # Beyond the basics: set by the last two functions of this file.
+    # Beyond the basics: set by this file's last two functions.
     mysql_tls: ssl.SSLContext | None = field(default=None, repr=False)  # None: TLS off
     in_container: bool = False  # for /health's hints
 
@@ -52,11 +50,10 @@ class Config:
         return f"{self.mysql_host}:{self.mysql_port}/{self.mysql_database}"
 
 
-# The course's back end reads these names for ours. Set to two values, neither can be
-# trusted: the server refuses to start.
+# The course's names for ours. Set to two values, neither can be trusted: the server refuses
+# to start.
 COURSE_NAMES = {"MYSQL_PASS": "MYSQL_PASSWORD", "MYSQL_DB": "MYSQL_DATABASE"}
-# Its settings for what this API does not have: refusing them would stop the course's
-# manifests, and they change nothing here.
+# The course's settings for what this API lacks: refusing them would stop its manifests.
 IGNORED = {
     "IMAGE_PATH": "this API stores no image files",
     "GIF_CAPTION_SVC": "this API calls no GIF captioning service",
@@ -96,22 +93,19 @@ def _bool(env, name, default):
 
 
 def _password(env):
-    # A mounted secret (Docker/Kubernetes) wins over the plain variable.
+    # A mounted secret (Docker/Kubernetes) wins.
     path = env.get("MYSQL_PASSWORD_FILE", "").strip()
     if not path:
         return env.get("MYSQL_PASSWORD", "mysql")
     try:
-        # Secrets are often written with a trailing newline that is not part of the password.
+        # A secret file often ends with a newline that is not part of the password.
         return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
         raise ConfigError(f"MYSQL_PASSWORD_FILE {path!r} cannot be read: {exc.strerror}") from None
 
 
-# Beyond the basics: TLS to the database, and whether we run in a container.
-
-
 def _tls_context(env):
-    """None means TLS off. One context for the whole process: building one is ~17 ms of CPU."""
+    """One context for the whole process: building one takes ~17 ms of CPU."""
     if not _bool(env, "MYSQL_SSL", False):
         return None
     ca = env.get("MYSQL_SSL_CA", "").strip()

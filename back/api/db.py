@@ -1,7 +1,7 @@
-"""The database: one PyMySQL connection per gunicorn thread (threading.local), kept between
-requests: never used by two requests at once, and no TCP and auth handshake per request.
-Nothing connects at start-up: the app starts even when the database is down, and each
-request that needs the database tries again.
+"""One PyMySQL connection per gunicorn thread (threading.local), kept between requests:
+never used by two requests at once, and no TCP and auth handshake per request. Nothing
+connects at start-up: the app starts with the database down, and each request that needs it
+tries again.
 """
 
 import threading
@@ -9,8 +9,8 @@ import time
 
 import pymysql
 
-# Errors that mean "no usable connection": the server is down, unreachable, refused us or
-# went away. The connection is dropped and the request gets a 503 (errors.py).
+# No usable connection: the server is down, unreachable, refused us or went away. The
+# connection is dropped and the request gets a 503 (errors.py).
 UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
 
 
@@ -40,7 +40,7 @@ class Database:
         )
 
     def query(self, sql, args=()):
-        """Run a read and return all its rows as dicts."""
+        """All the rows of a read, as dicts."""
 
         def read(conn):
             with conn.cursor() as cursor:
@@ -54,11 +54,9 @@ class Database:
         self._read(lambda conn: conn.ping())
 
     def execute(self, sql, args=()):
-        """Run a write once and return (rowcount, lastrowid).
-
-        A write that failed may have been applied, so it is never repeated: instead, the
-        connection is checked first with a ping, which replaces it if the server closed it.
-        """
+        """Run a write once and return (rowcount, lastrowid). A write that failed may have
+        been applied, so it is never repeated: a ping first replaces a connection the server
+        closed."""
         self.ping()
 
         def write(conn):
@@ -69,9 +67,9 @@ class Database:
         return self._use(write)
 
     def _read(self, operation):
-        """Run a read, and once more if it failed at once: a kept connection that the server
-        has closed (it restarted) fails at once, and a read is safe to repeat. A slow failure
-        means a hung server: a second try would only double the wait."""
+        """Run a read, and again if it failed at once, as a kept connection that the server
+        closed (it restarted) does: a read is safe to repeat. A slow failure means a hung
+        server: a second try would only double the wait."""
         started = time.monotonic()
         try:
             return self._use(operation)
@@ -89,6 +87,6 @@ class Database:
             return operation(conn)
         except UNAVAILABLE:
             self.local.conn = None
-            if conn.open:  # PyMySQL has already closed the socket of a connection that broke
+            if conn.open:  # PyMySQL closed it already if its socket broke
                 conn.close()
             raise

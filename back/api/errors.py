@@ -1,7 +1,7 @@
-"""Every error is JSON, `{"error": ..., "message": ...}`: never an HTML page or a stack trace.
+"""Every error is JSON, never an HTML page or a stack trace.
 
-As in Flask's docs ("Handling Application Errors"), with one change: the handlers return a
-dict, so Flask writes errors exactly as it writes every other answer.
+As in Flask's docs ("Handling Application Errors"), but the handlers return a dict: Flask
+writes errors as it writes every other answer.
 """
 
 from werkzeug.exceptions import (
@@ -23,7 +23,7 @@ def register(app):
         return body, exc.code
 
     def database_unavailable(exc):
-        # The details (host, reason) are on /health; API callers just learn to retry later.
+        # The details are on /health; API callers just learn to retry later.
         app.logger.warning("database unavailable: %s", exc)
         return http_error(ServiceUnavailable("The database is unavailable, try again later."))
 

@@ -1,8 +1,6 @@
-"""Probes: /livez (the process answers), /health and /readyz (a round trip to the database).
-
-Docker's HEALTHCHECK and Kubernetes' livenessProbe call /livez, which never touches the
-database: a database outage must not get the backend restarted. /health and /readyz say
-whether the database answers, and when it does not, why, with a hint for the usual mistakes.
+"""Probes. /livez, for Docker's HEALTHCHECK and Kubernetes' livenessProbe, never touches the
+database: an outage must not get the backend restarted. /health and /readyz ping it and say
+why it does not answer, with a hint for the usual mistakes.
 """
 
 import time
@@ -18,7 +16,7 @@ LOCALHOST_HINT = (
     "Inside a container, localhost is the container itself: put the database on the same "
     "Docker network and set MYSQL_HOST to its container name: -e MYSQL_HOST=<db container name>"
 )
-# What the resolver says (glibc, musl) when a name is unknown on every network we are on.
+# What the resolver (glibc, musl) says when no network we are on knows the name.
 UNRESOLVED = ("Name or service not known", "Temporary failure in name resolution")
 UNRESOLVED_HINT = (
     "MYSQL_HOST={host} does not resolve here. In Docker: the name has a typo, or the backend "
@@ -60,8 +58,7 @@ def health():
 
 
 def short_error(exc, password):
-    """The error as Python prints it, e.g. `(2003, "Can't connect to MySQL server on ...")`,
-    at most 200 characters; the password is masked just in case."""
+    """The error as Python prints it, at most 200 characters, the password masked just in case."""
     message = str(exc) or type(exc).__name__
     if password:
         message = message.replace(password, "***")

@@ -1,7 +1,5 @@
-"""The images API over the lesson's table images(id, caption, filename).
-
-Parameterised SQL only: values travel separately from the statement, so a caption
-like `'); DROP TABLE images; --` is stored as plain text.
+"""The /images routes. Parameterised SQL only: values travel apart from the statement, so a
+caption like `'); DROP TABLE images; --` is stored as plain text.
 """
 
 import re
@@ -14,9 +12,8 @@ MAX_ID = 2**31 - 1  # the column is a signed INT
 FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no paths, no hidden files
 # JSON lets "\ud800" through, a lone surrogate: no UTF-8 for it, so no database can store it.
 SURROGATE = re.compile("[\ud800-\udfff]")
-# Keyset paging: the primary key index finds the page directly, so the cost does not grow
-# with the table (OFFSET would read and skip every earlier row). One row more than asked
-# tells whether there is a next page.
+# Keyset paging: the primary key finds the page directly, whatever the table's size (OFFSET
+# would read and skip every earlier row). One row more than asked tells if a next page exists.
 PAGE_SQL = "SELECT id, caption, filename FROM images WHERE id <= %s ORDER BY id DESC LIMIT %s"
 
 
@@ -73,8 +70,8 @@ def _int_arg(name, default, high):
 def _json_object():
     if not request.is_json:
         abort(415, "Send JSON with Content-Type: application/json.")
-    # A chunked body announces no length: Werkzeug stops reading it at MAX_CONTENT_LENGTH
-    # instead of refusing it, so one that fills the limit is refused here, never cut.
+    # A chunked body has no length: Werkzeug stops reading it at MAX_CONTENT_LENGTH, so one
+    # that fills the limit is refused here, never cut.
     if request.content_length is None and len(request.get_data()) >= request.max_content_length:
         abort(413)
     try:

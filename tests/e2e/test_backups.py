@@ -43,7 +43,7 @@ def backed_up(result):
     """The dump make backup wrote (its last line names it)."""
     assert result.returncode == 0, result.output
     [line] = [line for line in result.stdout.splitlines() if "make restore BACKUP=" in line]
-    return REPO / line.split("make restore BACKUP=")[1]
+    return REPO / line.split("make restore BACKUP=")[1].split()[0]
 
 
 @pytest.fixture

@@ -138,7 +138,7 @@ def test_make_dev_serves_a_saved_page_and_make_up_returns_to_the_images(engine, 
 
         up = engine.make("up", cwd=copy, timeout=900)
         assert up.returncode == 0, up.output
-        assert "# back runs with another environment, set of bind mounts than this command" in (
+        assert "# back runs with another set of bind mounts, environment than this command" in (
             up.output
         )
         # (its image too: make up built one with the edited page)

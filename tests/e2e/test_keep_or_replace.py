@@ -24,6 +24,7 @@ COPY = "PROJECT=photoshare"  # the README's renamed copy, run from the lesson's 
 @pytest.mark.usefixtures("docker_clean_slate")
 def test_a_changed_db_port_says_so_and_keeps_the_database():
     assert make("db", COPY, "DB_PORT=3407").returncode == 0
+    volumes = set(docker("volume", "ls", "-q").stdout.split())
 
     again = make("db", COPY, "DB_PORT=3406")
 
@@ -36,6 +37,8 @@ def test_a_changed_db_port_says_so_and_keeps_the_database():
     assert "$ docker stop" not in again.stdout
     assert docker("port", "photoshare-db", "3306/tcp").stdout.split()[0].endswith(":3407")
     assert "# photoshare-db is already running" in make("db", COPY, "DB_PORT=3407").stdout
+    # The comparison's probe declares the image's anonymous volume: it goes with the probe.
+    assert set(docker("volume", "ls", "-q").stdout.split()) == volumes
 
 
 # On Docker, then on Podman.
