@@ -23,12 +23,14 @@ No engine is used: the tests listed are offline (docs/testing.md).
 
 import argparse
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1766,33 +1768,48 @@ def short(node_id):
     return node_id.removeprefix("tests/").replace(".py::", "::")
 
 
-def run(breakages, copy):
-    """Every breakage in turn: rows of (breakage, result, caught by, seconds)."""
-    rows = []
-    for breakage in breakages:
-        started = time.monotonic()
+def run_one(breakage, copy):
+    """One breakage written into the copy, its tests run, the file put back: a row of
+    (breakage, result, caught by, seconds)."""
+    started = time.monotonic()
+    try:
+        original = apply(copy, breakage)
+    except ValueError as error:
+        return breakage, "error", str(error), 0.0
+    try:
+        status, failed, output = pytest(copy, breakage.tests)
+    finally:
+        (copy / breakage.path).write_text(original, encoding="utf-8")
+    if status == 1 and failed:
+        result, detail = "caught", ", ".join(short(f) for f in failed)
+    elif status == 0:
+        result, detail = "MISSED", "every listed test passed"
+    else:
+        result, detail = "error", f"pytest exited {status}"
+        print(output[-3000:], file=sys.stderr)
+    left = git("status", "--porcelain", cwd=copy)
+    if left:
+        raise SystemExit(f"{breakage.name}: the copy is not clean after its run:\n{left}")
+    print(f"{breakage.name}: {result} ({time.monotonic() - started:.1f} s)", file=sys.stderr)
+    return breakage, result, detail, time.monotonic() - started
+
+
+def run(breakages, copies):
+    """Every breakage, each in one of the copies (one copy per worker, so that two
+    breakages never share a working tree): rows in the list's order."""
+    free = queue.Queue()
+    for copy in copies:
+        free.put(copy)
+
+    def in_a_free_copy(breakage):
+        copy = free.get()
         try:
-            original = apply(copy, breakage)
-        except ValueError as error:
-            rows.append((breakage, "error", str(error), 0.0))
-            continue
-        try:
-            status, failed, output = pytest(copy, breakage.tests)
+            return run_one(breakage, copy)
         finally:
-            (copy / breakage.path).write_text(original, encoding="utf-8")
-        if status == 1 and failed:
-            result, detail = "caught", ", ".join(short(f) for f in failed)
-        elif status == 0:
-            result, detail = "MISSED", "every listed test passed"
-        else:
-            result, detail = "error", f"pytest exited {status}"
-            print(output[-3000:], file=sys.stderr)
-        left = git("status", "--porcelain", cwd=copy)
-        if left:
-            raise SystemExit(f"{breakage.name}: the copy is not clean after its run:\n{left}")
-        rows.append((breakage, result, detail, time.monotonic() - started))
-        print(f"{breakage.name}: {result} ({time.monotonic() - started:.1f} s)", file=sys.stderr)
-    return rows
+            free.put(copy)
+
+    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        return list(pool.map(in_a_free_copy, breakages))
 
 
 def control(breakages, copy):
@@ -1847,7 +1864,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="only these breakages (default: all)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    parser.add_argument("--keep", action="store_true", help="keep the copy (its path is said)")
+    parser.add_argument("--keep", action="store_true", help="keep the copies (said where)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(os.cpu_count() or 1, 4),
+        help="breakages run at once, each in a copy of its own (default: the cores, up to 4)",
+    )
     args = parser.parse_args()
     known = {breakage.name: breakage for breakage in BREAKAGES}
     unknown = [name for name in args.names if name not in known]
@@ -1857,14 +1880,15 @@ def main():
 
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="k8scourse-breakages-"))
-    copy = folder / "k8scourse"
+    copies = [folder / f"copy-{n}" / "k8scourse" for n in range(1, max(args.jobs, 1) + 1)]
     try:
-        learner_copy(copy)
-        summary = control(chosen, copy)
-        rows = run(chosen, copy)
+        for copy in copies:
+            learner_copy(copy)
+        summary = control(chosen, copies[0])
+        rows = run(chosen, copies)
     finally:
         if args.keep:
-            print(f"the copy: {copy}", file=sys.stderr)
+            print(f"the copies: {', '.join(map(str, copies))}", file=sys.stderr)
         else:
             shutil.rmtree(folder, ignore_errors=True)
     print(table(rows, args.markdown))
