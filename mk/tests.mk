@@ -9,13 +9,13 @@ $(VENV)/.installed: requirements-dev.txt back/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-.PHONY: venv lint test test-offline test-back test-e2e bench mutate
+.PHONY: venv lint test test-offline test-back test-e2e test-alone bench mutate
 venv: $(VENV)/.installed ## Create .venv with the pinned requirements
 
 lint: venv ## ruff, shellcheck and hadolint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	shellcheck scripts/* standins/pull-or-build standins/*/*.sh bench/run front/*.sh .ci/*
+	shellcheck scripts/* standins/pull-or-build standins/*/*.sh bench/run front/*.sh .ci/* tests/e2e/run-alone
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile standins/*/Dockerfile
 
 test: lint ## Lint, then every test (Docker and Podman too)
@@ -29,6 +29,9 @@ test-back: venv ## The backend's tests (a real MariaDB, no engine)
 
 test-e2e: venv ## The end-to-end tests, on Docker and Podman
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+test-alone: venv ## Each end-to-end file alone, from engines without this project's images
+	tests/e2e/run-alone
 
 bench: venv ## Benchmark the backend (gunicorn, real database)
 	bench/run
