@@ -12,8 +12,9 @@
 - in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
   be there;
 - wait_until(): poll an observable state until a deadline;
-- troubleshooting_row(): a row of the README's troubleshooting table, for the tests that
-  hold the product to the message the row quotes.
+- troubleshooting_row(), quoted(), says(): a row of the README's troubleshooting table, for
+  the tests that hold the product (and the engine) to the words the row quotes; every row
+  is read by a test or marked as not produced here (tests/test_readme.py).
 """
 
 import email
@@ -208,3 +209,15 @@ def troubleshooting_row(seen):
     matching = [row for row in rows if len(row) == 3 and seen in row[0]]
     assert len(matching) == 1, f"README's troubleshooting rows saying {seen!r}: {matching}"
     return tuple(matching[0])
+
+
+def quoted(cell):
+    """The words a README cell quotes (between backticks), in order."""
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def says(output, words):
+    """Whether `output` holds the README's quoted `words`, where `…` stands for any text of
+    one line (the row leaves out what differs from one machine to another)."""
+    pattern = r"[^\n]*?".join(re.escape(part) for part in words.split("…"))
+    return re.search(pattern, output) is not None

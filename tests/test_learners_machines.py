@@ -8,7 +8,17 @@ import subprocess
 import tempfile
 
 from copies import OLD_GNU, files_with_crlf, learner_copy, mac_env, mac_make_args, windows_clone
-from kit import REPO, lesson_commands, missing_part, offline_env, printed_commands, run
+from kit import (
+    REPO,
+    lesson_commands,
+    missing_part,
+    offline_env,
+    printed_commands,
+    quoted,
+    run,
+    says,
+    troubleshooting_row,
+)
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
 
 [LESSON_DB] = [command for command in lesson_commands() if command.startswith("cd db && ")]
@@ -65,7 +75,23 @@ def test_a_windows_clone_checks_every_file_out_with_lf(tmp_path):
     identity = ("-c", "user.name=learner", "-c", "user.email=learner@example.invalid")
     assert run("git", "rm", "-q", ".gitattributes", cwd=copy).returncode == 0
     assert run("git", *identity, "commit", "-qm", "no .gitattributes", cwd=copy).returncode == 0
-    assert "scripts/run-step" in files_with_crlf(windows_clone(copy, tmp_path / "without"))
+    without = windows_clone(copy, tmp_path / "without")
+    assert "scripts/run-step" in files_with_crlf(without)
+
+    # What the learner sees in such a clone: env looks for a program named "bash\r".
+    seen, why, fix = troubleshooting_row("bash\\r")
+    for locale, words in (("C.UTF-8", quoted(seen)[0]), ("C", quoted(seen)[1])):
+        env = {**os.environ, "LC_ALL": locale}
+        ran = run("scripts/wait-for-http", "--help", cwd=without, env=env)
+        assert ran.returncode == 127
+        assert says(ran.stderr, words) or words in ran.stderr, (locale, ran.stderr)
+    # The row's fix, in that clone once .gitattributes is back in it: every file LF again.
+    (without / ".gitattributes").write_bytes((REPO / ".gitattributes").read_bytes())
+    fix_commands = quoted(fix)[0]
+    assert fix_commands == "git rm -r -q --cached . && git reset -q --hard"
+    fixed = run("bash", "-c", f"git add .gitattributes && {fix_commands}", cwd=without)
+    assert fixed.returncode == 0, fixed.output
+    assert files_with_crlf(without) == []
 
 
 # Dry runs that must not depend on the machine's engine: the ports and the architecture given.

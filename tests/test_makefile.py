@@ -18,7 +18,9 @@ from kit import (
     lesson_commands,
     missing_part,
     printed_commands,
+    quoted,
     run,
+    says,
     troubleshooting_row,
 )
 from kit import offline_make as make
@@ -285,6 +287,10 @@ def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
     bad = make("names", "PROJECT=Photo_Share", check=False)
     assert bad.returncode != 0
     assert "PROJECT=Photo_Share: use lowercase letters, digits and dashes" in bad.stderr
+    seen, _, fix = troubleshooting_row("PROJECT=Photo_Share")
+    assert says(bad.stderr, quoted(seen)[0])
+    assert "`make rename NAME=photo-share`" in fix  # a name the rule takes:
+    assert make("names", "PROJECT=photo-share").splitlines()[0] == "PROJECT=photo-share"
     # The Makefile copied without .env.
     (tmp_path / "Makefile").write_text((REPO / "Makefile").read_text())
     missing = make("help", cwd=tmp_path, check=False)
@@ -292,6 +298,9 @@ def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
     assert "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile" in (
         missing.stderr
     )
+    seen, _, fix = troubleshooting_row("PROJECT is not set")
+    assert says(missing.stderr, quoted(seen)[0])
+    assert "`make up PROJECT=yourname`" in fix
     assert "make up" in make("-f", str(tmp_path / "Makefile"), "help", "PROJECT=myapp")
 
 
@@ -385,6 +394,10 @@ def test_compose_and_swarm_refuse_on_podman():
         refused = make("-n", target, "DOCKER=podman", engine=PODMAN, check=False)
         assert refused.returncode != 0
         assert said in refused.stderr
+        seen, _, fix = troubleshooting_row("drive Docker Compose: on Podman")
+        assert any(says(refused.stderr, words) for words in quoted(seen))
+    assert fix == "`make up DOCKER=podman`"
+    assert make("-n", "up", "DOCKER=podman", engine=PODMAN, check=False).returncode == 0
 
 
 def test_help_fits_a_terminal_of_80_columns():
@@ -417,6 +430,8 @@ def test_a_tier_folder_that_is_not_there_is_one_line(tmp_path):
         f"make: back/ is not here ({copy}): this step runs in it ('cd back && docker build -t "
         "k8scourse-back .'); copy back/ beside the Makefile (README: Copy the Makefile)."
     )
+    seen, _, fix = troubleshooting_row("back/ is not here")
+    assert says(said, quoted(seen)[0]) and "copy `back/`" in fix
     assert make_error.startswith("make: *** [Makefile:") and make_error.endswith("build] Error 1")
 
 
@@ -440,6 +455,10 @@ def test_make_in_a_tier_folder_says_to_run_it_from_the_root(folder, tmp_path):
     back = make("up", cwd=REPO / "back", check=False)
     assert back.returncode != 0
     assert "No rule to make target 'up'" in back.output
+    seen, _, fix = troubleshooting_row("the make targets are one folder up")
+    here, _, _, in_back, _ = quoted(seen)
+    assert says(up.output, here) and says(back.output, in_back)
+    assert fix == "`cd ..`, then make"
 
 
 def test_rename_names_the_copy_on_every_line_that_carries_the_name(tmp_path):

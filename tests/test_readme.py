@@ -1,6 +1,7 @@
 """The README says what the Makefile does: its picture of the networks, and its words about
 `make lint` and the engines `make test` uses."""
 
+import ast
 import re
 
 from kit import MAKEFILES, REPO
@@ -74,3 +75,50 @@ def test_what_the_readme_says_of_lint_and_test_is_what_they_run():
 def test_help_names_the_front_as_the_readme_does():
     assert "\nPart 4: the front end (the next lesson), served by nginx\n" in make("help")
     assert "\n### 4. The front end (the next lesson)\n" in (REPO / "README.md").read_text()
+
+
+NOT_PRODUCIBLE = "*(not produced here:"  # how a row that no test can produce is marked
+
+
+def troubleshooting_rows():
+    table = README.read_text().split("\n## Troubleshooting\n", 1)[1].split("\n## ", 1)[0]
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith("| you see ")
+    ]
+
+
+def rows_read_by_tests():
+    """Each `troubleshooting_row("…")` of the suite: the text it looks rows up by, and where."""
+    found = []
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "troubleshooting_row"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.append((node.args[0].value, path.relative_to(REPO)))
+    return found
+
+
+def test_every_troubleshooting_row_is_held_by_a_test_or_marked_not_produced_here():
+    """A row is held when a test reads it (kit.troubleshooting_row, which asserts the
+    product's or the engine's words against it); a row no machine here can produce says so
+    in its "why" cell, with the reason, and no test pretends to hold it."""
+    reads = rows_read_by_tests()
+    unheld, pretended = [], []
+    for seen, why, _ in troubleshooting_rows():
+        readers = [str(path) for key, path in reads if key in seen]
+        marked = NOT_PRODUCIBLE in why
+        if not readers and not marked:
+            unheld.append(seen)
+        if readers and marked:
+            pretended.append((seen, readers))
+    assert unheld == [], f"rows no test reads, and not marked {NOT_PRODUCIBLE!r}: {unheld}"
+    assert pretended == []
+    marked = [why for _, why, _ in troubleshooting_rows() if NOT_PRODUCIBLE in why]
+    for why in marked:  # the reason follows the mark, inside it
+        assert re.search(r"\*\(not produced here: [^)]{10,}\)\*", why), why

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 from flask import Flask
-from kit import REPO, free_port, offline_env, serving
+from kit import REPO, free_port, offline_env, quoted, says, serving, troubleshooting_row
 
 from api import create_app
 from api.config import Config
@@ -468,6 +468,9 @@ def test_a_copy_named_as_another_folders_stack_is_refused(folder, tmp_path):
         "copy its own name (make rename NAME=yourname), or stop the other stack (make down, "
         "there)."
     )
+    seen, _, fix = troubleshooting_row("runs from another folder")
+    assert says(last_line(ports), quoted(seen)[0])
+    assert "`make rename NAME=yourname`" in fix and "`make down` in the other folder" in fix
 
 
 # ---- scripts/check-stacks: the docker run stack and Compose or Swarm, never both -------

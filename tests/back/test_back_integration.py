@@ -1,9 +1,11 @@
 """Against a real MariaDB server set up like the lesson's db container (see mariadb_server.py)."""
 
+import shlex
 import time
 
 import pymysql
 import pytest
+from kit import quoted, troubleshooting_row
 
 from api import create_app
 from api.images import PAGE_SQL
@@ -226,3 +228,22 @@ def test_hung_database_is_503_within_3_seconds(live_db, pooled):
     assert elapsed < PROMISED, f"503 after {elapsed:.1f} s, not within the promised {PROMISED} s"
     assert elapsed >= DB_TIMEOUT  # the database did hang: the answer waited for the timeout
     assert client.get("/health").status_code == 200
+
+
+def test_the_readmes_curl_for_a_415_or_400_adds_an_image(client, empty_images):
+    """README's row "`POST /images` answers `415` or `400`": curl's -d alone sends a form
+    (415), a JSON array is no object (400), and the row's curl command adds the image."""
+    seen, _, fix = troubleshooting_row("answers `415` or `400`")
+    assert quoted(seen) == ["POST /images", "415", "400"]
+    words = shlex.split(quoted(fix)[0])
+    assert words[:2] == ["curl", "-i"] and words[2].endswith(":3000/images")
+    body = words[words.index("-d") + 1]
+    name, value = words[words.index("-H") + 1].split(": ")
+
+    as_a_form = client.post("/images", data=body, content_type="application/x-www-form-urlencoded")
+    as_a_list = client.post("/images", json=[body])
+    as_the_row_says = client.post("/images", data=body, headers={name: value})
+
+    assert (as_a_form.status_code, as_a_list.status_code) == (415, 400)
+    assert as_the_row_says.status_code == 201, as_the_row_says.get_json()
+    assert client.get("/images").get_json()["items"][0]["caption"] == "a cat"

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from copies import learner_copy
-from kit import MAKEFILE_VARIABLES, REPO, missing_part, troubleshooting_row, wait_until
+from kit import (
+    MAKEFILE_VARIABLES,
+    REPO,
+    missing_part,
+    quoted,
+    says,
+    troubleshooting_row,
+    wait_until,
+)
 from real_engines import (
     assert_each_refuses_at_once,
     docker,
@@ -183,8 +191,9 @@ def test_plain_compose_beside_the_docker_run_network_has_a_troubleshooting_row()
         'network k8scourse was found but has incorrect label com.docker.compose.network set to ""'
     )
     assert said in compose.stderr
-    row = [line for line in (REPO / "README.md").read_text().splitlines() if said in line]
-    assert len(row) == 1 and "make down" in row[0]
+    seen, _, fix = troubleshooting_row("has incorrect label com.docker.compose.network")
+    assert says(compose.stderr, quoted(seen)[0])
+    assert fix == "`make down` first, then `docker compose up -d`"
     run("docker", "compose", "down", "--remove-orphans")
 
 
@@ -210,5 +219,9 @@ def test_the_docker_run_targets_refuse_while_compose_runs():
             f"({holders}): stop it with 'make compose-down'."
         ) in down.stderr.splitlines(), down.output
         assert "Error response from daemon" not in down.output
+        seen, _, fix = troubleshooting_row("the Compose stack k8scourse is up")
+        up_words, down_words = quoted(seen)
+        assert says(refusal, up_words) and says(down.stderr, down_words)
+        assert "`make compose-down` first" in fix
     finally:
         make("compose-down")

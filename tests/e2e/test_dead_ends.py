@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kit import missing_part, troubleshooting_row
+from kit import lesson_commands, missing_part, quoted, says, troubleshooting_row, wait_until
 from real_engines import AT_ONCE, REPO, docker, http, make, one_line, run, timed_make, wait_for_http
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +39,8 @@ def test_ping_with_one_stopped_names_the_step_the_learner_is_at():
         "'make alpine-network' once you are at the lesson's part 2)."
     ]
     assert ping.elapsed < AT_ONCE
+    seen, _, fix = troubleshooting_row("container 'one' is not running")
+    assert says(ping.stderr, quoted(seen)[0]) and "`make alpine`" in fix
 
     assert docker("network", "create", "alpine-network").returncode == 0  # part 2 begun
     ping = make("ping")
@@ -72,6 +74,29 @@ def test_a_user_outside_the_docker_group_is_told_how_to_join_it():
         "docker $USER', then log in again)."
     ) in ps.stderr.splitlines()
     assert "`sudo usermod -aG docker $USER`, then log in again" in fix
+
+
+@pytest.mark.usefixtures("docker_clean_slate")
+def test_the_db_command_run_outside_db_leaves_a_folder_and_no_database(tmp_path):
+    """The lesson's `cd db && docker run … -v $(pwd)/init.sql:…` run from another folder:
+    $(pwd)/init.sql names no file, so Docker creates a directory there and mounts it, and
+    the database's initialisation fails on it: the README's row, as a learner meets it."""
+    seen, why, fix = troubleshooting_row("folder owned by root appears")
+    [lesson_db] = [c for c in lesson_commands() if "--name k8scourse-db" in c]
+    by_hand = lesson_db.removeprefix("cd db && ")
+    assert make("network").returncode == 0
+    started = run("bash", "-c", by_hand, cwd=tmp_path)
+    assert started.returncode == 0, started.output
+
+    wait_until(
+        lambda: docker("container", "inspect", "k8scourse-db").returncode != 0,
+        180,
+        "k8scourse-db to vanish (its --rm) after the failed initialisation",
+    )
+    appeared = tmp_path / "init.sql"
+    assert appeared.is_dir() and appeared.stat().st_uid == 0
+    assert quoted(seen) == ["init.sql/", "k8scourse-db"]
+    assert "$(pwd)/init.sql" in why and "`make db` from the repository's root" in fix
 
 
 @pytest.mark.usefixtures("docker_clean_slate")
@@ -295,8 +320,15 @@ def test_the_long_stops_say_why_before_they_wait(engine):
     ) in output
     assert "# two runs with another network" in output
 
+    started = time.monotonic()
     ahead, output = said_at(engine, "alpine-stop", "# stopping one takes a while")
+    took = time.monotonic() - started
     assert ahead > 5, f"said {ahead:.1f} s before make ended: held back?\n{output}"
+    # The README's row: about 10 s, as expected, and said where it is explained.
+    seen, why, fix = troubleshooting_row("takes 10 s")
+    assert quoted(seen) == ["make alpine-stop", "docker stop one"] and "10 s" in seen
+    assert took > 9, took  # the SIGTERM that /bin/sh ignores, then the kill after 10 s
+    assert "SIGTERM" in why and "(#1-containers-are-isolated)" in fix
     assert (
         "# stopping one takes a while (about 10 s: its PID 1 is /bin/sh, which ignores "
         f"SIGTERM, so {engine} stop waits, then kills it)"

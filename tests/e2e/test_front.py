@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from kit import missing_part, running
+from kit import missing_part, running, troubleshooting_row
 from playwright.sync_api import expect, sync_playwright
 from real_engines import REPO, docker, http, make, wait_for_http
 
@@ -278,6 +278,9 @@ def test_base_url_points_the_page_at_a_backend_on_another_port(page):
         open_page(page, "http://localhost:8081")
         expect(badge(page)).to_have_attribute("data-state", "unreachable")
         expect(badge(page)).to_contain_text("Cannot reach the backend")
+        seen, _, fix = troubleshooting_row('"Cannot reach the backend"')
+        assert 'the page says "Cannot reach the backend"' == seen
+        assert "`make front BASE_URL=http://localhost:3001`" in fix
         shot_state(page, "unreachable")
 
         back = docker(

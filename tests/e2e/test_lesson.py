@@ -13,7 +13,7 @@ import time
 
 import pytest
 from copies import path_without
-from kit import troubleshooting_row
+from kit import missing_part, quoted, says, troubleshooting_row
 from real_engines import AT_ONCE, REPO, docker, json_line, make, run, timed_make
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +87,11 @@ def test_containers_on_the_default_bridge_cannot_find_each_other(engine, alpine_
     # make error.
     assert ping.returncode == 0, ping.output
     assert "ping: bad address 'two'" in ping.stderr
+    seen, _, fix = troubleshooting_row("ping: bad address 'two'")
+    assert (
+        says(ping.stderr, quoted(seen)[0])
+        and fix == "`make alpine-network` (a user-defined network)"
+    )
     assert (
         "# this is the failure the lesson shows (one is on the default bridge, which resolves "
         "no names); next: make alpine-network"
@@ -186,6 +191,8 @@ def test_ping_without_net_raw_names_the_fix(engine, alpine_pair):
 
     assert ping.returncode != 0
     assert "ping: permission denied (are you root?)" in ping.stderr
+    seen, _, fix = troubleshooting_row("ping: permission denied (are you root?)")
+    assert says(ping.stderr, quoted(seen)[0]) and "`make alpine-network`" in fix
     if engine.name == "podman":
         assert (
             "make: ping needs the NET_RAW capability, which Podman drops by default: 'make "
@@ -208,6 +215,11 @@ def test_shell_without_a_terminal_says_so(engine):
     assert "needs a terminal" in shell.output
     # Refused before running: Docker would refuse too, Podman would hang without a terminal.
     assert f"{engine} exec -it one /bin/sh" not in shell.stdout
+    seen, _, fix = troubleshooting_row("the input device is not a TTY")
+    assert "run `make shell` from a terminal" in fix
+    if engine.name == "docker":  # Docker's own refusal, by hand, is the row's
+        by_hand = engine.cli("run", "-it", "--rm", "alpine", "true")
+        assert by_hand.returncode != 0 and says(by_hand.stderr, quoted(seen)[0]), by_hand.stderr
 
 
 def test_back_without_mysql_host_cannot_reach_the_database(engine):
@@ -222,6 +234,9 @@ def test_back_without_mysql_host_cannot_reach_the_database(engine):
     assert body["db"] is False
     assert body["mysql_host"] == "localhost"  # back/api/config.py's default, without MYSQL_HOST
     assert "-e MYSQL_HOST=<db container name>" in body["hint"]
+    seen, _, fix = troubleshooting_row("Can't connect to MySQL server on 'localhost'")
+    assert says(body["error"], quoted(seen)[1]), body["error"]
+    assert "-e MYSQL_HOST=k8scourse-db" in fix and "`make back`" in fix
     # The backend cannot know the database's name; the Makefile's one line names it.
     assert "next: make back, which passes -e MYSQL_HOST=k8scourse-db" in health.stdout
 
@@ -241,6 +256,25 @@ def test_the_fix_mysql_host_makes_health_green(engine):
     body = json_line(health.stdout)
     assert body["status"] == "running" and body["db"] is True
     assert "running" in engine.make("logs").output.lower()  # the lesson: "the server is running"
+
+
+def test_back_off_the_network_cannot_resolve_the_database(engine):
+    """The lesson's MYSQL_HOST without its --network: a container's name resolves only on
+    the networks it is on, and /health says so in the words the README's row quotes."""
+    assert engine.make("network", "db", "build").returncode == 0
+    engine.make("stop")
+    by_hand = "run -d --rm --name back -p 3000:3000 -e MYSQL_HOST=k8scourse-db k8scourse-back"
+    assert engine.cli(*by_hand.split()).returncode == 0
+
+    health = engine.make("health", "HEALTH_TIMEOUT=20")
+
+    body = json_line(health.stdout)
+    assert body["db"] is False, health.output
+    seen, _, fix = troubleshooting_row("Name or service not known")
+    assert any(says(body["error"], words) for words in quoted(seen)[1:]), body["error"]
+    assert fix.startswith("`make back` (it replaces a backend that runs otherwise)")
+    assert engine.make("back").returncode == 0
+    assert json_line(engine.make("health").stdout)["db"] is True
 
 
 def test_back_runs_as_a_non_root_user(engine):
@@ -289,8 +323,13 @@ def test_name_in_use_is_named(engine):
     assert engine.cli("create", "--name", "back", "alpine").returncode == 0
     try:
         back = engine.make("back")
+        by_hand = engine.cli("run", "--rm", "--name", "back", "alpine", "true")
     finally:
         engine.remove("back")
+    seen, _, fix = troubleshooting_row("is already in use by container")
+    assert by_hand.returncode != 0
+    assert any(says(by_hand.stderr, words) for words in quoted(seen)), by_hand.stderr
+    assert fix == "`docker rm -f back`, or `make down`"
     assert back.returncode != 0
     assert (
         "make: the name 'back' is taken by an existing container: remove it with "
@@ -349,12 +388,38 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
         "pull-or-build: k8scourse-e2e-absent is not here and cannot be pulled: podman has no "
         f"registry to look short names up in: {fix}"
     ) in made.stderr.splitlines()
+    # By hand, Podman's own words: the README's row (its image and file, for this one's).
+    seen, _, fix = troubleshooting_row('short-name "alpine" did not resolve')
+    by_hand = run("podman", "pull", "k8scourse-e2e-absent", env=debian)
+    words = quoted(seen)[0].replace('"alpine"', '"k8scourse-e2e-absent"')
+    own = str(tmp_path / ".config" / "containers" / "registries.conf")
+    assert says(by_hand.stderr, words.replace("/etc/containers/registries.conf", own))
+    assert 'unqualified-search-registries = ["docker.io"]' in fix
     assert ran.returncode != 0
     assert (
         "make: image 'k8scourse-e2e-absent' is missing and cannot be pulled: Podman has no "
         f"registry to look short names up in: {fix}, or run 'make pull-images' to build local "
         "stand-ins."
     ) in ran.stderr.splitlines()
+
+
+@pytest.mark.parametrize("engine", ["podman"], indirect=True)  # in Podman's turn only
+def test_podmans_default_ulimits_refused_by_the_machine_are_the_readmes_row(engine, tmp_path):
+    """Some machines (containers, VMs; CI's class) refuse Podman's default ulimits: the
+    README row's words, and its fix, the setting .ci/run writes on CI's machine."""
+    seen, _, fix = troubleshooting_row("cgroups in hybrid mode not supported")
+    conf = tmp_path / "containers.conf"  # replaces the machine's (CONTAINERS_CONF)
+    conf.write_text('[engine]\nruntime = "runc"\n')
+    env = {**os.environ, "CONTAINERS_CONF": str(conf)}
+    ran = run("podman", "run", "--rm", "alpine", "true", env=env)
+    if ran.returncode == 0:
+        missing_part("this machine takes Podman's default ulimits: the row's error cannot occur")
+    assert any(says(ran.stderr, words) for words in quoted(seen)), ran.stderr
+
+    assert "`default_ulimits = []`" in fix and '`runtime = "runc"`' in fix
+    conf.write_text('[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n')
+    fixed = run("podman", "run", "--rm", "alpine", "true", env=env)
+    assert fixed.returncode == 0, fixed.stderr
 
 
 # How each engine is told where it runs, and so made unreachable.
@@ -368,6 +433,16 @@ def test_engine_not_running_is_named(engine):
     ps = engine.make("ps", env=UNREACHABLE[engine.name])
     assert ps.returncode != 0
     assert f"make: {engine.title} is not running" in ps.stderr
+    # By hand, the engine's own words: the README's row for each.
+    by_hand = run(engine.name, "ps", env={**os.environ, **UNREACHABLE[engine.name]})
+    assert by_hand.returncode != 0
+    if engine.name == "docker":
+        seen, _, fix = troubleshooting_row("Cannot connect to the Docker daemon")
+        assert "`sudo systemctl start docker`" in fix
+    else:
+        seen, _, fix = troubleshooting_row("Cannot connect to Podman")
+        assert "`podman machine start`" in fix
+    assert says(by_hand.stderr, quoted(seen)[0]), by_hand.stderr
 
 
 def test_down_removes_one_and_two_at_once(engine):

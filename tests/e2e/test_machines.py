@@ -16,8 +16,16 @@ import os
 import urllib.request
 
 import pytest
-from copies import OLD_GNU, files_with_crlf, learner_copy, mac_env, mac_make_args, windows_clone
-from kit import missing_part
+from copies import (
+    OLD_GNU,
+    files_with_crlf,
+    learner_copy,
+    mac_env,
+    mac_make_args,
+    path_without,
+    windows_clone,
+)
+from kit import lesson_commands, missing_part, quoted, says, troubleshooting_row
 from real_engines import LESSON_IMAGES, Engine, describe_image, run
 
 pytestmark = pytest.mark.e2e
@@ -187,3 +195,39 @@ def test_a_folder_with_a_space_and_accents_runs_every_stack(tmp_path):
     finally:
         make_in(copy, docker, "compose-down")
         make_in(copy, docker, "down")
+
+
+def test_no_registry_and_no_debian_tools_say_to_check_the_connection(tmp_path):
+    """A Mac, say, where no registry answers: nothing to build a stand-in with either, so
+    pull-or-build gives up in the words of the README's row, after the engine's own."""
+    seen, _, fix = troubleshooting_row("no stand-in can be built on this machine")
+    image = "mysql:k8scourse-e2e-absent"  # a mysql that no registry holds
+    env = {
+        **os.environ,
+        "PATH": path_without("mmdebstrap", tmp_path / "bin"),
+        "STANDIN_SUITE": "k8scourse-e2e-absent",  # and no stand-in base is built yet
+    }
+
+    ran = run("standins/pull-or-build", image, env=env, timeout=300)
+
+    assert ran.returncode == 1
+    *engines_words, last = ran.stderr.strip().splitlines()
+    assert says(last, quoted(seen)[0].replace("mysql:5.7", image)), ran.stderr
+    assert any("k8scourse-e2e-absent" in line for line in engines_words[1:]), ran.stderr
+    assert "`docker pull mysql:5.7`" in fix
+
+
+def test_the_lessons_db_command_typed_in_a_folder_with_a_space_is_refused(tmp_path):
+    """`-v $(pwd)/init.sql:…` unquoted, in "My Course": the shell splits the path, the
+    engine reads "Course/init.sql:…" as the image, and says so in the README row's words."""
+    seen, why, fix = troubleshooting_row("invalid reference format")
+    [lesson_db] = [c for c in lesson_commands() if "--name k8scourse-db" in c]
+    folder = tmp_path / "My Course"
+    folder.mkdir()
+    (folder / "init.sql").write_text("SELECT 1;\n")
+    for engine, words in zip(("docker", "podman"), quoted(seen), strict=True):
+        typed = lesson_db.removeprefix("cd db && ").replace("docker run", f"{engine} run", 1)
+        ran = run("bash", "-c", typed, cwd=folder)
+        assert ran.returncode == 125 and says(ran.stderr, words), (engine, ran.stderr)
+        assert run(engine, "container", "inspect", "k8scourse-db").returncode != 0
+    assert "`-v $(pwd)/init.sql:…`" in why and '`-v "$(pwd)"/init.sql:…`' in fix

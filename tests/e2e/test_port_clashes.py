@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from copies import learner_copy, path_without, rename
-from kit import missing_part
+from kit import missing_part, quoted, says, troubleshooting_row
 from real_engines import AT_ONCE, Engine, docker, make, one_line, timed_make
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +38,8 @@ def test_up_in_a_renamed_copy_names_every_clash_at_once_with_commands_that_work_
         "FRONT_PORT=8081."
     )
     assert up.elapsed < AT_ONCE
+    seen, _, _ = troubleshooting_row("would publish ports that are already in use")
+    assert says(up.stderr, quoted(seen)[0])
     assert "$ " not in up.stdout  # nothing started
     assert docker("network", "inspect", "photoshare").returncode != 0
 
@@ -141,8 +143,15 @@ def test_port_in_use_by_a_container_is_named(engine, held_by):
     assert holder.cli(*squatter.split()).returncode == 0
     try:
         back = engine.make("back")
+        # Typed by hand, the engine's own words: those the README's row quotes.
+        by_hand = engine.cli(*f"run --rm --name {name}-2 -p 3000:3000 alpine true".split())
+        engine.remove(f"{name}-2")
     finally:
         holder.remove(name)
+    seen, _, fix = troubleshooting_row("port is already allocated")
+    assert by_hand.returncode != 0
+    assert any(says(by_hand.stderr, words) for words in quoted(seen)), by_hand.stderr
+    assert "`make down`" in fix and "`make up BACK_PORT=3001`" in fix
     assert back.returncode != 0
     if holder is engine:
         said = f"container '{name}': stop it ('{engine} stop {name}')"
