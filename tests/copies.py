@@ -154,6 +154,7 @@ for arg; do
   set -- "$@" "$arg"
 done
 [ -z "$suffix_next" ] || { echo 'sed: option requires an argument -- i' >&2; exit 1; }
+gnu_regex sed "$@"
 exec /usr/bin/sed "$@"
 """,
     "date": r"""
@@ -192,6 +193,7 @@ for arg; do case $arg in
   echo 'usage: grep [-abcdDEFGHhIiJLlMmnOopqRSsUVvwXxZz] [-e pattern] [pattern] [file ...]' >&2
   exit 2
 done
+gnu_regex grep "$@"
 exec /usr/bin/grep "$@"
 """,
     "find": r"""
@@ -216,7 +218,45 @@ for arg; do
 done
 exec /usr/bin/head "$@"
 """,
+    # A Mac's uname: Darwin (scripts/open-page opens the page with `open` there).
+    "uname": r"""
+case "$*" in "" | -s) echo Darwin ;; -m) echo arm64 ;; *) exec /usr/bin/uname "$@" ;; esac
+""",
+    # macOS has lsof and no ss: lsof answers the one question the scripts ask it (who
+    # listens on a port, `-Fpc`: a "p<pid>" line, then "c<command>"), from this machine's ss.
+    "lsof": r"""
+port=
+for arg; do case $arg in
+  -iTCP:*) port=${arg#-iTCP:} ;;
+  -n | -P | -nP | -sTCP:LISTEN | -Fpc) ;;
+  *) echo "lsof (tests/copies.py): $arg is not imitated" >&2; exit 1 ;;
+esac; done
+[ -n "$port" ] || exit 1
+/usr/bin/ss -ltnpH "sport = :$port" | /usr/bin/grep -oE 'users:\(\("[^"]+",pid=[0-9]+' |
+  /usr/bin/head -1 | /usr/bin/sed -E 's/users:\(\("([^"]+)",pid=([0-9]+)/p\2\nc\1/' |
+  /usr/bin/grep .
+""",
 }
+
+# BSD sed and grep read GNU's regex extensions otherwise, silently: in a basic regex \+, \?
+# and \| are GNU's (BSD's BRE has no +, ? or alternation), and \s, \S, \w, \W are GNU's in
+# either kind. The wrappers refuse them, so that a script using one fails here as it
+# would misbehave on a Mac. (Shared by the sed and grep wrappers: `gnu_regex TOOL ARGS`.)
+GNU_REGEX = r"""
+gnu_regex() {
+  tool=$1; shift; extended=
+  for arg; do
+    case $arg in -E | -r | -*E* | --regexp-extended | --extended-regexp) extended=1 ;; esac
+  done
+  for arg; do
+    case $arg in *'\s'* | *'\S'* | *'\w'* | *'\W'*) bad=$arg ;;
+      *'\+'* | *'\?'* | *'\|'*) [ -n "$extended" ] && continue; bad=$arg ;;
+      *) continue ;; esac
+    echo "$tool (BSD, tests/copies.py): GNU regex in '$bad': BSD $tool reads it otherwise" >&2
+    exit 2
+  done
+}
+"""
 
 
 def mac_path(folder):
@@ -226,7 +266,8 @@ def mac_path(folder):
     folder = Path(path_without(NOT_ON_A_MAC, folder))
     for name, body in BSD_WRAPPERS.items():
         (folder / name).unlink(missing_ok=True)
-        (folder / name).write_text("#!/bin/sh\n# BSD behaviour (tests/copies.py)" + body)
+        shared = GNU_REGEX if name in ("sed", "grep") else ""
+        (folder / name).write_text("#!/bin/sh\n# BSD behaviour (tests/copies.py)" + shared + body)
         (folder / name).chmod(0o755)
     for name, target in (
         ("bash", OLD_GNU / "bash-3.2"),

@@ -17,8 +17,18 @@ import subprocess
 import sys
 
 import pytest
+from copies import OLD_GNU, mac_path
 from flask import Flask
-from kit import REPO, free_port, offline_env, quoted, says, serving, troubleshooting_row
+from kit import (
+    REPO,
+    free_port,
+    missing_part,
+    offline_env,
+    quoted,
+    says,
+    serving,
+    troubleshooting_row,
+)
 
 from api import create_app
 from api.config import Config
@@ -37,9 +47,22 @@ def running(name, yes=True):
     return answer(args, "true\n") if yes else answer(args, **NOT_RUNNING)
 
 
+@pytest.fixture(autouse=True, params=["gnu-tools", "mac-tools"])
+def tools(request, monkeypatch):
+    """Each test on this machine's tools, then on a Mac's (copies.mac_path: bash 3.2 as
+    the scripts' bash, BSD tools' refusals of GNU options and regex, lsof and no ss, uname
+    Darwin): the stub engine's PATH is the one or the other."""
+    if request.param == "mac-tools" and not OLD_GNU.exists():
+        missing_part("../shared/tools/old-gnu is not beside the repository")
+    monkeypatch.setattr(Engine, "mac", request.param == "mac-tools")
+    return request.param
+
+
 class Engine:
     """The stub engine as `docker` and `podman`, answering `answers` (first match wins) and
     nothing else; it logs every command line it is asked (asked())."""
+
+    mac = False  # a Mac's PATH behind the stub (the `tools` fixture)
 
     def __init__(self, folder, answers, name="docker", env=None):
         self.folder = folder
@@ -48,6 +71,8 @@ class Engine:
         names = {"DOCKER": name, "ENGINE": name, **(env or {})}
         self.env = offline_env(folder, str(form), names)
         self.env["STUB_ASKED"] = str(folder / "asked")
+        if self.mac:
+            self.env["PATH"] = f"{folder}{os.pathsep}{mac_path(folder / 'mac-bin')}"
 
     def run(self, *args, netns=False, **kwargs):
         command = ["unshare", "--net", *args] if netns else list(args)
@@ -421,14 +446,16 @@ def test_free_ports_pass_in_silence(tmp_path):
     assert (ports.returncode, ports.output) == (0, "")
 
 
-def test_a_port_a_program_listens_on_is_named_with_the_program(tmp_path):
+def test_a_port_a_program_listens_on_is_named_with_the_program(tmp_path, tools):
+    """ss names the program on Linux; on a Mac, where there is no ss, lsof does."""
     engine = Engine(tmp_path, [running("k8scourse-db", False), *holders([])], env=LESSON)
+    assert (shutil.which("ss", path=engine.env["PATH"]) is None) == (tools == "mac-tools")
     listen = (
         "import socket,sys,time;s=socket.socket();s.bind(('127.0.0.1',3000));s.listen();"
         "time.sleep(30)"
     )
     program = (
-        f'ip link set lo up && {{ {sys.executable} -c "{listen}" & }} && '
+        f'{shutil.which("ip")} link set lo up && {{ {sys.executable} -c "{listen}" & }} && '
         "until (: </dev/tcp/127.0.0.1/3000) 2>/dev/null; do sleep 0.05; done && "
         'scripts/check-ports "$@"; status=$?; kill %1; exit $status'
     )
@@ -437,7 +464,7 @@ def test_a_port_a_program_listens_on_is_named_with_the_program(tmp_path):
     [line] = ports.stderr.splitlines()
     assert re.fullmatch(
         r"make: make up would publish ports that are already in use: 3000 \(BACK_PORT\) by "
-        r"another program on this machine(, python[\d.]* \(PID \d+\)| \(to see which: .*\))\. "
+        r"another program on this machine, python[\d.]* \(PID \d+\)\. "
         r"Free them \(stop that program\), or use free ports: make up DB_PORT=3306 "
         r"BACK_PORT=3001 FRONT_PORT=8080\.",
         line,

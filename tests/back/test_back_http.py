@@ -239,7 +239,9 @@ def test_hint_when_the_database_name_does_not_resolve():
 
 def test_no_hint_when_the_host_is_a_container_name():
     config = Config(mysql_host="127.0.0.2", mysql_port=free_port(), in_container=True)
-    body = create_app(config).test_client().get("/health").get_json()
+    response = create_app(config).test_client().get("/health")
+    body = response.get_json()
+    assert (response.status_code, body["db"], body["mysql_host"]) == (503, False, "127.0.0.2")
     assert "hint" not in body
 
 

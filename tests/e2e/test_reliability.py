@@ -271,6 +271,7 @@ def test_images_carry_no_password():
     for image in ("k8scourse-back", "k8scourse-front"):
         history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", image).stdout
         config = docker("image", "inspect", "-f", "{{json .Config}}", image).stdout
+        assert "USER" in config and history.count("\n") >= 3, image  # both were read
         for text in (history, config):
             assert "PASSWORD=" not in text.upper(), image
 

@@ -17,11 +17,17 @@ def renamed_copy(tmp_path_factory):
 def rendered(renamed_copy):
     """Every kustomization, rendered once: {"k8s": [documents], "k8s/arm64": [...],
     "renamed": the renamed copy's k8s/}."""
-    return {
+    found = {
         "k8s": render(REPO / "k8s"),
         "k8s/arm64": render(REPO / "k8s/arm64"),
         "renamed": render(renamed_copy / "k8s"),
     }
+    # The tests that check every object or container would pass on none: each rendering
+    # holds the three tiers' workloads.
+    for target, docs in found.items():
+        kinds = [doc["kind"] for doc in docs]
+        assert kinds.count("Deployment") >= 2 and "StatefulSet" in kinds, (target, kinds)
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -47,4 +53,6 @@ def compose():
 def lessons():
     """{folder: [objects]}: what `kubectl apply -f k8s/lessons/<folder>` applies, for
     every folder a lesson's README applies."""
-    return {folder: load_lesson(folder) for folder in FOLDERS}
+    found = {folder: load_lesson(folder) for folder in FOLDERS}
+    assert all(found.values()), [folder for folder, docs in found.items() if not docs]
+    return found

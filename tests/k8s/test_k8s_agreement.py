@@ -112,6 +112,7 @@ def test_back_finds_the_db_by_the_makefiles_name(docs, make_vars):
 
 def test_back_env_names_are_ones_the_backend_reads(docs):
     names = set(env_of(only_container(find(docs, "Deployment", BACK))))
+    assert {"MYSQL_HOST", "MYSQL_PASSWORD_FILE"} <= names, names
     unknown = names - env_names_read_by_back()
     assert not unknown, f"back/api/config.py reads none of {sorted(unknown)}"
 
