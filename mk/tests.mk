@@ -30,7 +30,7 @@ test-back: venv ## The backend's tests (a real MariaDB, no engine)
 test-e2e: venv ## The end-to-end tests, on Docker and Podman
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
-test-alone: venv ## Each end-to-end file alone, from engines without this project's images
+test-alone: venv ## Each e2e file alone, from engines without our images
 	tests/e2e/run-alone
 
 bench: venv ## Benchmark the backend (gunicorn, real database)

@@ -170,7 +170,7 @@ def test_a_back_started_off_the_network_is_named_at_once_and_replaced(engine):
 
 @pytest.mark.usefixtures("clean_slate")
 def test_health_before_the_database_exists_says_make_db(engine):
-    assert engine.make("back").returncode == 0  # the network and the backend, no database
+    assert engine.make("build", "back").returncode == 0  # the network and the backend, no database
 
     health = engine.timed_make("health")
 
