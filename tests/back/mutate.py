@@ -10,8 +10,10 @@ there with the arguments it was given:
 
     .venv/bin/python tests/back/mutate.py run --max-children 2
     .venv/bin/python tests/back/mutate.py results
+    .venv/bin/python tests/back/mutate.py check   # every survivor named in docs/testing.md
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +51,30 @@ def lay_out(work=WORK):
         link.symlink_to(REPO / "tests", target_is_directory=True)
 
 
+def check(work=WORK):
+    """0 when every mutant of the last run that survived is named in docs/testing.md (its
+    list of survivors, each with why it stays); else 1, naming the others."""
+    results = subprocess.run([MUTMUT, "results"], cwd=work, capture_output=True, text=True)
+    if results.returncode != 0:
+        print(results.stdout + results.stderr, file=sys.stderr)
+        return 1
+    survived = {
+        line.split(": ")[0].strip()
+        for line in results.stdout.splitlines()
+        if line.strip().endswith(": survived")
+    }
+    docs = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(api\.[^`\s]+__mutmut_\d+)`", docs))
+    unnamed = sorted(survived - named)
+    for name in unnamed:
+        print(f"survived, and not named in docs/testing.md: {name} (mutate.py show {name})")
+    named_here = len(survived) - len(unnamed)
+    print(f"{len(survived)} survived, {named_here} of them named in docs/testing.md")
+    return 1 if unnamed else 0
+
+
 if __name__ == "__main__":
     lay_out()
+    if sys.argv[1:] == ["check"]:
+        sys.exit(check())
     sys.exit(subprocess.run([MUTMUT, *sys.argv[1:]], cwd=WORK).returncode)
