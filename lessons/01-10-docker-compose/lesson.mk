@@ -14,6 +14,6 @@ lesson10-up: ## docker-compose up -d, with the lesson's file
 
 # down pulls nothing, but Compose reads the whole file first, images included: a name
 # for REGISTRY where none is given, so that down works in any later shell.
-lesson10-down: export REGISTRY ?= lesson9-registry
+lesson10-down: export REGISTRY := $(or $(REGISTRY),lesson9-registry)
 lesson10-down: ## docker-compose down, with the lesson's file
 	@$(RUN) 'cd $(LESSON_10) && $(LESSON_COMPOSE) down'

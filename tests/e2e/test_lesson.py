@@ -389,12 +389,12 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
         f"registry to look short names up in: {fix}"
     ) in made.stderr.splitlines()
     # By hand, Podman's own words: the README's row (its image and file, for this one's).
-    seen, _, fix = troubleshooting_row('short-name "alpine" did not resolve')
+    seen, _, rows_fix = troubleshooting_row('short-name "alpine" did not resolve')
     by_hand = run("podman", "pull", "k8scourse-e2e-absent", env=debian)
     words = quoted(seen)[0].replace('"alpine"', '"k8scourse-e2e-absent"')
     own = str(tmp_path / ".config" / "containers" / "registries.conf")
     assert says(by_hand.stderr, words.replace("/etc/containers/registries.conf", own))
-    assert 'unqualified-search-registries = ["docker.io"]' in fix
+    assert 'unqualified-search-registries = ["docker.io"]' in rows_fix
     assert ran.returncode != 0
     assert (
         "make: image 'k8scourse-e2e-absent' is missing and cannot be pulled: Podman has no "
