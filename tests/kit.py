@@ -113,6 +113,23 @@ def lesson_commands():
     return [line for line in lines if line and not line.startswith("#")]
 
 
+def commands_of_the_lesson(text, prefixes):
+    """The lines of a lesson's ```bash blocks that start with one of `prefixes` ("docker ",
+    "curl "), once each, in order; one that reads its folder ($(pwd)) after `cd DIR` in its
+    block as `cd DIR && ...` (the lessons' commands, as tests/*lesson_commands* pin them)."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        folder = None
+        for line in block.splitlines():
+            if line.startswith("cd "):
+                folder = line.removeprefix("cd ")
+            elif line.startswith(prefixes):
+                command = f"cd {folder} && {line}" if folder and "$(pwd)" in line else line
+                if command not in commands:
+                    commands.append(command)
+    return commands
+
+
 def printed_commands(dry_run):
     """The commands a dry run's scripts/run-step and scripts/check-health would print: the last
     argument of each, as the shell would pass it (lines may run several: `a & b & wait`)."""
@@ -196,17 +213,21 @@ def wait_until(predicate, timeout, what, every=0.5):
         time.sleep(every)
 
 
-def troubleshooting_row(seen):
-    """The README's troubleshooting row whose first cell ("you see") contains `seen`:
-    (you see, why, fix), each cell's text as written. Exactly one row must match."""
+def troubleshooting_rows():
+    """The rows of the README's troubleshooting table: [you see, why, fix] each."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("\n## Troubleshooting\n", 1)[1].split("\n## ", 1)[0]
-    rows = [
+    return [
         [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         for line in table.splitlines()
         if line.startswith("| ") and not line.startswith("| you see ")
     ]
-    matching = [row for row in rows if len(row) == 3 and seen in row[0]]
+
+
+def troubleshooting_row(seen):
+    """The README's troubleshooting row whose first cell ("you see") contains `seen`:
+    (you see, why, fix), each cell's text as written. Exactly one row must match."""
+    matching = [row for row in troubleshooting_rows() if len(row) == 3 and seen in row[0]]
     assert len(matching) == 1, f"README's troubleshooting rows saying {seen!r}: {matching}"
     return tuple(matching[0])
 

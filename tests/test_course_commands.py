@@ -2,32 +2,15 @@
 tests/course_commands/ (its README says the format), checked against the lesson's text,
 and printed whole by the dry run of the target that runs it (offline: a stub engine)."""
 
-import re
-
 import pytest
-from kit import REPO, missing_part, printed_commands
+from kit import REPO, commands_of_the_lesson, missing_part, printed_commands
 from kit import offline_make as make
 
 COURSE = REPO.parent / "shared" / "lesson" / "course"
+# The commands the course's lessons type (Lesson 10 adds docker-compose to Lesson 5's).
+COURSE_PREFIXES = ("docker ", "docker-compose ", "curl ")
 PINNED = REPO / "tests" / "course_commands"
 LESSONS = sorted(path.stem for path in PINNED.glob("01-*.txt"))
-
-
-def commands_of_the_lesson(text):
-    """The lines of the lesson's ```bash blocks that start with `docker `, `docker-compose `
-    or `curl `, once each, in order; one that reads its folder ($(pwd)) after `cd DIR` in
-    its block as `cd DIR && ...` (as tests/test_makefile.py reads Lesson 5)."""
-    commands = []
-    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
-        folder = None
-        for line in block.splitlines():
-            if line.startswith("cd "):
-                folder = line.removeprefix("cd ")
-            elif line.startswith(("docker ", "docker-compose ", "curl ")):
-                command = f"cd {folder} && {line}" if folder and "$(pwd)" in line else line
-                if command not in commands:
-                    commands.append(command)
-    return commands
 
 
 def pinned(lesson):
@@ -53,7 +36,8 @@ def test_every_lesson_of_part_1_that_runs_commands_is_pinned():
     with_commands = sorted(
         path.name[:5]
         for path in COURSE.glob("01-*.md")
-        if commands_of_the_lesson(path.read_text(encoding="utf-8")) and path.name[:5] != "01-05"
+        if commands_of_the_lesson(path.read_text(encoding="utf-8"), COURSE_PREFIXES)
+        and path.name[:5] != "01-05"
     )
     assert LESSONS == with_commands
 
@@ -63,7 +47,9 @@ def test_the_pinned_commands_are_the_lessons(lesson):
     if not COURSE.exists():
         missing_part(f"{COURSE} is not here: the pinned copy is not checked")
     [text] = [p.read_text(encoding="utf-8") for p in COURSE.glob(f"{lesson}-*.md")]
-    assert [entry["course"] for entry in pinned(lesson)] == commands_of_the_lesson(text)
+    assert [entry["course"] for entry in pinned(lesson)] == commands_of_the_lesson(
+        text, COURSE_PREFIXES
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -176,12 +176,19 @@ CASES = {
 RECORDED = {"docker-28": "docker", "podman-4.3": "podman"}
 
 
-def differences(form, case, tmp_path):
+def recorded_engine(form, case, tmp_path):
+    """The engine's name, and an offline environment where it answers as recorded in
+    tests/engines/FORM-probes.json for CASE (the stub's variant)."""
     engine = RECORDED[form]
     env = offline_env(
         tmp_path, f"{form}-probes", {"DOCKER": engine, "ENGINE": engine}, stub_as=(engine,)
     )
     env["STUB_VARIANT"] = case
+    return engine, env
+
+
+def differences(form, case, tmp_path):
+    engine, env = recorded_engine(form, case, tmp_path)
     command = f"{engine} {CASES[case][0]}"
     program = '. scripts/lib.sh && . scripts/run-differences.sh && differences back "$1"'
     result = subprocess.run(
@@ -205,11 +212,7 @@ def test_each_difference_is_seen_and_nothing_else(form, case, tmp_path):
 
 
 def run_step(form, case, guard, tmp_path):
-    engine = RECORDED[form]
-    env = offline_env(
-        tmp_path, f"{form}-probes", {"DOCKER": engine, "ENGINE": engine}, stub_as=(engine,)
-    )
-    env["STUB_VARIANT"] = case
+    engine, env = recorded_engine(form, case, tmp_path)
     return subprocess.run(
         ["scripts/run-step", guard, "back", f"{engine} {CASES[case][0]}"],
         cwd=REPO,

@@ -15,6 +15,7 @@ from kit import (
     LESSON_COMMANDS,
     MAKEFILES,
     REPO,
+    commands_of_the_lesson,
     lesson_commands,
     missing_part,
     printed_commands,
@@ -63,27 +64,12 @@ def phony_targets():
     )
 
 
-def commands_of_the_lesson(text):
-    """The lines of the lesson's ```bash blocks that start with `docker ` or `curl `, once
-    each, in order; one that reads its folder ($(pwd)) after `cd DIR` in its block as
-    `cd DIR && ...`."""
-    commands = []
-    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
-        folder = None
-        for line in block.splitlines():
-            if line.startswith("cd "):
-                folder = line.removeprefix("cd ")
-            elif line.startswith(("docker ", "curl ")):
-                command = f"cd {folder} && {line}" if folder and "$(pwd)" in line else line
-                if command not in commands:
-                    commands.append(command)
-    return commands
-
-
 def test_the_pinned_commands_are_the_lessons():
     if not LESSON.exists():
         missing_part(f"{LESSON} is not here: the copy in {LESSON_COMMANDS.name} is not checked")
-    assert lesson_commands() == commands_of_the_lesson(LESSON.read_text(encoding="utf-8"))
+    assert lesson_commands() == commands_of_the_lesson(
+        LESSON.read_text(encoding="utf-8"), ("docker ", "curl ")
+    )
 
 
 def test_the_lesson_has_17_commands_and_each_has_its_target():

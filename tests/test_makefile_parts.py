@@ -190,6 +190,17 @@ def test_swarm_deploys_the_local_images_and_waits_for_its_updates():
     assert update[-1] == "docker service update --force --detach=false k8scourse_back"
 
 
+def expanded(words):
+    """The words of a recipe's command line as bash expands them here (globs, $(find …))."""
+    return subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + words],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
 # ---- mk/k8s.mk: every rendering validated, strictly ----------------------------------------
 
 
@@ -201,13 +212,7 @@ def test_k8s_validate_checks_every_rendering_and_every_lesson_strictly():
     overlays = {str(p.parent.relative_to(REPO)) for p in REPO.glob("k8s/*/kustomization.yaml")}
     assert rendered == {"k8s"} | overlays - {"k8s/base"}
     [lessons] = [line for line in validate if "$(find" in line]
-    listed = subprocess.run(
-        ["bash", "-c", "printf '%s\\n' " + lessons.split("--quiet ", 1)[1]],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    listed = expanded(lessons.split("--quiet ", 1)[1])
     tracked = subprocess.run(
         ["git", "ls-files", "k8s/lessons/*.yaml"], cwd=REPO, capture_output=True, text=True
     ).stdout.split()
@@ -272,15 +277,7 @@ def test_make_lint_checks_every_script_and_every_dockerfile_of_the_product():
     assert sorted(set(scripts) - set(checked)) == []
     [hadolint] = [line for line in dry if "hadolint " in line]
     dockerfiles = [p for p in tracked() if p.endswith("Dockerfile")]
-    assert sorted(dockerfiles) == sorted(
-        subprocess.run(
-            ["bash", "-c", "printf '%s\\n' " + hadolint.split("hadolint ", 1)[1]],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-    )
+    assert sorted(dockerfiles) == sorted(expanded(hadolint.split("hadolint ", 1)[1]))
 
 
 def test_make_test_offline_leaves_out_only_the_tests_that_need_an_engine():

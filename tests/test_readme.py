@@ -4,7 +4,7 @@
 import ast
 import re
 
-from kit import MAKEFILES, REPO
+from kit import MAKEFILES, REPO, troubleshooting_rows
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
 
 README = REPO / "README.md"
@@ -78,15 +78,6 @@ def test_help_names_the_front_as_the_readme_does():
 
 
 NOT_PRODUCIBLE = "*(not produced here:"  # how a row that no test can produce is marked
-
-
-def troubleshooting_rows():
-    table = README.read_text().split("\n## Troubleshooting\n", 1)[1].split("\n## ", 1)[0]
-    return [
-        [cell.strip() for cell in line.strip().strip("|").split(" | ")]
-        for line in table.splitlines()
-        if line.startswith("| ") and not line.startswith("| you see ")
-    ]
 
 
 def rows_read_by_tests():

@@ -58,6 +58,12 @@ def tools(request, monkeypatch):
     return request.param
 
 
+def tools_path(folder):
+    """The PATH of the tools a test runs the scripts with: this machine's, or a Mac's built
+    in folder (the `tools` fixture)."""
+    return mac_path(folder / "mac-bin") if Engine.mac else os.environ["PATH"]
+
+
 class Engine:
     """The stub engine as `docker` and `podman`, answering `answers` (first match wins) and
     nothing else; it logs every command line it is asked (asked())."""
@@ -71,8 +77,7 @@ class Engine:
         names = {"DOCKER": name, "ENGINE": name, **(env or {})}
         self.env = offline_env(folder, str(form), names)
         self.env["STUB_ASKED"] = str(folder / "asked")
-        if self.mac:
-            self.env["PATH"] = f"{folder}{os.pathsep}{mac_path(folder / 'mac-bin')}"
+        self.env["PATH"] = f"{folder}{os.pathsep}{tools_path(folder)}"
 
     def run(self, *args, netns=False, **kwargs):
         command = ["unshare", "--net", *args] if netns else list(args)
@@ -607,28 +612,22 @@ def test_the_database_is_ready_when_it_answers_a_query_over_tcp(state, tmp_path)
 
 def test_wait_for_http_prints_the_answer_and_with_ok_wants_a_success(tmp_path):
     app = create_app(Config(mysql_host="127.0.0.1", mysql_port=free_port()))
+    env = {**os.environ, "PATH": tools_path(tmp_path)}
+
+    def wait_for_http(*args):
+        return subprocess.run(
+            ["scripts/wait-for-http", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     with serving(app) as port:
-        live = subprocess.run(
-            ["scripts/wait-for-http", "--ok", f"127.0.0.1:{port}/livez", "5"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        any_status = subprocess.run(
-            ["scripts/wait-for-http", f"127.0.0.1:{port}/health", "5"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        ok_only = subprocess.run(
-            ["scripts/wait-for-http", "--ok", f"127.0.0.1:{port}/health", "1"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        live = wait_for_http("--ok", f"127.0.0.1:{port}/livez", "5")
+        any_status = wait_for_http(f"127.0.0.1:{port}/health", "5")
+        ok_only = wait_for_http("--ok", f"127.0.0.1:{port}/health", "1")
     assert live.returncode == 0, live.stderr
     assert live.stdout.splitlines()[0] == f"$ curl 127.0.0.1:{port}/livez"
     assert json.loads(live.stdout.splitlines()[1])["status"] == "running"
@@ -939,7 +938,7 @@ def test_make_open_prints_the_address_and_opens_it_where_a_browser_is(machine, o
         for k, v in os.environ.items()
         if k not in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME")
     }
-    env.update(PATH=f"{tmp_path}:{env['PATH']}", OPENED=str(tmp_path / "opened"))
+    env.update(PATH=f"{tmp_path}:{tools_path(tmp_path)}", OPENED=str(tmp_path / "opened"))
     if machine == "linux-desktop":
         env["WAYLAND_DISPLAY"] = "wayland-0"
     if machine == "wsl":

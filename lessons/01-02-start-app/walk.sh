@@ -9,6 +9,7 @@ run pass "" "back's packages install, and gunicorn starts it on port 3000 (npm i
 run pass '"db": ?false' "/health answers: the API runs, no database yet (a 503 that says so)" -- \
     scripts/wait-for-http localhost:3000/health
 kill "$(cat "$pidfile")" 2>/dev/null
+rm -f "$pidfile"
 chapter "The front end on this machine"
 "${MAKE_CMD[@]}" front-on-host >/dev/null 2>&1 &
 front_pid=$!

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 from copies import project_name
 from kit import offline_make
+from kubernetes_validate import utils as kv
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
@@ -67,6 +68,23 @@ def kustomize(path):
 def render(path):
     """`kubectl kustomize <path>` as a list of documents."""
     return [doc for doc in yaml.safe_load_all(kustomize(path)) if doc]
+
+
+def schema_failures(docs, version):
+    """What kubernetes-validate finds wrong in docs against the schemas of `version`,
+    strictly (an unknown field, a typo like readOnlyRootFilesytem, is an error): a line
+    for each object that fails, naming it and where."""
+    failures = []
+    for doc in docs:
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        try:
+            kv.validate(doc, version, strict=True)
+        except kv.ValidationError as exc:
+            where = ".".join(str(p) for p in exc.path)
+            failures.append(f"{name}: {where}: {exc.message}")
+        except kv.SchemaNotFoundError as exc:
+            failures.append(f"{name}: {exc.message}")
+    return failures
 
 
 def find(docs, kind, name):

@@ -27,6 +27,7 @@ from manifests import (
     manifest_files,
     only_container,
     pod_spec,
+    schema_failures,
 )
 
 from api import create_app
@@ -77,15 +78,7 @@ def test_each_lesson_says_how_to_apply_it(folder):
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_object_validates_strictly(lessons, folder):
-    failures = []
-    for doc in lessons[folder]:
-        try:
-            kv.validate(doc, kv.latest_version(), strict=True)
-        except kv.ValidationError as exc:
-            where = ".".join(str(p) for p in exc.path)
-            failures.append(f"{doc['kind']}/{doc['metadata']['name']}: {where}: {exc.message}")
-        except kv.SchemaNotFoundError as exc:
-            failures.append(f"{doc['kind']}/{doc['metadata']['name']}: {exc.message}")
+    failures = schema_failures(lessons[folder], kv.latest_version())
     assert not failures, "\n".join(failures)
 
 
