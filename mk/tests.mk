@@ -38,7 +38,7 @@ bench: venv ## Benchmark the backend (gunicorn, real database)
 
 mutate: venv ## Mutation tests of back/api (mutmut; docs/testing.md)
 	$(PY) -m pip install --quiet --no-deps -r tests/back/requirements-mutmut.txt
-	$(PY) tests/back/mutate.py run --max-children 2
+	$(PY) tests/back/mutate.py run --max-children 4
 	$(PY) tests/back/mutate.py results
 	$(PY) tests/back/mutate.py check
 

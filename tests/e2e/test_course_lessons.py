@@ -7,9 +7,10 @@ of lesson 6, on port 8888, lists the images through the backend in a real browse
 from pathlib import Path
 
 import pytest
+from copies import learner_copy
 from kit import missing_part, run
 from playwright.sync_api import expect, sync_playwright
-from real_engines import make, wait_for_http
+from real_engines import REPO, make, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -49,10 +50,22 @@ def walked(result, steps):
 
 @pytest.mark.parametrize(
     ("lesson", "steps"),
-    [("2", 4), ("3", 18), ("4", 9), ("6", 14), ("7", 11), ("8", 12)],
+    [("3", 18), ("4", 9), ("6", 14), ("7", 11), ("8", 12)],
 )
 def test_make_lesson_walks_the_lesson(clean_slate, lesson, steps):
     walked(clean_slate.make("lesson", lesson, timeout=900), steps)
+
+
+def test_make_lesson_2_runs_the_app_on_this_machine(tmp_path):
+    """Lesson 2 runs no container, so on no engine: the backend and the page on this
+    machine, walked in a learner's copy, where the lesson's `python3 -m venv .venv` stays."""
+    make("down")  # the lesson's containers hold ports 3000 and 8080
+    checkouts_venv = REPO / "back" / ".venv"
+    had_one = checkouts_venv.exists()
+    copy = learner_copy(tmp_path / "k8scourse")
+    walked(make("lesson", "2", cwd=copy, timeout=900), 4)
+    assert (copy / "back" / ".venv").is_dir()
+    assert checkouts_venv.exists() == had_one
 
 
 def test_lesson_9_pushes_and_lesson_10_runs_the_pushed_images(clean_slate):
