@@ -15,7 +15,8 @@ venv: $(VENV)/.installed ## Create .venv with the pinned requirements
 lint: venv ## ruff, shellcheck and hadolint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	shellcheck scripts/* standins/pull-or-build standins/*/*.sh bench/run front/*.sh .ci/* tests/e2e/run-alone
+	shellcheck scripts/* lessons/*/walk.sh standins/pull-or-build standins/*/*.sh bench/run \
+		front/*.sh .ci/* tests/e2e/run-alone
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile standins/*/Dockerfile
 
 test: lint ## Lint, then every test (Docker and Podman too)

@@ -1609,8 +1609,8 @@ MK_BREAKAGES = (
     Breakage(
         "mk-tests-front-unchecked",
         "mk/tests.mk",
-        "standins/*/*.sh bench/run front/*.sh .ci/*",
-        "standins/*/*.sh bench/run .ci/*",
+        "\tfront/*.sh .ci/* tests/e2e/run-alone",
+        "\t.ci/* tests/e2e/run-alone",
         (f"{PARTS}test_make_lint_checks_every_script_and_every_dockerfile_of_the_product",),
         "make lint no longer checks the front's start-up scripts",
     ),

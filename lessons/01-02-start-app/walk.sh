@@ -1,15 +1,10 @@
 # shellcheck shell=bash
 # make lesson 2: the steps of lesson 2 ("Start the app"), run by scripts/walk-lesson. The
-# servers the lesson runs in the foreground run in the background here (gunicorn as a
-# daemon, GUNICORN_CMD_ARGS), and are stopped after their step, as Ctrl+C would.
+# servers the lesson runs in the foreground run in the background here, and are stopped
+# after their step, as Ctrl+C would.
 chapter "The backend on this machine"
-pidfile=$(mktemp)
-run pass "" "back's packages install, and gunicorn starts it on port 3000 (npm install; node .)" -- \
-    env GUNICORN_CMD_ARGS="--daemon --pid $pidfile" "${MAKE_CMD[@]}" back-on-host
-run pass '"db": ?false' "/health answers: the API runs, no database yet (a 503 that says so)" -- \
-    scripts/wait-for-http localhost:3000/health
-kill "$(cat "$pidfile")" 2>/dev/null
-rm -f "$pidfile"
+backend_on_host "back's packages install, and gunicorn starts it on port 3000 (npm install; node .)" \
+    '"db": ?false' "/health answers: the API runs, no database yet (a 503 that says so)"
 chapter "The front end on this machine"
 "${MAKE_CMD[@]}" front-on-host >/dev/null 2>&1 &
 front_pid=$!
@@ -17,4 +12,3 @@ run pass "<title>k8scourse · images</title>" "the page is served on localhost:8
 # make, its shell and python: the server is the one listening on 8080.
 pkill -f 'http.server 8080' 2>/dev/null
 wait "$front_pid" 2>/dev/null
-rm -f "$pidfile"

@@ -18,10 +18,5 @@ run fail "k8scourse-db" "it is gone: docker rm has nothing to remove" -- "$DOCKE
 chapter "The database with init.sql, the backend on this machine"
 run pass "" "MySQL starts with db/init.sql mounted" -- "${MAKE_CMD[@]}" db-with-init
 run pass "is ready" "it answers a query over TCP once init.sql has run" -- "${MAKE_CMD[@]}" wait-db
-host_pid=$(mktemp)
-run pass "" "the backend runs on this machine, on port 3000 (node .)" -- \
-    env GUNICORN_CMD_ARGS="--daemon --pid $host_pid" "${MAKE_CMD[@]}" back-on-host
-run pass '"db": ?true' "/health: the backend on this machine reaches MySQL on localhost:3306" -- \
-    scripts/wait-for-http localhost:3000/health
-kill "$(cat "$host_pid")" 2>/dev/null
-rm -f "$host_pid"
+backend_on_host "the backend runs on this machine, on port 3000 (node .)" \
+    '"db": ?true' "/health: the backend on this machine reaches MySQL on localhost:3306"
