@@ -48,24 +48,35 @@ def walked(result, steps):
     )
 
 
+CHECKOUTS_VENV = REPO / "back" / ".venv"
+
+
+@pytest.fixture(scope="module")
+def lessons_copy(tmp_path_factory):
+    """A learner's copy where the lessons are walked: lessons 2 and 3 run the backend on
+    this machine, and their `python3 -m venv .venv` stays in the copy (made once, for every
+    lesson on both engines), not in this checkout."""
+    return learner_copy(tmp_path_factory.mktemp("lessons") / "k8scourse")
+
+
 @pytest.mark.parametrize(
     ("lesson", "steps"),
     [("3", 18), ("4", 9), ("6", 14), ("7", 11), ("8", 12)],
 )
-def test_make_lesson_walks_the_lesson(clean_slate, lesson, steps):
-    walked(clean_slate.make("lesson", lesson, timeout=900), steps)
+def test_make_lesson_walks_the_lesson(clean_slate, lessons_copy, lesson, steps):
+    had_one = CHECKOUTS_VENV.exists()
+    walked(clean_slate.make("lesson", lesson, cwd=lessons_copy, timeout=900), steps)
+    assert CHECKOUTS_VENV.exists() == had_one
 
 
-def test_make_lesson_2_runs_the_app_on_this_machine(tmp_path):
+def test_make_lesson_2_runs_the_app_on_this_machine(lessons_copy):
     """Lesson 2 runs no container, so on no engine: the backend and the page on this
-    machine, walked in a learner's copy, where the lesson's `python3 -m venv .venv` stays."""
+    machine."""
     make("down")  # the lesson's containers hold ports 3000 and 8080
-    checkouts_venv = REPO / "back" / ".venv"
-    had_one = checkouts_venv.exists()
-    copy = learner_copy(tmp_path / "k8scourse")
-    walked(make("lesson", "2", cwd=copy, timeout=900), 4)
-    assert (copy / "back" / ".venv").is_dir()
-    assert checkouts_venv.exists() == had_one
+    had_one = CHECKOUTS_VENV.exists()
+    walked(make("lesson", "2", cwd=lessons_copy, timeout=900), 4)
+    assert (lessons_copy / "back" / ".venv").is_dir()
+    assert CHECKOUTS_VENV.exists() == had_one
 
 
 def test_lesson_9_pushes_and_lesson_10_runs_the_pushed_images(clean_slate):
