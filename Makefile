@@ -9,7 +9,7 @@
 #   make up BACK_PORT=3001      make db DB_IMAGE=mysql:8.4      make up DOCKER=podman
 #
 # This file is the lesson. What the lesson leaves out lives in mk/, a file per concern
-# (Podman, your machine, ports, images, Compose, Swarm, Kubernetes, the development loop,
+# (Podman, your machine, images, Compose, Swarm, Kubernetes, the development loop,
 # the tests); the scripts behind the targets are in scripts/. Without mk/, this file and
 # scripts/ still run the lesson on Docker (README: "Copy the Makefile").
 
@@ -31,7 +31,8 @@ DEMO_NETWORK     ?= alpine-network
 ALPINE_IMAGE     ?= alpine
 NETWORK          ?= $(PROJECT)
 DB_NAME          ?= $(PROJECT)-db
-DB_IMAGE         ?= mysql:5.7
+# mysql:5.7 exists for amd64 only: an ARM engine gets mysql:8.4 (mk/machine.mk asks it).
+DB_IMAGE         ?= $(if $(ARM_ENGINE),mysql:8.4,mysql:5.7)
 DB_PORT          ?= 3306
 # db/init.sql grants its rights to 'user': change DB_USER and init.sql together.
 DB_USER          ?= user
@@ -46,13 +47,11 @@ FRONT_PORT       ?= 8080
 # The page runs in the browser, and the browser calls the API: a host URL, not a container.
 BASE_URL         ?= http://localhost:$(BACK_PORT)
 HEALTH_TIMEOUT   ?= 90
-# docker rm -f kills at once (mk/engine.mk: Podman's stops first, unless told -t 0).
-RM_NOW           ?= rm -f
 
 # The lesson's alpine, after the flags the engine must be given (mk/engine.mk: Podman's).
 ALPINE      = $(strip $(ALPINE_FLAGS) $(ALPINE_IMAGE))
-# The lesson's $(pwd), which mk/machine.mk quotes where the path has a space.
-SHELL_PWD  ?= $$(pwd)
+# The lesson's $(pwd), quoted where this folder's path has a space (the shell would split it).
+SHELL_PWD  := $(if $(word 2,$(CURDIR)),"$$(pwd)",$$(pwd))
 # A password is printed while it is the lesson's public default; any other reaches the
 # container through the environment (-e NAME without a value), and is never printed.
 DB_PASSWORD_ARG   = $(if $(filter mysql,$(DB_PASSWORD)),=mysql)
@@ -91,10 +90,9 @@ alpine-stop: ## Stop "one" and "two" (10 s: a shell as PID 1)
 ##@ Part 2: a network lets containers find each other by name
 
 .PHONY: alpine-network inspect
-# --replace-too: the one and two of part 1 stop in one docker stop, one 10 s wait.
 alpine-network: ## Create alpine-network; start "one" and "two" on it
 	@$(RUN) --unless-network $(DEMO_NETWORK) '$(DOCKER) network create $(DEMO_NETWORK)'
-	@$(RUN) --replace-too two --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE) /bin/sh'
+	@$(RUN) --replace one '$(DOCKER) run -it -d --rm --name one --network $(DEMO_NETWORK) $(ALPINE) /bin/sh'
 	@$(RUN) --replace two '$(DOCKER) run -it -d --rm --name two --network $(DEMO_NETWORK) $(ALPINE) /bin/sh'
 
 inspect:: ## Show alpine-network: its containers, their addresses
@@ -160,8 +158,8 @@ down: ## Stop this project's containers, remove its networks
 	@$(RUN) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(RUN) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
 ifeq ($(PROJECT),$(LESSON_PROJECT))
-	@$(RUN) --if-running one '$(DOCKER) $(RM_NOW) one'
-	@$(RUN) --if-running two '$(DOCKER) $(RM_NOW) two'
+	@$(RUN) --if-running one '$(DOCKER) kill one'
+	@$(RUN) --if-running two '$(DOCKER) kill two'
 	@$(RUN) --if-network $(DEMO_NETWORK) '$(DOCKER) network rm $(DEMO_NETWORK)'
 endif
 	@$(RUN) --if-network $(NETWORK) '$(DOCKER) network rm $(NETWORK)'
@@ -174,7 +172,7 @@ lesson: ## Walk lesson 5, checking each step (make lesson 6: 6)
 	@PROJECT=$(PROJECT) scripts/walk-lesson $(LESSON)
 
 # ---- The rest, a file per concern (each optional: a copy without mk/ runs the lesson) ----
--include mk/project.mk mk/images.mk mk/engine.mk mk/machine.mk mk/ports.mk
+-include mk/project.mk mk/images.mk mk/engine.mk mk/machine.mk
 -include mk/compose.mk mk/dev.mk mk/swarm.mk mk/k8s.mk mk/backup.mk mk/tests.mk mk/course.mk
 
 .PHONY: help names

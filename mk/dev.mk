@@ -5,7 +5,7 @@
 # are bind-mounted read-only over what the images copied, and gunicorn's --reload (through
 # GUNICORN_CMD_ARGS, which gunicorn reads) restarts its workers when a .py file changes.
 # nginx reads the page from disk on every request. `make up` afterwards puts the built
-# images back (scripts/run-step sees the other environment and mounts, and replaces them).
+# images back (make back and make front replace what runs under their names).
 # The mounts are written as the database's init.sql mount is (mk/machine.mk).
 comma := ,
 DEV_MOUNT_OPTIONS := ro$(if $(RELABEL),$(comma)$(RELABEL))

@@ -1,12 +1,9 @@
 # The engine (mk/engine.mk): Docker, or Podman, which the course offers on Linux
-# (`alias docker=podman`). DOCKER=podman runs every target on Podman; where docker is not
-# installed and podman is, Podman is taken, and said. The README's "On Podman" has the why.
-ifeq ($(origin DOCKER),file)
-  ifeq ($(shell command -v docker),)
-    ifneq ($(shell command -v podman),)
-      DOCKER := podman
-      $(info notice: docker is not installed, podman is: using DOCKER=podman (set DOCKER to choose))
-    endif
+# (`alias docker=podman`, which make does not see). DOCKER=podman runs every target on
+# Podman. The README's "On Podman" has the why.
+ifeq ($(origin DOCKER)$(shell command -v docker),file)
+  ifneq ($(shell command -v podman),)
+    $(error docker is not installed, podman is: run make DOCKER=podman, or export DOCKER=podman once in this shell)
   endif
 endif
 # What DOCKER really runs (podman-docker's `docker` is Podman too); the scripts take it.
@@ -19,8 +16,6 @@ ifeq ($(ENGINE),podman)
   # it, `ping two` says "permission denied (are you root?)".
   ALPINE_FLAGS := --cap-add=NET_RAW
   alpine alpine-network: net-raw-note
-  # `podman rm -f` stops first (10 s for a shell as PID 1); -t 0 kills at once, as Docker's.
-  RM_NOW := rm -f -t 0
 endif
 net-raw-note:
 	@echo '# --cap-add=NET_RAW: ping needs the NET_RAW capability (busybox opens a raw socket), which Podman drops by default and Docker keeps'

@@ -43,6 +43,6 @@ mutate: venv ## Mutation tests of back/api (mutmut; docs/testing.md)
 	$(PY) tests/back/mutate.py results
 	$(PY) tests/back/mutate.py check
 
-clean: clean-dev
-clean-dev:
+# make clean keeps .venv (the tools take a minute to install); make clean-dev removes it.
+clean-dev: ## Remove .venv and the tests' caches and artifacts
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

@@ -4,7 +4,6 @@
 # backend builds on, with python -c. Its hello.txt is written in this lesson's folder.
 LESSON_3     := lessons/01-03-run-container
 HELLO_NAME   ?= World
-PYTHON_IMAGE ?= python:3.13-slim
 hello-world hello-file shell-in-app python-version hello-name db-alone db-with-rm db-with-init: | pull-lesson-3
 .PHONY: hello-world hello-file shell-in-app python-version hello-name db-alone db-stop db-rm db-with-rm db-with-init
 hello-world: ## docker run hello-world
