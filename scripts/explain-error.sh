@@ -26,7 +26,9 @@ explain() {
             fail "port $port is already used by $who: stop it${stop:+ ($stop)}, or $(other_port "$port_var" "$port")." ;;
         *"is already in use by"*) # Docker: name "/back" ... by container; Podman: name "back" ... by ID
             name=$(grep -oE 'container name "/?[^"]+"' <<<"$err" | head -1 | sed 's/container name "\/\{0,1\}//; s/"$//')
-            fail "the name '$name' is taken by an existing container: remove it with '$DOCKER rm -f $name' (or 'make down'), then retry." ;;
+            running "$name" &&
+                fail "the name '$name' is taken by a running container: '$DOCKER rm -f $name' removes it (and what it holds), then retry."
+            fail "the name '$name' is taken by a container that is not running: remove it with '$DOCKER rm $name', then retry." ;;
         *"has active endpoints"* | *"network is being used"*)
             network=${cmd##* }
             holders=$(members_of "$network")

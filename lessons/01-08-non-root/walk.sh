@@ -12,5 +12,5 @@ run pass "is ready" "the database answers over TCP" -- "${MAKE_CMD[@]}" wait-db
 run pass "-p 8080:8080 --name front --rm -e BASE_URL=http://localhost:3001 " "the front on 8080, as its non-root nginx listens" -- \
     "${MAKE_CMD[@]}" front BACK_PORT=3001
 run pass "-p 3001:3000" "the backend on port 3001" -- "${MAKE_CMD[@]}" back BACK_PORT=3001
-run pass '"db": ?true' "/health on 3001: the page's BASE_URL" -- "${MAKE_CMD[@]}" health
+run pass '"db": ?true' "/health on 3001: the page's BASE_URL" -- "${MAKE_CMD[@]}" health BACK_PORT=3001
 run pass "<title>k8scourse · images</title>" "http://localhost:8080 serves the page" -- scripts/wait-for-http localhost:8080/

@@ -1,15 +1,9 @@
-"""End-to-end tests: the lesson's make targets on a real Docker engine, and the
-lesson's own tests (those that take the `engine` fixture) on Podman too.
+"""End-to-end tests: the lesson's make targets on a real Docker engine, and those that
+take the `engine` fixture on Podman too (the walk, and the README's Podman table).
 
 They use the lesson's fixed names and ports, so they refuse to start when any
 of those already exist, on either engine: a learner's running stack is never clobbered.
-
-K8SCOURSE_API_URL=http://127.0.0.1:PORT points the tests that support it
-(test_hostile_input.py) at an API someone else runs, e.g. gunicorn over a throw-away
-MariaDB: Docker is then neither checked, nor asked about, nor cleaned up.
 """
-
-import os
 
 import pytest
 from kit import missing_part
@@ -26,13 +20,7 @@ from real_engines import (
 )
 
 
-def external_api():
-    return os.environ.get("K8SCOURSE_API_URL", "").strip()
-
-
 def pytest_report_header(config):
-    if external_api():
-        return f"API under test: {external_api()} (K8SCOURSE_API_URL; Docker not used)"
     if not engine_answers():
         return "docker: no engine answers (e2e tests skip, except in CI where they fail)"
     version = docker("version", "--format", "{{.Server.Version}}").stdout.strip()
@@ -51,9 +39,6 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session", autouse=True)
 def lesson_engine():
     """A Docker engine with none of the lesson's objects; cleans up after itself."""
-    if external_api():
-        yield  # someone else's API (K8SCOURSE_API_URL): no Docker to check or clean
-        return
     if not engine_answers():
         missing_part("no Docker engine answers: start dockerd (.ci/run starts it)")
     leftovers = lesson_leftovers()
@@ -88,9 +73,6 @@ def engine(request):
 @pytest.fixture(scope="module")
 def lesson_stack():
     """db, back and front as `make up` starts them, for one module; `make down` after it."""
-    if external_api():
-        yield None  # someone else's API (K8SCOURSE_API_URL): nothing to start or stop
-        return
     up = make("up", timeout=900)
     assert up.returncode == 0, up.output
     yield up

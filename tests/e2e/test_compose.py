@@ -1,6 +1,7 @@
 """compose.yaml on the real engine, with both Compose flavours the README promises:
-through the Makefile, and with Compose alone on a fresh copy of the repository; beside
-the docker run stack, make compose-up refuses, and Compose's own error has its README row."""
+Compose v2 through the Makefile, docker-compose 1.29 alone on a fresh copy of the
+repository; the two stacks of one project refuse each other, and Compose's own errors
+have their README rows."""
 
 import json
 import os
@@ -58,47 +59,62 @@ def assert_nothing_left(volumes_before):
     assert volumes() == volumes_before, "compose down left a volume behind"
 
 
-@pytest.fixture(params=sorted(FLAVOURS))
-def compose(request):
-    """The Compose command of one flavour, e.g. "docker compose"."""
-    command, installed = FLAVOURS[request.param]
-    if not installed():
+def installed(flavour):
+    command, answers = FLAVOURS[flavour]
+    if not answers():
         missing_part(f"{command} is not installed (.ci/install-compose installs it; CI does)")
-    yield command
-    make("compose-down", f"COMPOSE={command}")
+    return command
 
 
-def test_compose_up_reaches_healthy_and_down_leaves_nothing(compose):
+def test_compose_up_reaches_healthy_refuses_the_run_stack_and_down_leaves_nothing():
     before = volumes()
-    up = make("compose-up", f"COMPOSE={compose}", timeout=600)
-    assert up.returncode == 0, up.output
+    up = make("compose-up", f"COMPOSE={installed('compose-v2')}", timeout=600)
+    try:
+        assert up.returncode == 0, up.output
+        containers = project_containers()
+        assert len(containers) == 3, containers
+        # up -d waits for the database and the backend (depends_on: service_healthy), not the
+        # front: each reaches healthy (interval 2 s, 15 retries), or the test fails.
+        for name in containers:
+            wait_until(lambda name=name: health_of(name) == "healthy", 60, f"{name} healthy")
+        with urllib.request.urlopen("http://localhost:3000/health", timeout=5) as reply:
+            assert reply.status == 200 and json.load(reply)["db"] is True
+        wait_for_http("http://localhost:8080/")  # the front starts after the backend is healthy
+        back = next(n for n in containers if "back" in n)
+        env = docker("inspect", "-f", "{{json .Config.Env}}", back).stdout
+        assert "MYSQL_HOST=k8scourse-db" in env  # the lesson's name: an alias on the network
+        assert "MYSQL_PASSWORD_FILE=/run/secrets/db_password" in env
+        assert "MYSQL_PASSWORD=" not in env  # the password is a file, not an environment variable
+        db = next(n for n in containers if "db" in n)
+        assert docker("port", db).stdout.strip() == ""  # the database is not published
 
-    containers = project_containers()
-    assert len(containers) == 3, containers
-    # up -d waits for the database and the backend (depends_on: service_healthy), not the
-    # front: each reaches healthy (interval 2 s, 15 retries), or the test fails.
-    for name in containers:
-        wait_until(lambda name=name: health_of(name) == "healthy", 60, f"{name} healthy")
-    with urllib.request.urlopen("http://localhost:3000/health", timeout=5) as reply:
-        assert reply.status == 200
-        assert json.load(reply)["db"] is True
-    wait_for_http("http://localhost:8080/")  # the front starts after the backend is healthy
-
-    back = next(n for n in containers if "back" in n)
-    env = docker("inspect", "-f", "{{json .Config.Env}}", back).stdout
-    assert "MYSQL_HOST=k8scourse-db" in env  # the lesson's name: an alias on the network
-    assert "MYSQL_PASSWORD_FILE=/run/secrets/db_password" in env
-    assert "MYSQL_PASSWORD=" not in env  # the password is a file, not an environment variable
-    db = next(n for n in containers if "db" in n)
-    assert docker("port", db).stdout.strip() == ""  # the database is not published
-
-    down = make("compose-down", f"COMPOSE={compose}")
+        # The docker run targets refuse at once (no second k8scourse-db on Compose's
+        # network), and make down says in one line what holds the network.
+        refusal = (
+            "make: the Compose stack k8scourse is up (same names, ports and network): "
+            "stop it with 'make compose-down' first."
+        )
+        assert_each_refuses_at_once(("up", "db", "back", "front"), refusal)
+        assert docker("container", "inspect", "k8scourse-db").returncode != 0
+        down = make("down")
+        assert (
+            "make: network k8scourse is still used by the Compose stack k8scourse "
+            f"({' '.join(containers)}): stop it with 'make compose-down'."
+        ) in down.stderr.splitlines(), down.output
+        assert down.returncode != 0 and "Error response from daemon" not in down.output
+        seen, _, fix = troubleshooting_row("the Compose stack k8scourse is up")
+        up_words, down_words = quoted(seen)
+        assert says(refusal, up_words) and says(down.stderr, down_words)
+        assert "`make compose-down` first" in fix
+    finally:
+        down = make("compose-down")
     assert down.returncode == 0, down.output
     assert_nothing_left(before)
 
 
-def test_a_fresh_clone_runs_with_compose_alone(compose, tmp_path):
-    """No make at all: `docker compose up -d` on the files as cloned, then `down`."""
+def test_a_fresh_clone_runs_with_compose_alone(tmp_path):
+    """No make at all: `docker-compose up -d` (1.29) on the files as cloned, then `down`."""
+    compose = installed("docker-compose-v1")
     clone = learner_copy(tmp_path / "k8scourse")
     before = volumes()
     up = run(*compose.split(), "up", "-d", cwd=clone, timeout=600)
@@ -117,10 +133,10 @@ def test_a_fresh_clone_runs_with_compose_alone(compose, tmp_path):
 
 def test_a_chosen_password_is_never_shown_and_the_opt_in_volume_stays(tmp_path):
     """`make compose-up DB_PASSWORD=...` with the named volume switched on as compose.yaml
-    says: the password reaches the containers as files, and is in no printed command, no
-    `docker inspect` and no file git would commit; `make compose-down` removes all but
-    the volume the learner chose."""
-    copy = with_named_db_volume(learner_copy(tmp_path / "k8scourse"))
+    says, in a folder whose path has a space and accents: the password reaches the
+    containers as files, and is in no printed command, no `docker inspect` and no file git
+    would commit; `make compose-down` removes all but the volume the learner chose."""
+    copy = with_named_db_volume(learner_copy(tmp_path / "My Course" / "ünï" / "k8scourse"))
     secret, root_secret = "e2e-Chosen-pw", "e2e-Root-pw"
     passwords = (f"DB_PASSWORD={secret}", f"DB_ROOT_PASSWORD={root_secret}")
     before = volumes()
@@ -146,9 +162,11 @@ def test_a_chosen_password_is_never_shown_and_the_opt_in_volume_stays(tmp_path):
         docker("volume", "rm", "k8scourse_db-data")
 
 
-def test_compose_without_env_says_to_set_project_there(compose, tmp_path):
+@pytest.mark.parametrize("flavour", sorted(FLAVOURS))
+def test_compose_without_env_says_to_set_project_there(flavour, tmp_path):
     """compose.yaml copied without .env: Compose's own words, as the README row quotes
     them (Compose v2's; docker-compose 1.29's in its parenthesis)."""
+    compose = installed(flavour)
     seen, _, fix = troubleshooting_row("required variable PROJECT")
     shutil.copy(REPO / "compose.yaml", tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in MAKEFILE_VARIABLES}
@@ -195,33 +213,3 @@ def test_plain_compose_beside_the_docker_run_network_has_a_troubleshooting_row()
     assert says(compose.stderr, quoted(seen)[0])
     assert fix == "`make down` first, then `docker compose up -d`"
     run("docker", "compose", "down", "--remove-orphans")
-
-
-def test_the_docker_run_targets_refuse_while_compose_runs():
-    """The other way round: make up, db, back and front refuse at once while the Compose
-    stack runs (no second k8scourse-db on Compose's network), and make down says in one
-    line what holds the network."""
-    up = make("compose-up", timeout=600)
-    try:
-        assert up.returncode == 0, up.output
-        refusal = (
-            "make: the Compose stack k8scourse is up (same names, ports and network): "
-            "stop it with 'make compose-down' first."
-        )
-        assert_each_refuses_at_once(("up", "db", "back", "front"), refusal)
-        assert docker("container", "inspect", "k8scourse-db").returncode != 0
-
-        down = make("down")
-        assert down.returncode != 0
-        holders = " ".join(project_containers())
-        assert (
-            "make: network k8scourse is still used by the Compose stack k8scourse "
-            f"({holders}): stop it with 'make compose-down'."
-        ) in down.stderr.splitlines(), down.output
-        assert "Error response from daemon" not in down.output
-        seen, _, fix = troubleshooting_row("the Compose stack k8scourse is up")
-        up_words, down_words = quoted(seen)
-        assert says(refusal, up_words) and says(down.stderr, down_words)
-        assert "`make compose-down` first" in fix
-    finally:
-        make("compose-down")

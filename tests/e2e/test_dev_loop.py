@@ -2,10 +2,11 @@
 edit a route of back/ and the page of front/, and measure the time until the running
 stack serves the change (kept with record_figure for the end-of-run table).
 
-1. make dev, on Docker and on Podman: a saved .py change and a saved page are served; a
-   syntax error is named with its file and line in make logs, and the next good save
-   recovers; make dev twice changes nothing; make up afterwards returns to the images.
-2. make compose-watch (docker compose watch), on Docker.
+1. make dev: a saved .py change and a saved page are served; a syntax error is named with
+   its file and line in make logs, and the next good save recovers; make up afterwards
+   returns to the images.
+2. make compose-watch (docker compose watch).
+On Docker: make dev runs the same commands on Podman (tests/test_dev_loop_offline.py).
 """
 
 import os
@@ -16,7 +17,7 @@ import time
 import pytest
 from copies import learner_copy
 from kit import wait_until
-from real_engines import http, make, record_figure, wait_for_http
+from real_engines import docker, http, make, record_figure, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -52,101 +53,62 @@ ROUTE_OLD = 'return {"status": "running", "timestamp": now_ms()}'
 ROUTE_NEW = 'return {"status": "edited", "timestamp": now_ms()}'
 
 
-def edit_route(copy, engine_name, way):
+def edit_route(copy, way):
     """Edit the route in copy; record and return the seconds until it is served."""
     edit(copy / "back" / "api" / "health.py", ROUTE_OLD, ROUTE_NEW)
     seconds = served(LIVEZ, lambda status, body: status == 200 and '"edited"' in body)
-    record_figure(f"{way} on {engine_name}: saved .py change served", f"{seconds:.1f} s", way)
+    record_figure(f"{way}: saved .py change served", f"{seconds:.1f} s", way)
     return seconds
 
 
-def edit_page(copy, engine_name, way):
+def edit_page(copy, way):
     """Edit the page in copy; record and return the seconds until it is served."""
     edit(copy / "front" / "public" / "index.html", "</body>", "<p>edited while it runs</p></body>")
     seconds = served(PAGE, lambda status, body: "edited while it runs" in body)
-    record_figure(f"{way} on {engine_name}: saved page served", f"{seconds:.1f} s", way)
+    record_figure(f"{way}: saved page served", f"{seconds:.1f} s", way)
     return seconds
 
 
-def mounts_of(engine, name):
-    return engine.cli(
+def mounts_of(name):
+    return docker(
         "container", "inspect", "-f", "{{range .Mounts}}{{.Destination}} {{end}}", name
     ).stdout.split()
 
 
-# back/gunicorn.conf.py imports the package api (for its settings check) in gunicorn's
-# arbiter, before the workers fork: a worker that --reload restarts inherits the modules
-# already imported, so it serves the old code and never meets a syntax error. Reported
-# to the owners of back/: loading api/config.py by its path (importlib.util's
-# spec_from_file_location) keeps the package out of the arbiter, and then --reload
-# serves a saved change within about 2 s (measured with gunicorn 27.0.1 outside a
-# container). strict: once fixed, this marker fails the run until it is removed.
-def test_make_dev_serves_a_saved_route_and_recovers_from_a_syntax_error(engine, tmp_path):
+def test_make_dev_serves_saved_changes_and_make_up_returns_to_the_images(tmp_path):
     copy = learner_copy(tmp_path / "k8scourse")
-    dev = engine.make("dev", cwd=copy, timeout=900)
-    try:
-        assert dev.returncode == 0, dev.output
-        reload_python(copy, engine)
-    finally:
-        engine.make("down", cwd=copy)
-
-
-def reload_python(copy, engine):
-    """A saved route is served; a syntax error is named with its file and line in make logs
-    while the worker serves gunicorn's error page, and the next good save is served."""
-    edit_route(copy, engine.name, "make dev")
-    health = copy / "back" / "api" / "health.py"
-    good = health.read_text()
-    health.write_text(good + "\ndef broken(:\n")
-    line = len((good + "\n").splitlines()) + 1
-    served(LIVEZ, lambda status, body: status == 500)
-    logs = engine.make("logs", cwd=copy)
-    assert f'File "/app/api/health.py", line {line}' in logs.output, logs.output[-3000:]
-    assert "SyntaxError" in logs.output
-    health.write_text(good)
-    recovered = served(LIVEZ, lambda status, body: status == 200 and '"edited"' in body)
-    record_figure(
-        f"make dev on {engine.name}: good save after a syntax error served",
-        f"{recovered:.1f} s",
-        "make dev",
-    )
-
-
-def test_make_dev_serves_a_saved_page_and_make_up_returns_to_the_images(engine, tmp_path):
-    copy = learner_copy(tmp_path / "k8scourse")
-    dev = engine.make("dev", cwd=copy, timeout=900)
+    dev = make("dev", cwd=copy, timeout=900)
     try:
         assert dev.returncode == 0, dev.output
         assert "-e GUNICORN_CMD_ARGS=--reload -v $(pwd):/app:ro -d k8scourse-back" in dev.output
         assert "-v $(pwd)/public:/usr/share/nginx/html:ro -d k8scourse-front" in dev.output
-        assert "/app" in mounts_of(engine, "back")
+        assert "/app" in mounts_of("back")
 
-        again = engine.make("dev", cwd=copy, timeout=300)
-        assert again.returncode == 0, again.output
-        assert "# back is already running" in again.output
-        assert "# front is already running" in again.output
-
-        edit_page(copy, engine.name, "make dev")
-
-        # The README's way while the reloader serves old code: make dev again builds the
-        # image with the edited route and replaces back.
-        edit(copy / "back" / "api" / "health.py", ROUTE_OLD, ROUTE_NEW)
-        again = engine.make("dev", cwd=copy, timeout=300)
-        assert again.returncode == 0, again.output
-        assert "# back runs with another image than this command: replacing it" in again.output
-        assert b'"edited"' in http(LIVEZ)[2]
-
-        up = engine.make("up", cwd=copy, timeout=900)
-        assert up.returncode == 0, up.output
-        assert "# back runs with another set of bind mounts, environment than this command" in (
-            up.output
+        # A saved route is served; a syntax error is named with its file and line in make
+        # logs while the worker serves gunicorn's error page; the next good save is served.
+        edit_route(copy, "make dev")
+        health = copy / "back" / "api" / "health.py"
+        good = health.read_text()
+        health.write_text(good + "\ndef broken(:\n")
+        line = len((good + "\n").splitlines()) + 1
+        served(LIVEZ, lambda status, body: status == 500)
+        logs = make("logs", cwd=copy)
+        assert f'File "/app/api/health.py", line {line}' in logs.output, logs.output[-3000:]
+        assert "SyntaxError" in logs.output
+        health.write_text(good)
+        recovered = served(LIVEZ, lambda status, body: status == 200 and '"edited"' in body)
+        record_figure(
+            "make dev: good save after a syntax error served", f"{recovered:.1f} s", "make dev"
         )
-        # (its image too: make up built one with the edited page)
-        assert "# front runs with another set of bind mounts" in up.output
-        assert mounts_of(engine, "back") == []
-        assert mounts_of(engine, "front") == []
+        edit_page(copy, "make dev")
+
+        up = make("up", cwd=copy, timeout=900)
+        assert up.returncode == 0, up.output
+        assert "$ docker rm -f back" in up.stdout.splitlines()
+        assert mounts_of("back") == [] and mounts_of("front") == []
+        assert b'"edited"' in http(LIVEZ)[2]  # make up built the image with the saved route
     finally:
-        engine.make("down", cwd=copy)
+        make("down", cwd=copy)
 
 
 @pytest.fixture
@@ -182,8 +144,8 @@ def test_compose_watch_serves_each_saved_change(compose_watch):
         # Compose says when its watch is on (Compose 2.26: "Watch enabled"); an edit
         # before that line would not be seen.
         wait_until(lambda: "watch enabled" in log.read_text().lower(), 60, "Compose's watch")
-        edit_route(copy, "docker", "docker compose watch")
-        edit_page(copy, "docker", "docker compose watch")
+        edit_route(copy, "docker compose watch")
+        edit_page(copy, "docker compose watch")
     except AssertionError as error:
         pytest.fail(f"{error}\n--- make compose-watch:\n{log.read_text()[-4000:]}")
     assert "compose.watch.yaml watch" in log.read_text()
