@@ -8,19 +8,18 @@ endif
 
 # make rename NAME=photoshare: the copy's own name, on the lines that carry it (.env for
 # make and Compose; for kubectl, which reads no .env, k8s/base/kustomization.yaml's
-# namespace and namePrefix). Refused while this project's containers run: they would
-# keep the old name, with no make target left that knows them.
+# namespace and namePrefix). Containers already running keep the names they were started
+# with: where this folder's stack runs, the last line says how to stop it by its old name.
 .PHONY: rename
 rename: ## Rename the project: make rename NAME=photoshare
 	@[ -n "$(NAME)" ] || { echo "make: say the new name: make rename NAME=photoshare" >&2; exit 1; }
 	@printf '%s' '$(NAME)' | grep -Eqx '$(NAME_PATTERN)' || \
 	  { echo "make: NAME=$(NAME): use lowercase letters, digits and dashes (up to 40), e.g. NAME=photo-share" >&2; exit 1; }
-	@for name in $(DB_NAME) $(BACK_NAME) $(FRONT_NAME); do \
-	  if [ "$$($(DOCKER) container inspect -f '{{.State.Running}}' $$name 2>/dev/null)" = true ]; then \
-	    echo "make: $$name runs under the name $(PROJECT): stop it first (make down), then rename" >&2; exit 1; fi; done
 	@sed 's/^PROJECT=.*/PROJECT=$(NAME)/' .env >.env.new && mv .env.new .env
 	@if [ -f k8s/base/kustomization.yaml ]; then \
 	  sed -e 's/^namespace: .*/namespace: $(NAME)/' -e 's/^namePrefix: .*/namePrefix: $(NAME)-/' \
 	    k8s/base/kustomization.yaml >k8s/base/kustomization.yaml.new && \
 	  mv k8s/base/kustomization.yaml.new k8s/base/kustomization.yaml; fi
 	@echo "This project is now $(NAME): .env$(if $(wildcard k8s/base/kustomization.yaml), and k8s/base/kustomization.yaml) say so; make names lists its names."
+	@source=$$($(DOCKER) container inspect -f '{{range .Mounts}}{{if eq .Destination "/docker-entrypoint-initdb.d/init.sql"}}{{.Source}}{{end}}{{end}}' $(DB_NAME) 2>/dev/null); \
+	  if [ "$$source" = "$(CURDIR)/db/init.sql" ]; then echo "notice: this folder's stack still runs as $(PROJECT): make down PROJECT=$(PROJECT) stops it"; fi
