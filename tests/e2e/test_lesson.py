@@ -238,8 +238,11 @@ def test_a_name_taken_by_a_stopped_container_names_the_command_that_removes_it()
     """make db keeps a running database; a stopped one of its name (lesson 3's, without
     --rm) only `docker rm` frees."""
     assert docker("create", "--name", "k8scourse-db", "alpine").returncode == 0
-    db = make("db")
-    by_hand = docker("run", "--rm", "--name", "k8scourse-db", "alpine", "true")
+    try:
+        db = make("db")
+        by_hand = docker("run", "--rm", "--name", "k8scourse-db", "alpine", "true")
+    finally:
+        docker("rm", "k8scourse-db")
 
     assert db.returncode != 0
     assert one_line(db, "is taken") == (
