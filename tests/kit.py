@@ -232,6 +232,22 @@ def troubleshooting_row(seen):
     return tuple(matching[0])
 
 
+def readme_row(section, seen):
+    """The row of the table under the README's `## section` with a cell that contains
+    `seen`: its cells, as written. Exactly one row must match (e.g. the Podman table's row
+    that quotes an error of Podman's)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    part = readme.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        for line in part.splitlines()
+        if line.startswith("| ") and not line.startswith("|---")
+    ]
+    matching = [row for row in rows if any(seen in cell for cell in row)]
+    assert len(matching) == 1, f"README's {section} rows saying {seen!r}: {matching}"
+    return matching[0]
+
+
 def quoted(cell):
     """The words a README cell quotes (between backticks), in order."""
     return re.findall(r"`([^`]+)`", cell)

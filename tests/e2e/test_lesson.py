@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 from copies import learner_copy, path_without, rename
-from kit import lesson_commands, missing_part, quoted, says, troubleshooting_row, wait_until
+from kit import (
+    lesson_commands,
+    missing_part,
+    quoted,
+    readme_row,
+    says,
+    troubleshooting_row,
+    wait_until,
+)
 from real_engines import AT_ONCE, REPO, Engine, docker, json_line, make, one_line, run, timed_make
 
 pytestmark = pytest.mark.e2e
@@ -357,17 +365,17 @@ def test_no_registry_and_no_debian_tools_say_to_check_the_connection(tmp_path):
 def test_the_lessons_db_command_typed_in_a_folder_with_a_space_is_refused(tmp_path):
     """`-v $(pwd)/init.sql:…` unquoted, in "My Course": the shell splits the path, the
     engine reads "Course/init.sql:…" as the image, and says so in the README row's words."""
-    seen, why, fix = troubleshooting_row("invalid reference format")
+    _, known, _ = readme_row("Your machine", "invalid reference format")
     [lesson_db] = [c for c in lesson_commands() if "--name k8scourse-db" in c]
     folder = tmp_path / "My Course"
     folder.mkdir()
     (folder / "init.sql").write_text("SELECT 1;\n")
-    for engine, words in zip(("docker", "podman"), quoted(seen), strict=True):
+    for engine, words in zip(("docker", "podman"), quoted(known)[1:3], strict=True):
         typed = lesson_db.removeprefix("cd db && ").replace("docker run", f"{engine} run", 1)
         ran = run("bash", "-c", typed, cwd=folder)
         assert ran.returncode == 125 and says(ran.stderr, words), (engine, ran.stderr)
         assert run(engine, "container", "inspect", "k8scourse-db").returncode != 0
-    assert "`-v $(pwd)/init.sql:…`" in why and '`-v "$(pwd)"/init.sql:…`' in fix
+    assert "`-v $(pwd)/init.sql:…`" in known and '`-v "$(pwd)"/init.sql:…`' in known
 
 
 # On Docker, then on Podman: what a target run again does, and the README's Podman table.
@@ -438,8 +446,8 @@ def test_ping_without_net_raw_names_the_fix(engine, alpine_pair):
     ping = engine.make("ping")
 
     assert ping.returncode != 0
-    seen, _, fix = troubleshooting_row("ping: permission denied (are you root?)")
-    assert says(ping.stderr, quoted(seen)[0]) and "`make alpine-network`" in fix
+    _, _, said, fix = readme_row("On Podman", "ping: permission denied (are you root?)")
+    assert says(ping.stderr, quoted(said)[0]) and "`alpine-network`" in fix
     if engine.name == "podman":
         assert (
             "make: ping needs the NET_RAW capability, which Podman drops by default: 'make "
@@ -536,8 +544,10 @@ def test_an_engine_not_running_is_named(engine):
 
     assert ps.returncode != 0 and f"make: {engine.title} is not running" in ps.stderr
     assert by_hand.returncode != 0
-    row = "Cannot connect to the Docker daemon" if engine.name == "docker" else "to Podman"
-    seen, _, fix = troubleshooting_row(row)
+    if engine.name == "docker":
+        seen, _, fix = troubleshooting_row("Cannot connect to the Docker daemon")
+    else:
+        _, _, seen, fix = readme_row("On Podman", "Cannot connect to Podman")
     assert says(by_hand.stderr, quoted(seen)[0]), by_hand.stderr
     assert (
         "`sudo systemctl start docker`" if engine.name == "docker" else "`podman machine start`"
@@ -568,8 +578,9 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
         "pull-or-build: k8scourse-e2e-absent is not here and cannot be pulled: podman has no "
         f"registry to look short names up in: {fix}"
     ) in made.stderr.splitlines()
-    seen, _, rows_fix = troubleshooting_row('short-name "alpine" did not resolve')
-    words = quoted(seen)[0].replace('"alpine"', '"k8scourse-e2e-absent"')
+    _, _, seen, rows_fix = readme_row("On Podman", 'short-name "alpine" did not resolve')
+    [words] = [words for words in quoted(seen) if "short-name" in words]
+    words = words.replace('"alpine"', '"k8scourse-e2e-absent"')
     own = str(tmp_path / ".config" / "containers" / "registries.conf")
     assert says(by_hand.stderr, words.replace("/etc/containers/registries.conf", own))
     assert 'unqualified-search-registries = ["docker.io"]' in rows_fix
@@ -585,7 +596,7 @@ def test_an_image_podman_cannot_resolve_names_the_fix(engine, tmp_path):
 def test_podmans_default_ulimits_refused_by_the_machine_are_the_readmes_row(engine, tmp_path):
     """Some machines (containers, VMs; CI's class) refuse Podman's default ulimits: the
     README row's words, and its fix, the setting .ci/run writes on CI's machine."""
-    seen, _, fix = troubleshooting_row("cgroups in hybrid mode not supported")
+    _, _, seen, fix = readme_row("On Podman", "cgroups in hybrid mode not supported")
     conf = tmp_path / "containers.conf"  # replaces the machine's (CONTAINERS_CONF)
     conf.write_text('[engine]\nruntime = "runc"\n')
     env = {**os.environ, "CONTAINERS_CONF": str(conf)}

@@ -59,12 +59,13 @@ def make_in(copy, engine, *targets, env=None, args=()):
 
 
 def steps_of(output):
-    """make lesson's output, step by step: {what the step shows: the lines it printed}."""
-    steps, lines = {}, []
+    """make lesson's output, step by step: [(what the step shows, the lines it printed)]."""
+    steps, lines = [], []
     for line in output.splitlines():
         verdict = re.match(r"   (?:ok|NOT AS IN THE LESSON): (.*)$", line)
         if verdict:
-            steps[verdict[1]], lines = lines, []
+            steps.append((verdict[1], lines))
+            lines = []
         elif line.startswith("   "):
             lines.append(line[3:])
     return steps
@@ -87,10 +88,10 @@ def assert_walked(lesson, engine):
     assert "19 steps, all as the lesson says" in lesson.stdout, lesson.output
     assert "\x1b[" not in lesson.output  # not a terminal: no colour codes in the log
     steps, on = steps_of(lesson.stdout), engine.name
-    assert len(steps) == 19, list(steps)
+    assert len(steps) == 19, [said for said, _ in steps]
 
     def step(start):
-        [lines] = [lines for said, lines in steps.items() if said.startswith(start)]
+        [lines] = [lines for said, lines in steps if said.startswith(start)]
         return lines
 
     assert any(line.startswith(f"$ {on} run -it -d --rm --name one ") for line in step("two"))
