@@ -239,9 +239,9 @@ def readme_row(section, seen):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     part = readme.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
     rows = [
-        [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
         for line in part.splitlines()
-        if line.startswith("| ") and not line.startswith("|---")
+        if line.startswith("| ")
     ]
     matching = [row for row in rows if any(seen in cell for cell in row)]
     assert len(matching) == 1, f"README's {section} rows saying {seen!r}: {matching}"
