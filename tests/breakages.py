@@ -826,7 +826,7 @@ BACK_BREAKAGES = (
     Breakage(
         "db-broken-connection-kept",
         "back/api/db.py",
-        "            self.local.conn = None\n",
+        "                self.local.conn = None\n",
         "",
         (f"{DB}test_a_read_on_a_connection_the_server_closed_gets_a_new_one",),
         "after a database restart every thread keeps its dead connection: 503 for ever",

@@ -14,6 +14,19 @@ import pymysql
 UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
 
 
+class SchemaMismatch(Exception):
+    """The server answers, but a column (MySQL error 1054) or the table (1146) the API reads
+    is missing. No retry helps: a 500 on the routes, a 503 with HINT on /health."""
+
+    CODES = (1054, 1146)
+    HINT = (
+        "The images table is not what the API reads: it was made from an older db/init.sql, "
+        "which the database runs only on an empty data directory. Change the table as root "
+        "(ALTER TABLE), or start over with the database's volume removed "
+        "(db/README.md: Changing the schema)."
+    )
+
+
 class Database:
     def __init__(self, config):
         self.config = config
@@ -85,8 +98,11 @@ class Database:
         conn = self.local.conn
         try:
             return operation(conn)
-        except UNAVAILABLE:
-            self.local.conn = None
-            if conn.open:  # PyMySQL closed it already if its socket broke
-                conn.close()
+        except pymysql.err.MySQLError as exc:
+            if exc.args and exc.args[0] in SchemaMismatch.CODES:  # the connection is fine
+                raise SchemaMismatch(exc.args[1]) from exc
+            if isinstance(exc, UNAVAILABLE):
+                self.local.conn = None
+                if conn.open:  # PyMySQL closed it already if its socket broke
+                    conn.close()
             raise
