@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 
-import pymysql
 import pytest
 from copies import OLD_GNU, mac_path
 from flask import Flask
@@ -780,9 +779,7 @@ def server(tmp_path_factory):
 
     if missing_binaries():
         missing_part("mariadbd not found: apt-get install mariadb-server mariadb-client")
-    db = MariaDB(tmp_path_factory.mktemp("mariadb")).create()
-    with db.root() as conn, conn.cursor() as cur:
-        cur.execute("ALTER USER root@localhost IDENTIFIED BY 'root'")
+    db = MariaDB(tmp_path_factory.mktemp("mariadb")).create(root_password="root")
     yield db
     db.stop()
 
@@ -817,11 +814,9 @@ class DatabaseEngine:
             cur.execute("DROP DATABASE IF EXISTS images_restore")
             cur.execute("DELETE FROM images")
             cur.executemany("INSERT INTO images VALUES (%s, %s, %s)", ROWS)
-            conn.commit()
 
     def connect(self):
-        socket = str(self.server.socket)
-        return pymysql.connect(unix_socket=socket, user="root", password="root", database="images")
+        return self.server.root("images")
 
     def rows(self):
         with self.connect() as conn, conn.cursor() as cur:
@@ -937,7 +932,6 @@ def test_a_restore_replaces_every_row_or_none(server, tmp_path, damaged):
     with engine.connect() as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM images WHERE id = 1")
         cur.execute("INSERT INTO images VALUES (9, 'new', 'n.gif')")
-        conn.commit()
     before = engine.rows()
     restore = engine.run("scripts/restore-db", "k8scourse", "k8scourse-db", str(dump))
     mysql = LESSON_ROOT.format("k8scourse-db", "mysql", "{}")  # the lesson's root password
