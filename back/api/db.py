@@ -15,15 +15,12 @@ UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
 
 
 class SchemaMismatch(Exception):
-    """The server answers, but a column (MySQL error 1054) or the table (1146) the API reads
-    is missing. No retry helps: a 500 on the routes, a 503 with HINT on /health."""
+    """MySQL's 1054 or 1146: the table lacks a column or is missing. No retry helps."""
 
     CODES = (1054, 1146)
     HINT = (
-        "The images table is not what the API reads: it was made from an older db/init.sql, "
-        "which the database runs only on an empty data directory. Change the table as root "
-        "(ALTER TABLE), or start over with the database's volume removed "
-        "(db/README.md: Changing the schema)."
+        "The images table differs from db/init.sql (run only on an empty data directory): "
+        "ALTER it as root, or remove the database's volume. db/README.md: Changing the schema."
     )
 
 
@@ -99,7 +96,7 @@ class Database:
         try:
             return operation(conn)
         except pymysql.err.MySQLError as exc:
-            if exc.args and exc.args[0] in SchemaMismatch.CODES:  # the connection is fine
+            if exc.args and exc.args[0] in SchemaMismatch.CODES:
                 raise SchemaMismatch(exc.args[1]) from exc
             if isinstance(exc, UNAVAILABLE):
                 self.local.conn = None

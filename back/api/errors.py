@@ -32,8 +32,8 @@ def register(app):
 
     @app.errorhandler(SchemaMismatch)
     def schema_mismatch(exc):
-        app.logger.error("the database does not match the API: %s", exc)
-        return http_error(InternalServerError(f"The database answered: {exc}. {exc.HINT}"))
+        app.logger.error("schema mismatch: %s", exc)
+        return http_error(InternalServerError(f"{exc}. {exc.HINT}"))
 
     @app.errorhandler(Exception)
     def unexpected(exc):
