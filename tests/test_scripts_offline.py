@@ -1,9 +1,9 @@
 """scripts/, each script run as make runs it, offline: against a stub engine answering what
 this test says it holds (tests/engines/stub with a form written here, in the forms the
 engines print: tests/engines/*.json has recorded ones), a fake engine that runs the
-database's client programs here (backups), the real backend app or a small HTTP server on
-a port of this machine, and fake commands on PATH (make, a browser). What each script
-prints is held literally: the one line that names the fix is the product. Ports: the
+database's real clients here, on a real MariaDB (backups), the real backend app or a small
+HTTP server on a port of this machine, and fake commands on PATH (make, a browser). What
+each script prints is held literally: the one line that names the fix is the product. Ports: the
 runs that ask whether something listens on a port of this machine run in a network
 namespace of their own (unshare --net), where nothing listens but what the test starts,
 so the end-to-end tests that hold this machine's ports change nothing here. The same
@@ -746,7 +746,7 @@ def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
 # A fake engine for a database container, DB (docker run's) or COMPOSE_DB (Compose's):
 # `container inspect` and `ps` as the engine answers them, and `exec [-i] NAME ...` run here
 # with the container's environment (DB_ENV), where mysql and mysqldump are the real clients
-# of a real MariaDB (the `server` fixture; CUT_DUMP cuts mysqldump's output short).
+# of a real MariaDB (the `root_mariadb` fixture; CUT_DUMP cuts mysqldump's output short).
 FAKE_ENGINE = r"""#!/usr/bin/env bash
 echo "$*" >>"$LOG/asked"
 for name; do :; done
@@ -768,20 +768,6 @@ CLIENTS = {
     'mariadb-dump --no-defaults --socket="$SOCKET" "$@" | head -n "$CUT_DUMP"\n',
 }
 ROWS = [(1, "Hello", "hello-caption.gif"), (2, "café 🐳", "cafe.gif"), (3, "it's", "c.gif")]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real MariaDB, set up as the lesson's container (db/init.sql), root's password the
-    lesson's, root."""
-    sys.path.insert(0, str(REPO / "tests" / "back"))
-    from mariadb_server import MariaDB, missing_binaries
-
-    if missing_binaries():
-        missing_part("mariadbd not found: apt-get install mariadb-server mariadb-client")
-    db = MariaDB(tmp_path_factory.mktemp("mariadb")).create(root_password="root")
-    yield db
-    db.stop()
 
 
 class DatabaseEngine:
@@ -859,12 +845,12 @@ SWAP = (
     ids=["lesson-password", "compose-secret-file", "own-password"],
 )
 def test_a_backup_prints_what_it_runs_as_root_and_counts_rows(
-    server, tmp_path, stack, db_env, form
+    root_mariadb, tmp_path, stack, db_env, form
 ):
     """The password as the lesson passes it, or read in the container: never printed."""
     compose = stack == "compose"
     engine = DatabaseEngine(
-        tmp_path, server, "none" if compose else "k8scourse-db", "k8scourse-db-1", db_env
+        tmp_path, root_mariadb, "none" if compose else "k8scourse-db", "k8scourse-db-1", db_env
     )
     backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(tmp_path / "b"))
     db = "k8scourse-db-1" if compose else "k8scourse-db"
@@ -889,8 +875,8 @@ def test_a_backup_prints_what_it_runs_as_root_and_counts_rows(
     assert "🐳" in dump.read_text()  # utf8mb4, not MySQL 5.7's 3-byte utf8
 
 
-def test_a_dump_cut_short_is_not_kept(server, tmp_path):
-    engine = DatabaseEngine(tmp_path, server)
+def test_a_dump_cut_short_is_not_kept(root_mariadb, tmp_path):
+    engine = DatabaseEngine(tmp_path, root_mariadb)
     backup = engine.run(
         "scripts/backup-db", "k8scourse", "k8scourse-db", str(tmp_path), CUT_DUMP="20"
     )
@@ -902,8 +888,8 @@ def test_a_dump_cut_short_is_not_kept(server, tmp_path):
     assert [p.name for p in tmp_path.glob("*.sql")] == []
 
 
-def test_no_database_running_is_named_before_anything_is_written(server, tmp_path):
-    engine = DatabaseEngine(tmp_path, server, db="none")
+def test_no_database_running_is_named_before_anything_is_written(root_mariadb, tmp_path):
+    engine = DatabaseEngine(tmp_path, root_mariadb, db="none")
     folder = tmp_path / "backups"
     for script, then in (("backup-db", "backup"), ("restore-db", "restore")):
         done = engine.run(f"scripts/{script}", "k8scourse", "k8scourse-db", str(folder))
@@ -924,8 +910,8 @@ def dump_of(engine, tmp_path):
 
 
 @pytest.mark.parametrize("damaged", [False, True], ids=["whole", "damaged-in-its-middle"])
-def test_a_restore_replaces_every_row_or_none(server, tmp_path, damaged):
-    engine = DatabaseEngine(tmp_path, server, db_env="MYSQL_ROOT_PASSWORD=root")
+def test_a_restore_replaces_every_row_or_none(root_mariadb, tmp_path, damaged):
+    engine = DatabaseEngine(tmp_path, root_mariadb, db_env="MYSQL_ROOT_PASSWORD=root")
     dump = dump_of(engine, tmp_path)
     if damaged:  # one quote dropped in one row: the dump still ends as a whole one does
         dump.write_text(dump.read_text().replace("'café", "café", 1))
@@ -974,9 +960,9 @@ def test_a_restore_replaces_every_row_or_none(server, tmp_path, damaged):
     ids=["empty", "cut", "databases"],
 )
 def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(
-    server, tmp_path, change, why
+    root_mariadb, tmp_path, change, why
 ):
-    engine = DatabaseEngine(tmp_path, server)
+    engine = DatabaseEngine(tmp_path, root_mariadb)
     dump = dump_of(engine, tmp_path)
     dump.write_text(change(dump.read_text()))
     (engine.log / "asked").unlink()

@@ -5,17 +5,14 @@ mysqldump's last line, "-- Dump completed", is never kept, and never restored.""
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from kit import missing_part
 from manifests import (
     COMPLETE,
     CUT,
     PROJECT,
-    REPO,
     TARGET_PROJECT,
     TARGETS,
     Run,
@@ -149,19 +146,6 @@ def test_the_newest_seven_are_kept(backup):
 # ---- The restore, run ----
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real MariaDB as the lesson's database (db/init.sql), root's password the Secret's."""
-    sys.path.insert(0, str(REPO / "tests" / "back"))
-    from mariadb_server import MariaDB, missing_binaries
-
-    if missing_binaries():
-        missing_part("mariadbd not found: apt-get install mariadb-server mariadb-client")
-    db = MariaDB(tmp_path_factory.mktemp("mariadb")).create(root_password=SAMPLE_ROOT_PASSWORD)
-    yield db
-    db.stop()
-
-
 def real_clients(run, server):
     """The Job's mysql and mysqldump: the real clients, against server (the Job's --host
     traded for the server's socket)."""
@@ -171,14 +155,16 @@ def real_clients(run, server):
 
 
 @pytest.mark.parametrize("damaged", [False, True], ids=["whole", "damaged-in-its-middle"])
-def test_a_dump_of_the_backup_replaces_every_row_or_none(docs, restore, server, tmp_path, damaged):
+def test_a_dump_of_the_backup_replaces_every_row_or_none(
+    docs, restore, root_mariadb, tmp_path, damaged
+):
     """Both Jobs' scripts with the real clients, against a real server."""
     (tmp_path / "b").mkdir()
     backup = Run(docs, find(docs, "CronJob", BACKUP), tmp_path / "b")
-    real_clients(backup, server)
-    real_clients(restore, server)
+    real_clients(backup, root_mariadb)
+    real_clients(restore, root_mariadb)
     rows = ((1, "Hello", "hello-caption.gif"), (2, "café 🐳", "c.gif"))
-    with server.root("images") as conn, conn.cursor() as cur:
+    with root_mariadb.root("images") as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM images")
         cur.executemany("INSERT INTO images VALUES (%s, %s, %s)", rows)
         assert backup().returncode == 0
