@@ -51,7 +51,7 @@ def wrk(url, connections):
         check=True,
         timeout=SECONDS + 60,
     ).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)$", out, re.M))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)\s*$", out, re.M))
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     count = re.search(r"(\d+) requests in", out)
     if not (rps and count and latency.keys() == {"50", "99"}):

@@ -2,7 +2,8 @@
 
 # Backups (mk/backup.mk), of the docker run stack's database or of the Compose stack's:
 # mysqldump in the database container, the dump kept in backups/ on this machine (ignored
-# by git). On Kubernetes, a CronJob does it (k8s/README.md: Backups).
+# by git), and loaded back all or nothing (db/README.md: Backups). On Kubernetes, a
+# CronJob does it (k8s/README.md: Backups).
 BACKUP_DIR ?= backups
 BACKUP     ?=
 .PHONY: backup restore

@@ -33,13 +33,14 @@ db_container() {
     "$DOCKER" ps --filter "label=com.docker.compose.project=$1" --filter label=com.docker.compose.service=db \
         --format '{{.Names}}' 2>/dev/null | head -1
 }
-# Run mysql's client program $2 (mysql, mysqldump) as root in the database container $1,
-# with the rest of the arguments; the password is the container's own (-e
-# MYSQL_ROOT_PASSWORD, or Compose's secret file): it never crosses this machine's
-# command line.
+# The command that runs $2, a mysql client and its arguments (double quotes only), as root in
+# the database container $1, to print and run (run_shown). Root's public default password is
+# passed as the lesson passes them (-uuser -pmysql); any other is read in the container.
 as_db_root() {
-    local name=$1 program=$2
-    shift 2
     # shellcheck disable=SC2016 # expanded in the container
-    "$DOCKER" exec -i "$name" sh -c 'MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-$(cat "${MYSQL_ROOT_PASSWORD_FILE:-/dev/null}" 2>/dev/null)}" exec "$0" --user=root "$@"' "$program" "$@"
+    local form='sh -c '\''exec %s -uroot -p"${MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}" %s'\'
+    env_of "$1" | grep -qx MYSQL_ROOT_PASSWORD=root && form='%s -uroot -proot %s'
+    # shellcheck disable=SC2059 # the format is one of the two above
+    printf "%s exec -i %s $form" "$DOCKER" "$1" "${2%% *}" "${2#* }"
 }
+run_shown() { printf '$ %s\n' "$1"; eval "$1"; } # print command $1 as typed, then run it so

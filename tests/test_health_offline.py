@@ -6,10 +6,12 @@ the lesson's containers: tests/e2e/test_lesson.py and tests/e2e/test_dead_ends.p
 import json
 
 import pytest
+from flask import Flask
 from kit import free_port, offline_env, run, serving
 
 from api import create_app
 from api.config import Config
+from api.db import SchemaMismatch
 
 # What make health passes to scripts/check-health, for a project renamed as the README says.
 NAMES = {"DB_NAME": "photoshare-db", "NETWORK": "photoshare"}
@@ -34,3 +36,21 @@ def test_a_database_looked_for_on_localhost_stops_the_wait_naming_the_fix(host, 
     answer = json.loads(health.stdout.splitlines()[-1])
     assert answer["mysql_host"] == host and answer["db"] is False
     assert "-e MYSQL_HOST=<db container name>" in answer["hint"], answer["hint"]
+
+
+def test_a_table_unlike_init_sql_stops_the_wait_with_the_backends_hint(tmp_path):
+    """The database answers, but its table was made from an older db/init.sql: /health's
+    503 (tests/back: test_a_table_unlike_init_sql_...) is read once, its hint said."""
+    app = Flask(__name__)
+    body = {
+        "db": False,
+        "error": "Unknown column 'filename' in 'field list'",
+        "hint": SchemaMismatch.HINT,
+        "mysql_host": "photoshare-db",
+    }
+    app.get("/health")(lambda: (body, 503))
+    env = offline_env(tmp_path, env=NAMES)
+    with serving(app) as port:
+        health = run("scripts/check-health", "", "0", f"curl localhost:{port}/health", env=env)
+    assert health.returncode == 1, health.output
+    assert health.stderr.splitlines()[-1] == f"make: the backend says: {SchemaMismatch.HINT}"

@@ -1,9 +1,9 @@
 """scripts/, each script run as make runs it, offline: against a stub engine answering what
 this test says it holds (tests/engines/stub with a form written here, in the forms the
 engines print: tests/engines/*.json has recorded ones), a fake engine that runs the
-database's client programs here (backups), the real backend app or a small HTTP server on
-a port of this machine, and fake commands on PATH (make, a browser). What each script
-prints is held literally: the one line that names the fix is the product. Ports: the
+database's real clients here, on a real MariaDB (backups), the real backend app or a small
+HTTP server on a port of this machine, and fake commands on PATH (make, a browser). What
+each script prints is held literally: the one line that names the fix is the product. Ports: the
 runs that ask whether something listens on a port of this machine run in a network
 namespace of their own (unshare --net), where nothing listens but what the test starts,
 so the end-to-end tests that hold this machine's ports change nothing here. The same
@@ -743,127 +743,153 @@ def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
 
 # ---- scripts/backup-db, scripts/restore-db, and lib.sh's as_db_root -----------------------
 
-DUMP = """-- MySQL dump 10.13  Distrib 8.4.3, for Linux (x86_64)
---
--- Current Database: `images`
---
-
-CREATE DATABASE /*!32312 IF NOT EXISTS*/ `images`;
-USE `images`;
-DROP TABLE IF EXISTS `images`;
-CREATE TABLE `images` (
-  `id` int NOT NULL AUTO_INCREMENT,
-  PRIMARY KEY (`id`)
-);
-INSERT INTO `images` VALUES (1,'Hello','hello-caption.gif');
-INSERT INTO `images` VALUES (2,'café','cafe.gif');
-
--- Dump completed on 2026-12-01 10:00:00
-"""
-
-# A fake engine: `container inspect` and `ps` as the engine answers them for a database
-# container DB (docker run's, or Compose's), and `exec -i DB ...` run here with the
-# container's environment and its client programs (mysqldump, mysql: fakes that log how
-# they were called and what they read, and print $DUMP).
+# A fake engine for a database container, DB (docker run's) or COMPOSE_DB (Compose's):
+# `container inspect` and `ps` as the engine answers them, and `exec [-i] NAME ...` run here
+# with the container's environment (DB_ENV), where mysql and mysqldump are the real clients
+# of a real MariaDB (the `root_mariadb` fixture; CUT_DUMP cuts mysqldump's output short).
 FAKE_ENGINE = r"""#!/usr/bin/env bash
 echo "$*" >>"$LOG/asked"
+for name; do :; done
 case $1 in
-    container) [ "${*: -1}" = "$DB" ] && echo true && exit 0; exit 1 ;;
+    container) case $* in
+        *.Config.Env*) printf '%s\n' $DB_ENV ;;
+        *) [ "$name" = "$DB" ] && echo true || exit 1 ;;
+    esac ;;
     ps) compose="--filter label=com.docker.compose.project=k8scourse"
         compose+=" --filter label=com.docker.compose.service=db --format {{.Names}}"
-        [ "$*" = "ps $compose" ] && [ -n "$COMPOSE_DB" ] && echo "$COMPOSE_DB"
-        exit 0 ;;
-    exec)
-        [ "$2 $3" = "-i $COMPOSE_DB" ] || [ "$2 $3" = "-i $DB" ] || exit 1
-        shift 3
-        exec env -i PATH="$BIN:/usr/bin:/bin" LOG="$LOG" DUMP="$DUMP" \
-            MYSQL_ROOT_PASSWORD_FILE="$LOG/root-password" "$@" ;;
-esac
-exit 125
-"""
-CLIENT = r"""#!/usr/bin/env bash
-{ printf '%s\n' "${0##*/} $*" "MYSQL_PWD=$MYSQL_PWD"; } >>"$LOG/client"
-case ${0##*/} in
-    mysqldump) printf '%s' "$DUMP" ;;
-    mysql) cat >"$LOG/loaded" ;;
+        [ "$*" = "ps $compose" ] && echo "$COMPOSE_DB" ;;
+    exec) shift; [ "$1" = -i ] && shift; shift
+        exec env -i PATH="$BIN:/usr/bin:/bin" SOCKET="$SOCKET" CUT_DUMP="$CUT_DUMP" $DB_ENV "$@" ;;
 esac
 """
+CLIENTS = {
+    "mysql": 'exec mariadb --no-defaults --socket="$SOCKET" "$@"\n',
+    "mysqldump": '[ -z "$CUT_DUMP" ] && exec mariadb-dump --no-defaults --socket="$SOCKET" "$@"\n'
+    'mariadb-dump --no-defaults --socket="$SOCKET" "$@" | head -n "$CUT_DUMP"\n',
+}
+ROWS = [(1, "Hello", "hello-caption.gif"), (2, "café 🐳", "cafe.gif"), (3, "it's", "c.gif")]
 
 
 class DatabaseEngine:
-    def __init__(self, folder, db="k8scourse-db", compose_db="", dump=DUMP):
-        self.log, bin_ = folder / "log", folder / "bin"
-        self.log.mkdir()
-        bin_.mkdir()
-        (self.log / "root-password").write_text("r00t\n")
-        for name, text in (("docker", FAKE_ENGINE), ("mysqldump", CLIENT), ("mysql", CLIENT)):
-            (bin_ / name).write_text(text)
+    def __init__(self, folder, server, db="k8scourse-db", compose_db="", db_env=None):
+        self.server, self.log, bin_ = server, folder / "log", folder / "bin"
+        for path in (self.log, bin_, folder / "engine"):
+            path.mkdir()
+        for name, text in CLIENTS.items():
+            (bin_ / name).write_text(f"#!/bin/sh\n{text}")
             (bin_ / name).chmod(0o755)
-        engine_bin = folder / "engine"
-        engine_bin.mkdir()
-        shutil.move(bin_ / "docker", engine_bin / "docker")
-        os.symlink(engine_bin / "docker", engine_bin / "podman")
+        for name in ("docker", "podman"):
+            (folder / "engine" / name).write_text(FAKE_ENGINE)
+            (folder / "engine" / name).chmod(0o755)
+        (folder / "root-password").write_text("root\n")
+        default_env = f"MYSQL_ROOT_PASSWORD_FILE={folder / 'root-password'}"
         self.env = {
             **os.environ,
-            "PATH": f"{engine_bin}:{os.environ['PATH']}",
+            "PATH": f"{folder / 'engine'}:{tools_path(folder)}",
             "DOCKER": "docker",
             "ENGINE": "docker",
             "LOG": str(self.log),
             "BIN": str(bin_),
+            "SOCKET": str(server.socket),
+            "CUT_DUMP": "",
             "DB": db,
             "COMPOSE_DB": compose_db,
-            "DUMP": dump,
+            "DB_ENV": db_env or default_env,
         }
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute("DROP DATABASE IF EXISTS images_restore")
+            cur.execute("DELETE FROM images")
+            cur.executemany("INSERT INTO images VALUES (%s, %s, %s)", ROWS)
 
-    def run(self, *args):
+    def connect(self):
+        return self.server.root("images")
+
+    def rows(self):
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT id, caption, filename FROM images ORDER BY id")
+            return list(cur.fetchall())
+
+    def run(self, *args, **env):
         result = subprocess.run(
-            args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60
+            args, cwd=REPO, env=self.env | env, capture_output=True, text=True, timeout=60
         )
         result.output = result.stdout + result.stderr
         return result
 
-    def read(self, name):
-        path = self.log / name
-        return path.read_text() if path.exists() else None
+
+LESSON_ROOT = "docker exec -i {} {} -uroot -proot {}"
+OWN_ROOT = (
+    """docker exec -i {} sh -c 'exec {} -uroot """
+    """-p"${{MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}}" {}'"""
+)
+DUMP_ARGS = "--single-transaction --skip-extended-insert --no-autocommit "
+DUMP_ARGS += "--default-character-set=utf8mb4 images"
+SCRATCH = '-e "DROP DATABASE IF EXISTS images_restore; CREATE DATABASE images_restore"'
+COUNT = (
+    '-N -e "CREATE TABLE IF NOT EXISTS images.images LIKE images_restore.images; SELECT '
+    '(SELECT COUNT(*) FROM images.images), (SELECT COUNT(*) FROM images_restore.images)"'
+)
+SWAP = (
+    '-e "RENAME TABLE images.images TO images_restore.replaced, images_restore.images TO '
+    'images.images; DROP DATABASE images_restore"'
+)
 
 
-@pytest.mark.parametrize("stack", ["docker-run", "compose"])
-def test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name(stack, tmp_path):
+@pytest.mark.parametrize(
+    ("stack", "db_env", "form"),
+    [
+        ("docker-run", "MYSQL_ROOT_PASSWORD=root", LESSON_ROOT),
+        ("compose", None, OWN_ROOT),  # its secret file
+        ("docker-run", "MYSQL_ROOT_PASSWORD=s3cret-of-yours", OWN_ROOT),
+    ],
+    ids=["lesson-password", "compose-secret-file", "own-password"],
+)
+def test_a_backup_prints_what_it_runs_as_root_and_counts_rows(
+    root_mariadb, tmp_path, stack, db_env, form
+):
+    """The password as the lesson passes it, or read in the container: never printed."""
     compose = stack == "compose"
     engine = DatabaseEngine(
-        tmp_path, db="none" if compose else "k8scourse-db", compose_db="k8scourse-db-1"
+        tmp_path, root_mariadb, "none" if compose else "k8scourse-db", "k8scourse-db-1", db_env
     )
-    folder = tmp_path / "backups"
-    backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(folder))
-    assert backup.returncode == 0, backup.output
-    [dump] = folder.iterdir()
-    assert re.fullmatch(r"k8scourse-\d{8}-\d{6}\.sql", dump.name)
-    assert dump.read_text() == DUMP
+    backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(tmp_path / "b"))
     db = "k8scourse-db-1" if compose else "k8scourse-db"
-    assert backup.stdout.splitlines() == [
-        f"$ docker exec {db} mysqldump --single-transaction --databases images > {dump}",
-        f"# {dump}: 2 INSERT statements; make restore BACKUP={dump} loads it back",
-    ]
-    # As root, with the container's own root password (its secret file), never an argument.
-    assert engine.read("client") == (
-        "mysqldump --user=root --single-transaction --databases images\nMYSQL_PWD=r00t\n"
+    command = form.format(db, "mysqldump", DUMP_ARGS)
+    assert (
+        backup.stdout.splitlines()[0]
+        == f"$ {command} > {tmp_path}/b/"
+        + (re.search(r"k8scourse-\d{8}-\d{6}\.sql", backup.stdout)[0])
     )
+    assert "s3cret" not in backup.output
+    if "s3cret" in (db_env or ""):  # not root's password: refused, and nothing kept
+        assert last_line(backup) == (
+            f"make: mysqldump failed in {db} (its message is above): nothing was written."
+        )
+        assert list((tmp_path / "b").iterdir()) == []
+        return
+    assert backup.returncode == 0, backup.output
+    [dump] = (tmp_path / "b").iterdir()
+    assert backup.stdout.splitlines()[1:] == [
+        f"# {dump}: 3 rows; make restore BACKUP={dump} loads it back"
+    ]
+    assert "🐳" in dump.read_text()  # utf8mb4, not MySQL 5.7's 3-byte utf8
 
 
-def test_a_dump_cut_short_is_not_kept(tmp_path):
-    engine = DatabaseEngine(tmp_path, dump=DUMP.rsplit("-- Dump completed", 1)[0])
-    folder = tmp_path / "backups"
-    backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(folder))
+def test_a_dump_cut_short_is_not_kept(root_mariadb, tmp_path):
+    engine = DatabaseEngine(tmp_path, root_mariadb)
+    backup = engine.run(
+        "scripts/backup-db", "k8scourse", "k8scourse-db", str(tmp_path), CUT_DUMP="20"
+    )
     assert backup.returncode == 1
     assert last_line(backup) == (
         "make: the dump of k8scourse-db stopped before its end (no '-- Dump completed' line): "
         "nothing was written."
     )
-    assert list(folder.iterdir()) == []
+    assert [p.name for p in tmp_path.glob("*.sql")] == []
 
 
-def test_no_database_running_is_named_before_anything_is_written(tmp_path):
-    engine = DatabaseEngine(tmp_path, db="none")
+def test_no_database_running_is_named_before_anything_is_written(root_mariadb, tmp_path):
+    engine = DatabaseEngine(tmp_path, root_mariadb, db="none")
     folder = tmp_path / "backups"
     for script, then in (("backup-db", "backup"), ("restore-db", "restore")):
         done = engine.run(f"scripts/{script}", "k8scourse", "k8scourse-db", str(folder))
@@ -873,47 +899,78 @@ def test_no_database_running_is_named_before_anything_is_written(tmp_path):
             f"db): start it (make up, or make compose-up), then make {then}."
         )
     assert not folder.exists()
-    assert engine.read("client") is None
+    assert "exec" not in (engine.log / "asked").read_text()
 
 
-def test_a_whole_dump_is_loaded_back_as_root(tmp_path):
-    engine = DatabaseEngine(tmp_path)
-    dump = tmp_path / "k8scourse-20261201-100000.sql"
-    dump.write_text(DUMP)
+def dump_of(engine, tmp_path):
+    backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(tmp_path / "b"))
+    assert backup.returncode == 0, backup.output
+    [dump] = (tmp_path / "b").iterdir()
+    return dump
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["whole", "damaged-in-its-middle"])
+def test_a_restore_replaces_every_row_or_none(root_mariadb, tmp_path, damaged):
+    engine = DatabaseEngine(tmp_path, root_mariadb, db_env="MYSQL_ROOT_PASSWORD=root")
+    dump = dump_of(engine, tmp_path)
+    if damaged:  # one quote dropped in one row: the dump still ends as a whole one does
+        dump.write_text(dump.read_text().replace("'café", "café", 1))
+    with engine.connect() as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM images WHERE id = 1")
+        cur.execute("INSERT INTO images VALUES (9, 'new', 'n.gif')")
+    before = engine.rows()
     restore = engine.run("scripts/restore-db", "k8scourse", "k8scourse-db", str(dump))
+    mysql = LESSON_ROOT.format("k8scourse-db", "mysql", "{}")  # the lesson's root password
+    if damaged:
+        assert restore.returncode == 1
+        assert last_line(restore) == (
+            f"make: mysql could not load {dump} into k8scourse-db (its message is above): "
+            "nothing restored, the images table is as it was."
+        )
+        assert engine.rows() == before
+        return
     assert restore.returncode == 0, restore.output
+    assert engine.rows() == ROWS
     assert restore.stdout.splitlines() == [
-        f"$ docker exec -i k8scourse-db mysql < {dump}",
+        f"$ {mysql.format(SCRATCH)}",
+        f"$ {mysql.format('images_restore')} < {dump}",
+        f"$ {mysql.format(COUNT)}",
+        "# images: 3 rows now, 3 in the dump: replacing",
+        f"$ {mysql.format(SWAP)}",
         f"# restored {dump} into k8scourse-db",
     ]
-    assert engine.read("client") == "mysql --user=root\nMYSQL_PWD=r00t\n"
-    assert engine.read("loaded") == DUMP
 
 
 @pytest.mark.parametrize(
-    ("content", "why"),
+    ("change", "why"),
     [
-        ("", "{} is empty: not a dump, nothing restored."),
+        (lambda dump: "", "{} is empty: not a dump, nothing restored."),
         (
-            DUMP.rsplit("-- Dump completed", 1)[0],
+            lambda dump: dump.rsplit("-- Dump completed", 1)[0],
             "{} is not a whole dump (it does not end with mysqldump's '-- Dump completed' "
             "line): nothing restored.",
         ),
         (
-            DUMP.replace("`images` (", "`photos` ("),
-            "{} holds no images table (not a dump of this app's database): nothing restored.",
+            lambda dump: "CREATE DATABASE `images`;\nUSE `images`;\n" + dump,
+            "{} names its database (USE: made with mysqldump --databases), so it would load "
+            "over the live table: nothing restored. Delete its CREATE DATABASE and USE lines "
+            "first.",
         ),
     ],
-    ids=["empty", "cut", "another-database"],
+    ids=["empty", "cut", "databases"],
 )
-def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(content, why, tmp_path):
-    engine = DatabaseEngine(tmp_path)
-    dump = tmp_path / "dump.sql"
-    dump.write_text(content)
+def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(
+    root_mariadb, tmp_path, change, why
+):
+    engine = DatabaseEngine(tmp_path, root_mariadb)
+    dump = dump_of(engine, tmp_path)
+    dump.write_text(change(dump.read_text()))
+    (engine.log / "asked").unlink()
     restore = engine.run("scripts/restore-db", "k8scourse", "k8scourse-db", str(dump))
     assert restore.returncode == 1
     assert last_line(restore) == "make: " + why.format(dump)
-    assert engine.read("client") is None
+    assert "exec" not in (engine.log / "asked").read_text()
+    assert engine.rows() == ROWS
 
 
 # ---- scripts/open-page: the page, in the learner's browser ------------------------------

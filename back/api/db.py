@@ -14,6 +14,16 @@ import pymysql
 UNAVAILABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
 
 
+class SchemaMismatch(Exception):
+    """MySQL's 1054 or 1146: the table lacks a column or is missing. No retry helps."""
+
+    CODES = (1054, 1146)
+    HINT = (
+        "The images table differs from db/init.sql (run only on an empty data directory): "
+        "ALTER it as root, or remove the database's volume. db/README.md: Changing the schema."
+    )
+
+
 class Database:
     def __init__(self, config):
         self.config = config
@@ -85,8 +95,11 @@ class Database:
         conn = self.local.conn
         try:
             return operation(conn)
-        except UNAVAILABLE:
-            self.local.conn = None
-            if conn.open:  # PyMySQL closed it already if its socket broke
-                conn.close()
+        except pymysql.err.MySQLError as exc:
+            if exc.args and exc.args[0] in SchemaMismatch.CODES:
+                raise SchemaMismatch(exc.args[1]) from exc
+            if isinstance(exc, UNAVAILABLE):
+                self.local.conn = None
+                if conn.open:  # PyMySQL closed it already if its socket broke
+                    conn.close()
             raise

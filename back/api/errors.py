@@ -11,7 +11,7 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from .db import UNAVAILABLE
+from .db import UNAVAILABLE, SchemaMismatch
 
 
 def register(app):
@@ -29,6 +29,11 @@ def register(app):
 
     for error_class in UNAVAILABLE:
         app.register_error_handler(error_class, database_unavailable)
+
+    @app.errorhandler(SchemaMismatch)
+    def schema_mismatch(exc):
+        app.logger.error("schema mismatch: %s", exc)
+        return http_error(InternalServerError(f"{exc}. {exc.HINT}"))
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -56,8 +56,9 @@ class MariaDB:
         self.port = port or free_port()
         self.buffer_pool = buffer_pool
         self.process = None
+        self.root_password = ""  # create(root_password=...) sets one, as the lesson's image
 
-    def create(self):
+    def create(self, root_password=""):
         """Install a fresh datadir, start, and load the schema like the mysql image does."""
         self.datadir.mkdir(parents=True)
         subprocess.run(
@@ -76,6 +77,10 @@ class MariaDB:
         with self.root() as conn, conn.cursor() as cur:
             cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (APP_USER, APP_PASSWORD))
         self.run_sql_file(INIT_SQL)
+        if root_password:
+            with self.root() as conn, conn.cursor() as cur:
+                cur.execute("ALTER USER root@localhost IDENTIFIED BY %s", (root_password,))
+            self.root_password = root_password
         return self
 
     def start(self):
@@ -147,7 +152,7 @@ class MariaDB:
         return pymysql.connect(
             unix_socket=str(self.socket),
             user="root",
-            password="",
+            password=self.root_password,
             database=database,
             autocommit=True,
             charset="utf8mb4",

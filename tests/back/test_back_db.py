@@ -9,7 +9,7 @@ import pymysql
 import pytest
 from kit import wait_until
 
-from api.db import UNAVAILABLE, Database
+from api.db import UNAVAILABLE, Database, SchemaMismatch
 from mariadb_server import db_config
 
 pytestmark = pytest.mark.integration
@@ -121,12 +121,20 @@ def test_a_write_that_fails_is_not_repeated(live_db, empty_images):
     assert connection_id(db) != conn_id  # the broken connection was dropped
 
 
-def test_a_failed_statement_keeps_the_connection(live_db):
+@pytest.mark.parametrize(
+    ("statement", "error"),
+    [
+        ("SELEC 1", pymysql.err.ProgrammingError),
+        ("SELECT no_such_column FROM images", SchemaMismatch),  # 1054, an OperationalError
+        ("SELECT * FROM no_such_table", SchemaMismatch),  # 1146
+    ],
+)
+def test_a_failed_statement_keeps_the_connection(live_db, statement, error):
     db = Database(db_config(live_db))
     first = connection_id(db)
-    with pytest.raises(pymysql.err.ProgrammingError):
-        db.query("SELECT * FROM no_such_table")
-    assert connection_id(db) == first
+    with pytest.raises(error):
+        db.query(statement)
+    assert connection_id(db) == first  # and no second try: the server answered
 
 
 def test_writes_are_committed_on_a_server_whose_default_is_no_autocommit(live_db, empty_images):

@@ -8,6 +8,7 @@ import pytest
 from kit import quoted, troubleshooting_row
 
 from api import create_app
+from api.db import SchemaMismatch
 from api.images import PAGE_SQL
 from mariadb_server import APP_PASSWORD, APP_USER, DB_TIMEOUT, INIT_SQL, db_config
 
@@ -204,6 +205,38 @@ def test_stale_pooled_connections_are_replaced_after_a_restart(client, live_db):
     live_db.stop()
     live_db.start()
     assert client.post("/images", json={"caption": "after", "filename": "a.gif"}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [("id INT PRIMARY KEY, caption VARCHAR(100)", "Unknown column 'filename'"), ("", "exist")],
+    ids=["1054-no-such-column", "1146-no-such-table"],
+)
+def test_a_table_unlike_init_sql_is_a_500_naming_it_and_health_a_503_with_the_fix(
+    live_db, table, said
+):
+    """A database kept from an older init.sql (db/README.md: Changing the schema)."""
+    with live_db.root() as conn, conn.cursor() as cur:
+        cur.execute("CREATE DATABASE old_images")
+        cur.execute(f"GRANT SELECT, INSERT ON old_images.* TO {APP_USER}@'%'")
+        if table:
+            cur.execute(f"CREATE TABLE old_images.images ({table})")
+    try:
+        client = create_app(db_config(live_db, mysql_database="old_images")).test_client()
+        for answer in (
+            client.get("/images"),
+            client.post("/images", json={"caption": "a", "filename": "a.gif"}),
+        ):
+            assert answer.status_code == 500
+            assert said in answer.get_json()["message"]
+            assert answer.get_json()["message"].endswith(f". {SchemaMismatch.HINT}")
+        health = client.get("/health")
+        assert health.status_code == 503
+        assert said in health.get_json()["error"]
+        assert health.get_json()["hint"] == SchemaMismatch.HINT
+    finally:
+        with live_db.root() as conn, conn.cursor() as cur:
+            cur.execute("DROP DATABASE old_images")
 
 
 PROMISED = 3  # seconds: the README's and back/README's promise for a hung database

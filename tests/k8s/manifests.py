@@ -322,13 +322,13 @@ def load_lesson(folder):
 
 COMPLETE = "-- MySQL dump 10.13\nCREATE TABLE images (id INT);\n-- Dump completed on 2026-12-04\n"
 CUT = "-- MySQL dump 10.13\nCREATE TABLE images (id INT);\nINSERT INTO images VALUES (1"
-# What the stand-ins write: their arguments, MYSQL_PWD, and for mysql its stdin.
+# What the stand-ins write: their (last) arguments, MYSQL_PWD, and for mysql all it read.
 STUB = """#!/bin/bash
 printf '%s\\n' "$@" > "$STUB_LOG/$(basename "$0").args"
 printf '%s' "${MYSQL_PWD-unset}" > "$STUB_LOG/$(basename "$0").pwd"
 case "$(basename "$0")" in
   mysqldump) printf '%s' "$STUB_DUMP"; exit "${STUB_STATUS:-0}" ;;
-  mysql) cat > "$STUB_LOG/mysql.stdin" ;;
+  mysql) cat >> "$STUB_LOG/mysql.stdin" ;;
 esac
 """
 
@@ -352,7 +352,7 @@ class Run:
         self.env = resolved_env(docs, cronjob_pod(cronjob), self.container, tmp_path)
         self.backups = tmp_path / "backup"
         self.log = tmp_path / "log"
-        stubs = tmp_path / "bin"
+        self.stubs = stubs = tmp_path / "bin"
         for folder in (self.backups, self.log, stubs):
             folder.mkdir()
         for name in ("mysqldump", "mysql"):
@@ -368,6 +368,7 @@ class Run:
         return subprocess.run(
             self.container["command"],
             env={**self.env, **env},
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             check=False,

@@ -114,9 +114,9 @@ def test_a_complete_dump_is_kept_under_its_date(backup):
         f"--host={PROJECT}-db",
         "--user=root",
         "--single-transaction",
-        "--routines",
-        "--triggers",
-        "--databases",
+        "--skip-extended-insert",
+        "--no-autocommit",
+        "--default-character-set=utf8mb4",
         "images",
     ]
     assert backup.recorded("mysqldump", "pwd") == SAMPLE_ROOT_PASSWORD
@@ -146,14 +146,52 @@ def test_the_newest_seven_are_kept(backup):
 # ---- The restore, run ----
 
 
-def test_a_chosen_complete_dump_is_restored(restore):
-    (restore.backups / "images-20261201T031700Z.sql").write_text(COMPLETE, encoding="utf-8")
-    result = restore(DUMP="images-20261201T031700Z.sql")
+def real_clients(run, server):
+    """The Job's mysql and mysqldump: the real clients, against server (the Job's --host
+    traded for the server's socket)."""
+    for name, real in (("mysql", "mariadb"), ("mysqldump", "mariadb-dump")):
+        where = f"--no-defaults --host=localhost --socket={server.socket}"
+        (run.stubs / name).write_text(f'#!/bin/sh\nshift\nexec {real} {where} "$@"\n')
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["whole", "damaged-in-its-middle"])
+def test_a_dump_of_the_backup_replaces_every_row_or_none(
+    docs, restore, root_mariadb, tmp_path, damaged
+):
+    """Both Jobs' scripts with the real clients, against a real server."""
+    (tmp_path / "b").mkdir()
+    backup = Run(docs, find(docs, "CronJob", BACKUP), tmp_path / "b")
+    real_clients(backup, root_mariadb)
+    real_clients(restore, root_mariadb)
+    rows = ((1, "Hello", "hello-caption.gif"), (2, "café 🐳", "c.gif"))
+    with root_mariadb.root("images") as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM images")
+        cur.executemany("INSERT INTO images VALUES (%s, %s, %s)", rows)
+        assert backup().returncode == 0
+        [name] = backup.dumps()
+        dump = (backup.backups / name).read_text(encoding="utf-8")
+        if damaged:  # one quote dropped in one row: the dump still ends as a whole one does
+            dump = dump.replace("'café", "café", 1)
+        (restore.backups / name).write_text(dump, encoding="utf-8")
+        cur.execute("INSERT INTO images VALUES (3, 'since', 's.gif')")
+        cur.execute("SELECT * FROM images ORDER BY id")
+        before = cur.fetchall()
+
+        result = restore(DUMP=name)
+
+        cur.execute("SELECT * FROM images ORDER BY id")
+        after = cur.fetchall()
+    if damaged:
+        assert result.returncode == 1
+        assert f"not restored: {name} did not load" in result.stderr
+        assert after == before
+        return
     assert result.returncode == 0, result.stderr
-    assert "restored images-20261201T031700Z.sql" in result.stdout
-    assert restore.recorded("mysql", "args").split() == [f"--host={PROJECT}-db", "--user=root"]
-    assert restore.recorded("mysql", "pwd") == SAMPLE_ROOT_PASSWORD
-    assert restore.recorded("mysql", "stdin") == COMPLETE
+    assert result.stdout.splitlines() == [
+        f"images: 3 rows now, 2 in {name}: replacing",
+        f"restored {name}",
+    ]
+    assert after == rows
 
 
 @pytest.mark.parametrize(
@@ -163,10 +201,11 @@ def test_a_chosen_complete_dump_is_restored(restore):
         ("images-20261201T031700Z.sql", None, "missing or empty"),
         ("images-20261201T031700Z.sql", "", "missing or empty"),
         ("images-20261201T031700Z.sql", CUT, "cut off"),
+        ("images-20261201T031700Z.sql", "USE `images`;\n" + COMPLETE, "names its database"),
         (".partial", COMPLETE, "must name a file"),
         ("../images-20261201T031700Z.sql", COMPLETE, "must name a file"),
     ],
-    ids=["unchosen", "missing", "empty", "cut", "partial", "elsewhere"],
+    ids=["unchosen", "missing", "empty", "cut", "databases", "partial", "elsewhere"],
 )
 def test_a_dump_that_is_not_whole_is_refused(restore, dump, content, why):
     if content is not None:
