@@ -1,0 +1,77 @@
+"""POST /gifs/<name>/captions: the GIF `name` with a caption drawn into every frame, stored
+as a new GIF. Drawn here (Part 1's monolith), or, with GIF_CAPTION_SVC set (lesson 02-13),
+by the captioning service: this same route in its own container (create_captioner), which
+stores the new GIF on the volume that both share as IMAGE_PATH.
+"""
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+
+from flask import Blueprint, abort, current_app
+
+from . import draw, storage
+from .images import json_object
+
+bp = Blueprint("captions", __name__)
+
+# Calls to the service go straight to it, never through an HTTP_PROXY of the environment.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+SERVICE_HINT = (
+    "Start the captioning service, with the same IMAGE_PATH on a volume both share: "
+    "the backend's image with the command gunicorn -c gunicorn.conf.py 'api:create_captioner()' "
+    "and PORT=4000. Or unset GIF_CAPTION_SVC: the backend then draws captions itself."
+)
+
+
+@bp.post("/gifs/<name>/captions")
+def caption_gif(name):
+    caption = json_object("caption").get("caption")
+    if not isinstance(caption, str) or not 0 < len(caption.strip()) <= 100:
+        abort(400, "caption must be a string of 1 to 100 characters.")
+    storage.check_name(name)
+    config = current_app.config["API"]
+    if config.caption_service:
+        return ask_service(config, name, caption.strip())
+    data = storage.read(config.image_path, name)
+    try:
+        captioned = draw.caption_gif(data, caption.strip(), config.caption_font)
+    except draw.CaptionError as exc:
+        abort(422, str(exc))
+    new = storage.save(config.image_path, captioned)
+    return {"name": new}, 201, {"Location": f"/gifs/{new}"}
+
+
+def ask_service(config, name, caption):
+    """The service's answer, passed on as it is; a 503 with a hint when it cannot be
+    reached, so that captions fail and everything else works."""
+    where = f"GIF_CAPTION_SVC={config.caption_service}"
+    request = urllib.request.Request(
+        f"http://{config.caption_service}/gifs/{name}/captions",
+        data=json.dumps({"caption": caption}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    too_slow = (
+        f"The captioning service ({where}) did not answer within {config.caption_timeout:g} s."
+    )
+    try:
+        with DIRECT.open(request, timeout=config.caption_timeout) as answer:
+            status, headers, body = answer.status, answer.headers, answer.read(65536)
+    except urllib.error.HTTPError as exc:  # its 4xx and 5xx, with their reasons
+        status, headers, body = exc.code, exc.headers, exc.read(65536)
+    except urllib.error.URLError as exc:  # no connection: refused, no such host, too slow
+        if isinstance(exc.reason, TimeoutError):
+            abort(504, too_slow)
+        message = f"The captioning service ({where}) cannot be reached: {exc.reason}."
+        return {"error": "Service Unavailable", "message": message, "hint": SERVICE_HINT}, 503
+    except TimeoutError:  # connected, and no answer in time
+        abort(504, too_slow)
+    except (OSError, http.client.HTTPException) as exc:
+        abort(502, f"The captioning service ({where}) broke off its answer: {exc!r}.")
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        abort(502, f"{where} answered, but not as the captioning service: is it the right port?")
+    return answer, status, {"Location": headers["Location"]} if "Location" in headers else {}
