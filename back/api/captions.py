@@ -44,34 +44,28 @@ def caption_gif(name):
 
 
 def ask_service(config, name, caption):
-    """The service's answer, passed on as it is; a 503 with a hint when it cannot be
-    reached, so that captions fail and everything else works."""
-    where = f"GIF_CAPTION_SVC={config.caption_service}"
+    """The service's answer, passed on as it is. When it cannot be reached, or answers
+    something else than JSON (another program at that port), a 503 with a hint: captions
+    fail, everything else works."""
+    where = f"The captioning service (GIF_CAPTION_SVC={config.caption_service})"
     request = urllib.request.Request(
         f"http://{config.caption_service}/gifs/{name}/captions",
         data=json.dumps({"caption": caption}).encode(),
         headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    too_slow = (
-        f"The captioning service ({where}) did not answer within {config.caption_timeout:g} s."
     )
     try:
         with DIRECT.open(request, timeout=config.caption_timeout) as answer:
             status, headers, body = answer.status, answer.headers, answer.read(65536)
     except urllib.error.HTTPError as exc:  # its 4xx and 5xx, with their reasons
         status, headers, body = exc.code, exc.headers, exc.read(65536)
-    except urllib.error.URLError as exc:  # no connection: refused, no such host, too slow
-        if isinstance(exc.reason, TimeoutError):
-            abort(504, too_slow)
-        message = f"The captioning service ({where}) cannot be reached: {exc.reason}."
-        return {"error": "Service Unavailable", "message": message, "hint": SERVICE_HINT}, 503
-    except TimeoutError:  # connected, and no answer in time
-        abort(504, too_slow)
-    except (OSError, http.client.HTTPException) as exc:
-        abort(502, f"The captioning service ({where}) broke off its answer: {exc!r}.")
+    except (OSError, http.client.HTTPException) as exc:  # refused, no such host, too slow
+        return unavailable(f"{where} cannot be reached: {getattr(exc, 'reason', exc)}.")
     try:
         answer = json.loads(body)
     except ValueError:
-        abort(502, f"{where} answered, but not as the captioning service: is it the right port?")
+        return unavailable(f"{where} answered, but not as the captioning service.")
     return answer, status, {"Location": headers["Location"]} if "Location" in headers else {}
+
+
+def unavailable(message):
+    return {"error": "Service Unavailable", "message": message, "hint": SERVICE_HINT}, 503

@@ -80,11 +80,13 @@ def save(folder, data):
             os.fsync(file.fileno())  # on disk before it has its name
         os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from another user's reader
         os.replace(temporary, folder / name)
-    except BaseException as exc:
-        if temporary:
+        temporary = None
+    except OSError as exc:  # a full disk, a folder not ours (a volume of root's)
+        why = exc.strerror or exc
+        raise InsufficientStorage(
+            f"The GIF cannot be stored in IMAGE_PATH {folder}: {why}."
+        ) from None
+    finally:
+        if temporary:  # whatever stopped the write
             Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # a full disk, a folder not ours (a volume of root's)
-            why = exc.strerror or exc
-            raise InsufficientStorage(f"The GIF cannot be stored in IMAGE_PATH {folder}: {why}.")
-        raise
     return name
