@@ -136,6 +136,7 @@ def bad_files():
         "png.gif": png.getvalue(),
         "half.gif": bounce[: len(bounce) // 2],
         "bomb.gif": gif_of((5000, 5000)),  # 4 KB that are 25 million pixels
+        "wide.gif": gif_of((1200, 1000)),  # over 1 megapixel, not twice: Pillow's warning
         "frames.gif": gif_of((2, 2), count=301),
         "pixels.gif": gif_of((500, 500), count=81),  # 81 frames: 20.25 million pixels
         "big.gif": b"GIF89a" + bytes(10 * 2**20),
@@ -194,6 +195,7 @@ CAPTION_REASON = "caption must be a string of 1 to 100 characters."
         ("post", "/gifs/png.gif/captions", {"caption": "x"}, 422, "The file is not a GIF."),
         ("post", "/gifs/half.gif/captions", {"caption": "x"}, 422, "The GIF cannot be read"),
         ("post", "/gifs/bomb.gif/captions", {"caption": "x"}, 422, "A frame of the GIF is over"),
+        ("post", "/gifs/wide.gif/captions", {"caption": "x"}, 422, "A frame of the GIF is over"),
         ("post", "/gifs/frames.gif/captions", {"caption": "x"}, 422, "The GIF has 301 frames"),
         ("post", "/gifs/pixels.gif/captions", {"caption": "x"}, 422, "The GIF is 81 frames of"),
         ("post", "/gifs/big.gif/captions", {"caption": "x"}, 422, "The GIF is over 10 MiB."),
