@@ -28,7 +28,7 @@ SERVICE_HINT = (
 @bp.post("/gifs/<name>/captions")
 def caption_gif(name):
     caption = json_object("caption").get("caption")
-    if not isinstance(caption, str) or not 0 < len(caption.strip()) <= 100:
+    if not isinstance(caption, str) or len(caption) > 100 or not caption.strip():
         abort(400, "caption must be a string of 1 to 100 characters.")
     storage.check_name(name)
     config = current_app.config["API"]

@@ -20,7 +20,11 @@ FOR_EVER = 365 * 24 * 3600
 @bp.post("/gifs")
 def gif_for_keyword():
     keyword = json_object("keyword").get("keyword")
-    if not (isinstance(keyword, str) and keyword.isprintable() and 0 < len(keyword.strip()) <= 50):
+    # 50 characters as sent (what openapi.json promises), and not only blanks.
+    if (
+        not (isinstance(keyword, str) and keyword.isprintable() and keyword.strip())
+        or len(keyword) > 50
+    ):
         abort(400, "keyword must be a string of 1 to 50 printable characters.")
     config = current_app.config["API"]
     if not config.giphy_key:
