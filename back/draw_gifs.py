@@ -1,7 +1,7 @@
-"""Draws the GIFs that back/gifs/ ships: simple animated scenes, made here rather than copied,
+"""Draws the GIFs that back/api/gifs/ ships: simple animated scenes, made here rather than copied,
 so that the app works with no Giphy account and no network.
 
-    cd back && python draw_gifs.py      # rewrites gifs/*.gif
+    cd back && python draw_gifs.py      # rewrites api/gifs/*.gif
 
 The output is the same bytes on every run with the same Pillow and font (a test checks the
 committed files against a fresh run). Each scene is drawn on a palette image (a few flat
@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from api.config import DEFAULT_FONT
 from api.draw import caption_gif
 
-OUT = Path(__file__).resolve().parent / "gifs"
+OUT = Path(__file__).resolve().parent / "api" / "gifs"
 SIZE = (320, 240)
 
 

@@ -1,4 +1,4 @@
-"""The GIF files: the ones this API ships (back/gifs/), and the ones it makes, stored under
+"""The GIF files: the ones this API ships (api/gifs/), and the ones it makes, stored under
 IMAGE_PATH by a name made from their content. No name reaches outside its folder, and a
 file appears whole or not at all.
 """
@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 # The GIFs the repository ships (back/draw_gifs.py draws them): the seed row's picture, the
 # picture served for a name that has no file, and the scenes a keyword gets without GIPHY.
-SHIPPED = Path(__file__).resolve().parent.parent / "gifs"
+SHIPPED = Path(__file__).with_name("gifs")
 MISSING = SHIPPED / "missing.gif"
 SCENES = ("bounce.gif", "rain.gif", "sun.gif", "stars.gif")
 

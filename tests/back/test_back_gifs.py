@@ -17,11 +17,10 @@ from PIL import Image
 
 from api import create_app
 from api.config import Config
-from api.storage import SCENES
+from api.storage import SCENES, SHIPPED
 from mariadb_server import db_config
 
 BACK = Path(__file__).resolve().parents[2] / "back"
-SHIPPED = BACK / "gifs"
 
 
 def frames(data):
