@@ -38,7 +38,8 @@ def random_gif(keyword, config):
         originals = [item["images"]["original"] for item in json.loads(answer)["data"]]
         # Giphy says each file's size: only those within the limit.
         urls = [o["url"] for o in originals if int(o.get("size") or 0) <= MAX_GIF_BYTES]
-    except (ValueError, TypeError, KeyError):
+        urls = [url for url in urls if isinstance(url, str)]
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise GiphyError(502, "Giphy's answer is not the search API's JSON.") from None
     if not urls:
         raise GiphyError(404, f"Giphy has no GIF for {keyword!r}.")

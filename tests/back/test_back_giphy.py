@@ -54,6 +54,8 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(gifs_ap
         ),
         ({"gif": body(b"<html>a page</html>")}, 502, "Giphy's answer is not a GIF."),
         ({"search": body(b"<html>")}, 502, "Giphy's answer is not the search API's JSON."),
+        ({"search": body(b'{"data": [{"images": []}]}')}, 502, "Giphy's answer is not the"),
+        ({"search": body(b'{"data": [{"images": {"original": {"url": 7}}}]}')}, 404, "Giphy has"),
         ({"search": body(b"", status=403)}, 502, "Giphy answered HTTP 403: check GIPHY, the API"),
         ({"gif": body(b"", status=500)}, 502, "Giphy answered HTTP 500."),
         ({"search": body(b'{"data": []}')}, 404, "Giphy has no GIF for 'cat'."),
