@@ -92,7 +92,7 @@ def _validate(body):
         abort(400, "caption must be a string of 1 to 100 characters.")
     if SURROGATE.search(caption):
         abort(400, "caption must be Unicode text: it holds an unpaired surrogate.")
-    if not isinstance(filename, str) or len(filename) > 255 or not NAME.fullmatch(filename):
+    if not isinstance(filename, str) or not NAME.fullmatch(filename):  # 255 at most
         abort(
             400,
             "filename must be 1 to 255 characters: letters, digits, '.', '_' or '-', "

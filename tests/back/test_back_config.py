@@ -216,8 +216,9 @@ def test_the_gif_settings(tmp_path):
     assert config.image_path == Path.cwd() / "gifs"  # a relative path, from where it runs
     assert (config.giphy_key, config.caption_service) == ("from-file", "gifcap:4000")
     assert "from-file" not in repr(config)
-    default = Config.from_env({"IMAGE_PATH": " ", "GIPHY": " key \n"})
-    assert (default.image_path, default.giphy_key) == (Path("/tmp/gifs"), "key")
+    blank = Config.from_env({"IMAGE_PATH": " ", "GIPHY": " key \n"})
+    assert (blank.image_path, blank.giphy_key) == (Path("/tmp/gifs"), "key")
+    assert Config.from_env({}).image_path == Path("/tmp/gifs")  # Linux's temporary folder
 
 
 @pytest.mark.parametrize(
@@ -227,6 +228,8 @@ def test_the_gif_settings(tmp_path):
         ("gifcap:4000", "gifcap:4000"),
         (" http://gifcap:4000/ ", "gifcap:4000"),
         ("[::1]:4000", "[::1]:4000"),
+        ("gifcap:1", "gifcap:1"),
+        ("gifcap:65535", "gifcap:65535"),
         ("", None),
     ],
 )
@@ -235,7 +238,7 @@ def test_the_captioning_service_is_host_and_port(value, service):
 
 
 @pytest.mark.parametrize(
-    "value", ["gifcap:99999", "gifcap:abc", "gif cap", "a@gifcap", "h/x", ":80"]
+    "value", ["gifcap:65536", "gifcap:0", "gifcap:abc", "gif cap", "a@gifcap", "h/x", ":80"]
 )
 def test_a_captioning_service_that_is_not_host_and_port_is_refused(value):
     with pytest.raises(ConfigError, match="GIF_CAPTION_SVC must be host or host:port"):
@@ -244,6 +247,7 @@ def test_a_captioning_service_that_is_not_host_and_port_is_refused(value):
 
 def test_a_missing_font_is_noted_where_captions_are_drawn():
     env = {"CAPTION_FONT": "/nonexistent/font.ttf"}
+    assert Config.from_env(env).caption_font == "/nonexistent/font.ttf"
     assert Config.from_env(env).notes == (
         "CAPTION_FONT /nonexistent/font.ttf is not a file: captions are drawn in Pillow's own "
         "font, which has basic Latin letters only (A to Z)",

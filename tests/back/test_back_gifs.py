@@ -48,7 +48,8 @@ def test_a_keyword_without_giphy_gets_a_shipped_scene_served_with_its_etag(tmp_p
 
 
 def test_a_caption_is_stored_under_its_contents_name_and_cached_for_ever(tmp_path):
-    client = create_app(Config(image_path=tmp_path)).test_client()
+    folder = tmp_path / "new" / "gifs"  # made when the first GIF is stored
+    client = create_app(Config(image_path=folder)).test_client()
     made = caption(client, "bounce.gif", "Hello")
     assert made.status_code == 201, made.json
     name = made.json["name"]
@@ -56,10 +57,10 @@ def test_a_caption_is_stored_under_its_contents_name_and_cached_for_ever(tmp_pat
         "name": name
     }  # the same GIF, the same name: written once
     served = client.get(made.location)
-    assert served.data == (tmp_path / name).read_bytes() and frames(served.data) == 48
+    assert served.data == (folder / name).read_bytes() and frames(served.data) == 48
     assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert caption(client, name, "a caption of a caption").status_code == 201
-    assert len(list(tmp_path.iterdir())) == 2
+    assert len(list(folder.iterdir())) == 2
 
 
 def test_a_name_with_no_file_gets_the_missing_picture_and_a_404(tmp_path):
