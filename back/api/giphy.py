@@ -81,7 +81,8 @@ def _fetch(url, limit, config):
     deadline = time.monotonic() + 4 * config.giphy_timeout
     try:
         with opener.open(url, timeout=config.giphy_timeout) as answer:
-            if int(answer.headers.get("Content-Length") or 0) > limit:
+            declared = int(answer.headers.get("Content-Length") or 0)
+            if declared > limit:
                 raise too_big
             body = bytearray()
             while chunk := answer.read1(65536):  # what has arrived, up to 64 KiB
@@ -90,6 +91,8 @@ def _fetch(url, limit, config):
                     raise too_big
                 if time.monotonic() > deadline:
                     raise GiphyError(504, "Giphy's answer is too slow: cut off.")
+            if len(body) < declared:  # the connection closed early
+                raise GiphyError(502, f"Giphy's answer broke off after {len(body)} bytes.")
             return bytes(body)
     except urllib.error.HTTPError as exc:
         hint = ": check GIPHY, the API key" if exc.code in (401, 403) else ""

@@ -10,6 +10,7 @@ import pytest
 from api.config import Config
 from api.giphy import allowed
 from giphy_standin import body, redirect
+from mariadb_server import free_port
 
 GIF = b"GIF89a" + bytes(100)
 
@@ -47,6 +48,12 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(gifs_ap
         ({"search": body(b"[]", delay=1.5)}, 504, "Giphy did not answer within 0.5 s."),
         ({"gif": body(GIF, drip=0.2)}, 504, "Giphy's answer is too slow: cut off."),
         ({"search": body(bytes(2 * 2**20 + 1))}, 502, "Giphy's answer is over 2 MiB: cut off."),
+        ({"search": body(b'{"data": []}'.ljust(2 * 2**20))}, 404, "Giphy has no GIF"),  # 2 MiB
+        (
+            {"gif": body(GIF, length=False, headers=[("Content-Length", "999")])},
+            502,
+            "Giphy's answer broke off after 106 bytes.",
+        ),
         (
             {"gif": body(GIF + bytes(10 * 2**20), length=False)},  # no Content-Length to trust
             502,
@@ -95,6 +102,13 @@ def test_only_giphys_media_hosts_are_fetched(gifs_app, giphy, url):
         "Giphy's answer points at a host this API does not fetch from."
     )
     assert giphy.paths() == ["/v1/gifs/search"] and stored(gifs_app) == []
+
+
+def test_a_giphy_that_cannot_be_reached_is_said(gifs_app):
+    gifs_app.config["API"] = Config(giphy_key="k", giphy_api=f"http://127.0.0.1:{free_port()}")
+    response = post(gifs_app)
+    assert response.status_code == 502
+    assert response.json["message"] == "Giphy cannot be reached: [Errno 111] Connection refused."
 
 
 def test_giphys_own_media_urls_are_allowed():
