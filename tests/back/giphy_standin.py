@@ -3,6 +3,8 @@ and its media files, each path answering as a test says. The backend's own HTTP 
 (api/giphy.py) talks to it as to Giphy."""
 
 import json
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +53,18 @@ def body(data, status=200, length=True, delay=0.0, drip=0.0, headers=()):
             time.sleep(drip)
 
     return answer
+
+
+def reset(handler):
+    """An answer that breaks off: headers, a few bytes, then a reset (RST) of the connection."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "1000")
+    handler.end_headers()
+    handler.wfile.write(b"GIF89a")
+    handler.wfile.flush()
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+    handler.close_connection = True
 
 
 def redirect(url):

@@ -9,7 +9,7 @@ import pytest
 
 from api.config import Config
 from api.giphy import allowed
-from giphy_standin import body, redirect
+from giphy_standin import body, redirect, reset
 from mariadb_server import free_port
 
 GIF = b"GIF89a" + bytes(100)
@@ -54,6 +54,7 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(gifs_ap
             502,
             "Giphy's answer broke off after 106 bytes.",
         ),
+        ({"gif": reset}, 502, "Giphy's answer broke off: ConnectionResetError"),
         (
             {"gif": body(GIF + bytes(10 * 2**20), length=False)},  # no Content-Length to trust
             502,
@@ -63,6 +64,7 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(gifs_ap
         ({"search": body(b"<html>")}, 502, "Giphy's answer is not the search API's JSON."),
         ({"search": body(b'{"data": [{"images": []}]}')}, 502, "Giphy's answer is not the"),
         ({"search": body(b'{"data": [{"images": {"original": {"url": 7}}}]}')}, 404, "Giphy has"),
+        ({"search": body(b"", status=401)}, 502, "Giphy answered HTTP 401: check GIPHY, the API"),
         ({"search": body(b"", status=403)}, 502, "Giphy answered HTTP 403: check GIPHY, the API"),
         ({"gif": body(b"", status=500)}, 502, "Giphy answered HTTP 500."),
         ({"search": body(b'{"data": []}')}, 404, "Giphy has no GIF for 'cat'."),

@@ -32,6 +32,7 @@ def test_the_service_draws_the_caption_into_the_shared_folder(tmp_path):
         assert (made.status_code, made.location) == (201, f"/gifs/{made.json['name']}")
         assert client.get(made.location).data == (shared / made.json["name"]).read_bytes()
         assert (refused.status_code, refused.json["error"]) == (422, "Unprocessable Entity")
+        assert "Location" not in refused.headers  # only a new GIF has one
         assert refused.json["message"].startswith("The font cannot draw 中")
     finally:
         stop(service)
