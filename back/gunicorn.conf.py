@@ -37,5 +37,9 @@ control_socket_disable = True
 
 def when_ready(server):
     server.log.info("Server running on port %s, database %s", _config.port, _config.db_address)
+    captions = (
+        f"by GIF_CAPTION_SVC {_config.caption_service}" if _config.caption_service else "here"
+    )
+    server.log.info("GIFs stored in %s, captions drawn %s", _config.image_path, captions)
     for note in _config.notes:
         server.log.warning(note)

@@ -50,6 +50,11 @@ HTTP = "tests/back/test_back_http.py::"
 CONFIG = "tests/back/test_back_config.py::"
 LIVE = "tests/back/test_back_integration.py::"
 DB = "tests/back/test_back_db.py::"
+GIFS = "tests/back/test_back_gifs.py::"
+DRAW = "tests/back/test_back_draw.py::"
+GIPHY = "tests/back/test_back_giphy.py::"
+SPLIT = "tests/back/test_back_split.py::"
+BAD_GIF = f"{GIFS}test_bad_input_is_refused_and_nothing_saved_changes"
 FRONT = "tests/test_front_offline.py::"
 PARTS = "tests/test_makefile_parts.py::"
 PAGE = "tests/test_front_page.py::"
@@ -917,11 +922,11 @@ BACK_BREAKAGES = (
     ),
     Breakage(
         "images-filename-path",
-        "back/api/images.py",
-        """FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")""",
-        """FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")""",
+        "back/api/storage.py",
+        """NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")""",
+        """NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,254}")""",
         (f"{HTTP}test_invalid_images_are_400_with_the_reason",),
-        "file names with paths (a/../../etc) are stored",
+        "file names with paths (a/../../etc) are stored, and GIF names may leave IMAGE_PATH",
     ),
     Breakage(
         "images-no-next-page",
@@ -954,6 +959,86 @@ BACK_BREAKAGES = (
         "",
         (f"{HTTP}test_the_log_says_why_the_database_is_unavailable",),
         "make logs shows 503s with no reason",
+    ),
+    Breakage(
+        "storage-part-left",
+        "back/api/storage.py",
+        "            Path(temporary).unlink(missing_ok=True)\n",
+        "            pass\n",
+        (f"{GIFS}test_a_write_that_fails_halfway_leaves_no_file",),
+        "a caption that fails halfway leaves its half-written file in IMAGE_PATH",
+    ),
+    Breakage(
+        "gifs-missing-200",
+        "back/api/gifs.py",
+        "        response.status_code = 404\n",
+        "",
+        (f"{GIFS}test_a_name_with_no_file_gets_the_missing_picture_and_a_404",),
+        "a gone file looks like a picture that exists: the page cannot tell, nor can a cache",
+    ),
+    Breakage(
+        "draw-frame-pixels",
+        "back/api/draw.py",
+        "    if width * height > MAX_FRAME_PIXELS:\n",
+        "    if width * height > 2 * MAX_FRAME_PIXELS:\n",
+        (BAD_GIF,),
+        "a frame over the pixel limit (under twice it: Pillow's) is drawn, memory and all",
+    ),
+    Breakage(
+        "draw-loop-forever",
+        "back/api/draw.py",
+        """    options = {"duration": durations}\n""",
+        """    options = {"duration": durations, "loop": 0}\n""",
+        (f"{DRAW}test_the_loop_count_is_kept_and_no_loop_stays_none",),
+        "a GIF that played once loops for ever once captioned",
+    ),
+    Breakage(
+        "draw-trail",
+        "back/api/draw.py",
+        '        options["disposal"] = 2\n',
+        "        pass\n",
+        (f"{DRAW}test_the_caption_is_in_every_frame_at_the_bottom_and_nothing_else_changes",),
+        "what moves on a transparent GIF leaves a trail once captioned",
+    ),
+    Breakage(
+        "giphy-host-search",
+        "back/api/giphy.py",
+        """MEDIA_HOSTS.fullmatch(parts.hostname or "")""",
+        """MEDIA_HOSTS.search(parts.hostname or "")""",
+        (f"{GIPHY}test_only_giphys_media_hosts_are_fetched",),
+        "media.giphy.com.evil.example is fetched: any host that names Giphy's",
+    ),
+    Breakage(
+        "giphy-no-byte-limit",
+        "back/api/giphy.py",
+        "                if len(body) > limit:\n",
+        "                if len(body) > 100 * limit:\n",
+        (f"{GIPHY}test_a_slow_huge_or_strange_answer_is_cut_off_and_said",),
+        "an answer without Content-Length is read whole: a gigabyte fills the worker's memory",
+    ),
+    Breakage(
+        "giphy-redirect-anywhere",
+        "back/api/giphy.py",
+        "        if not allowed(newurl, self.config):\n",
+        "        if False:\n",
+        (f"{GIPHY}test_a_slow_huge_or_strange_answer_is_cut_off_and_said",),
+        "a redirect takes the fetch to any host: the allow-list is only for the first URL",
+    ),
+    Breakage(
+        "captions-no-hint",
+        "back/api/captions.py",
+        '"message": message, "hint": SERVICE_HINT}, 503',
+        '"message": message}, 503',
+        (f"{SPLIT}test_a_service_that_answers_late_or_is_not_one_is_a_503_too",),
+        "with the captioning service down, a 503 that does not say how to start it",
+    ),
+    Breakage(
+        "config-service-port",
+        "back/api/config.py",
+        """port = int(match["port"] or 80) if match else 0""",
+        """port = int(match["port"] or 4000) if match else 0""",
+        (f"{CONFIG}test_the_captioning_service_is_host_and_port",),
+        "the course's GIF_CAPTION_SVC=microgifcap (a Service on port 80) is called on 4000",
     ),
     Breakage(
         "init-grant-all",

@@ -303,9 +303,11 @@ def windows_clone(source, dest):
 
 
 def files_with_crlf(root):
-    """The tracked files of the checkout root that hold a carriage return."""
+    """The tracked text files of the checkout root that hold a carriage return (a GIF's
+    bytes may hold one: git sees it as binary, "i/-text", and never converts it)."""
     tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60
+        ["git", "ls-files", "-z", "--eol"], cwd=root, capture_output=True, check=True, timeout=60
     ).stdout.split(b"\0")
-    names = [name.decode() for name in tracked if name]
+    entries = [entry.decode().split("\t", 1) for entry in tracked if entry]
+    names = [name for info, name in entries if not info.startswith("i/-text")]
     return [name for name in names if b"\r" in (Path(root) / name).read_bytes()]

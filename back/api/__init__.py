@@ -1,12 +1,14 @@
-"""The images API: a Flask application factory, as in Flask's tutorial."""
+"""The images API: a Flask application factory, as in Flask's tutorial; and a second one for
+the captioning service of lesson 02-13."""
 
+import dataclasses
 import json
 from pathlib import Path
 
 from flask import Flask, abort, request
 from flask.json.provider import JSONProvider
 
-from . import errors, health, images
+from . import captions, errors, gifs, health, images
 from .config import Config
 from .db import Database
 
@@ -37,19 +39,36 @@ def read_openapi():
         return None
 
 
-def create_app(config=None):
-    config = config or Config.from_env()
+def flask_app(config):
     # No static files here: nginx serves the front end.
     app = Flask(__name__, static_folder=None)
     if orjson:
         app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024  # bigger bodies get a 413, chunked ones too
     app.config["API"] = config
+    errors.register(app)
+    return app
+
+
+def create_captioner(config=None):
+    """Lesson 02-13's captioning service: POST /gifs/<name>/captions and /livez only, drawn
+    here whatever GIF_CAPTION_SVC says. Run from the backend's image:
+    gunicorn -c gunicorn.conf.py 'api:create_captioner()' (with PORT=4000, the course's)."""
+    app = flask_app(dataclasses.replace(config or Config.from_env(), caption_service=None))
+    app.add_url_rule("/livez", view_func=health.livez)
+    app.register_blueprint(captions.bp)
+    return app
+
+
+def create_app(config=None):
+    config = config or Config.from_env()
+    app = flask_app(config)
     app.extensions["db"] = Database(config)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(images.bp)
-    errors.register(app)
+    app.register_blueprint(gifs.bp)
+    app.register_blueprint(captions.bp)
 
     openapi_spec = read_openapi()
 

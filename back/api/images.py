@@ -6,10 +6,11 @@ import re
 
 from flask import Blueprint, abort, current_app, request, url_for
 
+from .storage import NAME
+
 bp = Blueprint("images", __name__)
 
 MAX_ID = 2**31 - 1  # the column is a signed INT
-FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no paths, no hidden files
 # JSON lets "\ud800" through, a lone surrogate: no UTF-8 for it, so no database can store it.
 SURROGATE = re.compile("[\ud800-\udfff]")
 # Keyset paging: the primary key finds the page directly, whatever the table's size (OFFSET
@@ -41,7 +42,7 @@ def get_image(image_id):
 
 @bp.post("/images")
 def create_image():
-    caption, filename = _validate(_json_object())
+    caption, filename = _validate(json_object("caption and filename"))
     _, image_id = db().execute(
         "INSERT INTO images (caption, filename) VALUES (%s, %s)", (caption, filename)
     )
@@ -67,7 +68,8 @@ def _int_arg(name, default, high):
     return int(raw)
 
 
-def _json_object():
+def json_object(fields):
+    """The request's JSON object, or a 4xx saying what to send: JSON with `fields`."""
     if not request.is_json:
         abort(415, "Send JSON with Content-Type: application/json.")
     # A chunked body has no length: Werkzeug stops reading it at MAX_CONTENT_LENGTH, so one
@@ -79,7 +81,7 @@ def _json_object():
     except RecursionError:  # nested thousands deep: Python's parser gives up
         body = None
     if not isinstance(body, dict):
-        abort(400, "The body must be a JSON object with caption and filename.")
+        abort(400, f"The body must be a JSON object with {fields}.")
     return body
 
 
@@ -90,7 +92,7 @@ def _validate(body):
         abort(400, "caption must be a string of 1 to 100 characters.")
     if SURROGATE.search(caption):
         abort(400, "caption must be Unicode text: it holds an unpaired surrogate.")
-    if not isinstance(filename, str) or len(filename) > 255 or not FILENAME.fullmatch(filename):
+    if not isinstance(filename, str) or not NAME.fullmatch(filename):  # 255 at most
         abort(
             400,
             "filename must be 1 to 255 characters: letters, digits, '.', '_' or '-', "

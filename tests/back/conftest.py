@@ -10,6 +10,7 @@ from kit import missing_part
 
 from api import create_app
 from api.config import Config
+from giphy_standin import Giphy
 from mariadb_server import MariaDB, db_config, free_port, missing_binaries
 
 
@@ -49,3 +50,28 @@ def empty_images(live_db):
 def offline_client():
     """A test client of an app whose database port has nothing listening on it."""
     return create_app(Config(mysql_host="127.0.0.1", mysql_port=free_port())).test_client()
+
+
+@pytest.fixture
+def giphy():
+    """A stand-in for Giphy on loopback (giphy_standin.py)."""
+    standin = Giphy()
+    standin.thread.start()
+    yield standin
+    standin.server.shutdown()
+    standin.server.server_close()
+
+
+@pytest.fixture
+def gifs_app(tmp_path, giphy):
+    """An app with no database, its IMAGE_PATH in tmp_path, and Giphy's stand-in (with a
+    key) answering in 0.5 s or never."""
+    config = Config(
+        mysql_host="127.0.0.1",
+        mysql_port=free_port(),
+        image_path=tmp_path / "gifs",
+        giphy_key="test-key",
+        giphy_api=giphy.origin,
+        giphy_timeout=0.5,
+    )
+    return create_app(config)

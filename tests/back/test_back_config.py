@@ -207,26 +207,53 @@ def test_the_courses_name_and_ours_set_differently_are_refused(env, message):
     assert str(refused.value) == message
 
 
+def test_the_gif_settings(tmp_path):
+    secret = tmp_path / "giphy"
+    secret.write_text("from-file\n")
+    config = Config.from_env(
+        {"IMAGE_PATH": "gifs", "GIPHY_FILE": str(secret), "GIF_CAPTION_SVC": "gifcap:4000"}
+    )
+    assert config.image_path == Path.cwd() / "gifs"  # a relative path, from where it runs
+    assert (config.giphy_key, config.caption_service) == ("from-file", "gifcap:4000")
+    assert "from-file" not in repr(config)
+    blank = Config.from_env({"IMAGE_PATH": " ", "GIPHY": " key \n"})
+    assert (blank.image_path, blank.giphy_key) == (Path("/tmp/gifs"), "key")
+    unset = Config.from_env({})
+    assert (unset.image_path, unset.giphy_key) == (Path("/tmp/gifs"), "")  # Linux's /tmp
+
+
 @pytest.mark.parametrize(
-    ("env", "notes"),
+    ("value", "service"),
     [
-        ({"IMAGE_PATH": "/tmp"}, ("IMAGE_PATH is ignored: this API stores no image files",)),
-        (
-            {"GIF_CAPTION_SVC": "microgifcap:80"},
-            ("GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service",),
-        ),
-        (
-            {"GIF_CAPTION_SVC": "", "IMAGE_PATH": ""},
-            (
-                "IMAGE_PATH is ignored: this API stores no image files",
-                "GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service",
-            ),
-        ),
-        ({"MYSQL_HOST": "db"}, ()),
+        ("microgifcap", "microgifcap:80"),  # the course's 02-13: a Service's port 80
+        ("gifcap:4000", "gifcap:4000"),
+        (" http://gifcap:4000/ ", "gifcap:4000"),
+        ("[::1]:4000", "[::1]:4000"),
+        ("gifcap:1", "gifcap:1"),
+        ("gifcap:65535", "gifcap:65535"),
+        ("", None),
     ],
 )
-def test_the_courses_other_settings_are_noted_as_ignored(env, notes):
-    assert Config.from_env(env).notes == notes
+def test_the_captioning_service_is_host_and_port(value, service):
+    assert Config.from_env({"GIF_CAPTION_SVC": value}).caption_service == service
+
+
+@pytest.mark.parametrize(
+    "value", ["gifcap:65536", "gifcap:0", "gifcap:abc", "gif cap", "a@gifcap", "h/x", ":80"]
+)
+def test_a_captioning_service_that_is_not_host_and_port_is_refused(value):
+    with pytest.raises(ConfigError, match="GIF_CAPTION_SVC must be host or host:port"):
+        Config.from_env({"GIF_CAPTION_SVC": value})
+
+
+def test_a_missing_font_is_noted_where_captions_are_drawn():
+    env = {"CAPTION_FONT": "/nonexistent/font.ttf"}
+    assert Config.from_env(env).caption_font == "/nonexistent/font.ttf"
+    assert Config.from_env(env).notes == (
+        "CAPTION_FONT /nonexistent/font.ttf is not a file: captions are drawn in Pillow's own "
+        "font, which has basic Latin letters only (A to Z)",
+    )
+    assert Config.from_env(env | {"GIF_CAPTION_SVC": "gifcap:4000"}).notes == ()
 
 
 def test_a_kubernetes_pod_counts_as_a_container(tmp_path):

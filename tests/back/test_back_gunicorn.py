@@ -94,7 +94,7 @@ def test_serves_the_database(tmp_path, live_db):
 
 @pytest.mark.integration
 def test_the_courses_settings_run_as_they_are(tmp_path, live_db):
-    # The course's Part 2 manifests: MYSQL_PASS, and settings for what this API does not have.
+    # The course's Part 2 manifests (02-13): MYSQL_PASS, and a captioning service.
     process, base, _, err = run_gunicorn(
         tmp_path,
         MYSQL_HOST="127.0.0.1",
@@ -110,8 +110,8 @@ def test_the_courses_settings_run_as_they_are(tmp_path, live_db):
     finally:
         stop(process)
     log = err.read_text()
-    assert "[WARNING] IMAGE_PATH is ignored: this API stores no image files\n" in log
-    assert "[WARNING] GIF_CAPTION_SVC is ignored: this API calls no GIF captioning service\n" in log
+    assert "GIFs stored in /tmp, captions drawn by GIF_CAPTION_SVC microgifcap:80\n" in log
+    assert "WARNING" not in log
 
 
 def raw_request(base, request_bytes):

@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 import api
 from api import create_app
 from api.config import Config
+from giphy_standin import body
 from mariadb_server import free_port
 
 # The file beside the package that the tests import (back/api, or mutmut's copy of it).
@@ -42,6 +43,9 @@ def assert_matches(response, path, method):
     if content is None:
         assert response.data == b""
         return
+    if "image/gif" in content:
+        assert response.mimetype == "image/gif" and response.data[:6] in (b"GIF87a", b"GIF89a")
+        return
     schema = content["application/json"]["schema"]
     # The whole document is the root, so "#/components/..." references resolve.
     validator = Draft202012Validator(SPEC | schema)
@@ -49,8 +53,64 @@ def assert_matches(response, path, method):
     return status
 
 
+def gif_calls(tmp_path, giphy):
+    """A call for each documented answer of /gifs, /gifs/{name} and its captions."""
+    gifs, file = tmp_path / "gifs", tmp_path / "file"
+    file.touch()  # an IMAGE_PATH where nothing can be stored
+    giphy.answers["/cat.gif"] = body(b"GIF89a")
+
+    def post(path, data, image_path=gifs, search=None, port=None):
+        """POST data to an app with Giphy's stand-in answering `search` (no key: none), or
+        the captioning service on `port` (where nothing listens)."""
+        giphy.results("/cat.gif")
+        if search and search != b"results":
+            giphy.answers["/v1/gifs/search"] = body(search, delay=1 if search == b"slow" else 0)
+        config = Config(
+            image_path=image_path,
+            giphy_key="k" if search else "",
+            giphy_api=giphy.origin,
+            giphy_timeout=0.5,
+            caption_service=f"127.0.0.1:{port}" if port else None,
+        )
+        client = create_app(config).test_client()
+        if isinstance(data, str):
+            response = client.post(path, data=data, content_type="text/plain")
+        else:
+            response = client.post(path, json=data)
+        return response, "/gifs/{name}/captions" if path.endswith("/captions") else "/gifs", "post"
+
+    keyword, caption, sun = {"keyword": "cat"}, {"caption": "spec"}, "/gifs/sun.gif/captions"
+    calls = [
+        post("/gifs", keyword),
+        post("/gifs", {}),
+        post("/gifs", {"keyword": "x" * 20_000}),
+        post("/gifs", "text"),
+        post("/gifs", keyword, image_path=file, search=b"results"),
+        post("/gifs", keyword, search=b'{"data": []}'),
+        post("/gifs", keyword, search=b"<html>"),
+        post("/gifs", keyword, search=b"slow"),
+        post(sun, caption),
+        post("/gifs/.x/captions", caption),
+        post("/gifs/gone.gif/captions", caption),
+        post(sun, {"caption": "x" * 20_000}),
+        post(sun, "text"),
+        post(sun, {"caption": "中"}),
+        post(sun, caption, port=free_port()),
+        post(sun, caption, image_path=file),
+    ]
+    here = create_app(Config(image_path=gifs)).test_client()
+    shipped = here.get("/gifs/hello-caption.gif")
+    etag = {"If-None-Match": shipped.headers["ETag"]}
+    return calls + [
+        (shipped, "/gifs/{name}", "get"),
+        (here.get("/gifs/hello-caption.gif", headers=etag), "/gifs/{name}", "get"),
+        (here.get("/gifs/.x"), "/gifs/{name}", "get"),
+        (here.get("/gifs/gone.gif"), "/gifs/{name}", "get"),
+    ]
+
+
 @pytest.mark.integration
-def test_real_responses_match_the_spec(client):
+def test_real_responses_match_the_spec(client, tmp_path, giphy):
     offline = create_app(Config(mysql_host="127.0.0.1", mysql_port=free_port())).test_client()
     unresolved = create_app(Config(mysql_host="no-such-db.invalid")).test_client()  # a hint
     created = client.post("/images", json={"caption": "spec", "filename": "spec.gif"})
@@ -80,6 +140,7 @@ def test_real_responses_match_the_spec(client):
         (client.delete(one), "/images/{image_id}", "delete"),
         (client.delete(one), "/images/{image_id}", "delete"),
         (offline.delete(one), "/images/{image_id}", "delete"),
+        *gif_calls(tmp_path, giphy),
     ]
     exercised = {(path, method, str(r.status_code)) for r, path, method in calls}
     for response, path, method in calls:

@@ -1,0 +1,56 @@
+"""The /gifs routes: a GIF for a keyword (POST /gifs), and a GIF by its name (GET).
+
+A GIF's name is what POST /gifs or POST /gifs/<name>/captions answered: a row of /images
+keeps it as its filename, and the page shows it from GET /gifs/<name>.
+"""
+
+import secrets
+
+from flask import Blueprint, abort, current_app, send_file
+
+from . import giphy, storage
+from .images import json_object
+
+bp = Blueprint("gifs", __name__)
+
+# A name save() made is never rewritten: a browser may keep it a year without asking again.
+FOR_EVER = 365 * 24 * 3600
+
+
+@bp.post("/gifs")
+def gif_for_keyword():
+    keyword = json_object("keyword").get("keyword")
+    # 50 characters as sent (what openapi.json promises), and not only blanks.
+    if (
+        not (isinstance(keyword, str) and keyword.isprintable() and keyword.strip())
+        or len(keyword) > 50
+    ):
+        abort(400, "keyword must be a string of 1 to 50 printable characters.")
+    config = current_app.config["API"]
+    if not config.giphy_key:
+        # No account, no network: one of the scenes this API ships, whatever the keyword.
+        name, source = secrets.choice(storage.SCENES), "shipped"
+    else:
+        try:
+            data = giphy.random_gif(keyword.strip(), config)
+        except giphy.GiphyError as exc:
+            abort(exc.status, str(exc))
+        name, source = storage.save(config.image_path, data), "giphy"
+    return {"name": name, "source": source}, 201, {"Location": f"/gifs/{name}"}
+
+
+@bp.get("/gifs/<name>")
+def get_gif(name):
+    path = storage.find(current_app.config["API"].image_path, name)
+    if path is None:
+        # The page shows a picture where a row's file is gone, and the status says so.
+        response = send_file(storage.MISSING, mimetype="image/gif", conditional=False)
+        response.status_code = 404
+        response.cache_control.no_cache = True
+        return response
+    if storage.CONTENT_NAME.fullmatch(name):
+        response = send_file(path, mimetype="image/gif", max_age=FOR_EVER)
+        response.cache_control.immutable = True
+        return response
+    # A shipped GIF may change with the next image: the browser asks again, with its ETag.
+    return send_file(path, mimetype="image/gif", max_age=0)

@@ -1,0 +1,230 @@
+"""/gifs on Flask's test client and a real MariaDB: a GIF for a keyword without Giphy, a
+caption stored under its content's name, the files served with their cache headers, and
+every bad input refused with its status while the saved rows and files stay as they were."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from kit import serving
+from PIL import Image
+
+from api import create_app
+from api.config import Config
+from api.storage import SCENES, SHIPPED
+from mariadb_server import db_config
+
+BACK = Path(__file__).resolve().parents[2] / "back"
+
+
+def frames(data):
+    with Image.open(BytesIO(data)) as gif:
+        return gif.n_frames
+
+
+def caption(client, name, text):
+    return client.post(f"/gifs/{name}/captions", json={"caption": text})
+
+
+def test_a_keyword_without_giphy_gets_a_shipped_scene_served_with_its_etag(tmp_path):
+    client = create_app(Config(image_path=tmp_path)).test_client()
+    made = client.post("/gifs", json={"keyword": "cats"})
+    assert made.status_code == 201 and made.json["source"] == "shipped"
+    assert made.json["name"] in SCENES and made.location == f"/gifs/{made.json['name']}"
+    served = client.get(made.location)
+    assert (served.status_code, served.mimetype) == (200, "image/gif")
+    assert served.data == (SHIPPED / made.json["name"]).read_bytes()
+    assert served.headers["Cache-Control"] == "no-cache, max-age=0"
+    again = client.get(made.location, headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/gifs/hello-caption.gif").status_code == 200  # db/init.sql's seed row
+    assert list(tmp_path.iterdir()) == []  # nothing stored for a shipped GIF
+
+
+def test_a_caption_is_stored_under_its_contents_name_and_cached_for_ever(tmp_path):
+    folder = tmp_path / "new" / "gifs"  # made when the first GIF is stored
+    client = create_app(Config(image_path=folder)).test_client()
+    made = caption(client, "bounce.gif", "Hello")
+    assert made.status_code == 201, made.json
+    name = made.json["name"]
+    assert made.location == f"/gifs/{name}" and caption(client, "bounce.gif", "Hello").json == {
+        "name": name
+    }  # the same GIF, the same name: written once
+    served = client.get(made.location)
+    assert served.data == (folder / name).read_bytes() and frames(served.data) == 48
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert caption(client, name, "a caption of a caption").status_code == 201
+    assert len(list(folder.iterdir())) == 2
+
+
+def test_a_name_with_no_file_gets_the_missing_picture_and_a_404(tmp_path):
+    response = create_app(Config(image_path=tmp_path)).test_client().get("/gifs/gone.gif")
+    assert (response.status_code, response.mimetype) == (404, "image/gif")
+    assert response.data == (SHIPPED / "missing.gif").read_bytes()
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_concurrent_captions_of_one_file_corrupt_neither(tmp_path):
+    def post(text, answers):
+        request = urllib.request.Request(
+            f"{base}/gifs/bounce.gif/captions",
+            data=json.dumps({"caption": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answers.append((text, answer.status, json.load(answer)["name"]))
+
+    with serving(create_app(Config(image_path=tmp_path))) as port:
+        base, answers = f"http://127.0.0.1:{port}", []
+        threads = [threading.Thread(target=post, args=(t, answers)) for t in "ABAB"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    names = {text: name for text, _, name in answers}
+    assert sorted(status for _, status, _ in answers) == [201] * 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names.values()))
+    assert len(names) == 2 and all(
+        frames((tmp_path / n).read_bytes()) == 48 for n in names.values()
+    )
+
+
+def test_a_write_that_fails_halfway_leaves_no_file(tmp_path):
+    # The captioned GIF is ~70 KB; the process may write 20 KB to a file, then gets EFBIG.
+    script = (
+        "import resource, signal, sys; from api import create_app; from api.config import Config\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))\n"
+        "client = create_app(Config(image_path=sys.argv[1])).test_client()\n"
+        "r = client.post('/gifs/bounce.gif/captions', json={'caption': 'x'})\n"
+        "print(r.status_code, r.json['message'])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=BACK,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.stdout == f"507 The GIF cannot be stored in IMAGE_PATH {tmp_path}: File too large.\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def gif_of(size, count=1):
+    frames = [Image.new("P", size, i % 2) for i in range(count)]
+    for frame in frames:
+        frame.putpalette([0, 0, 0, 255, 255, 255])
+    out = BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bad_files():
+    """Files under IMAGE_PATH with a .gif name that cannot be captioned."""
+    png = BytesIO()
+    Image.new("RGB", (10, 10)).save(png, "PNG")
+    bounce = (SHIPPED / "bounce.gif").read_bytes()
+    return {
+        "png.gif": png.getvalue(),
+        "half.gif": bounce[: len(bounce) // 2],
+        "bomb.gif": gif_of((5000, 5000)),  # 4 KB that are 25 million pixels
+        "wide.gif": gif_of((1200, 1000)),  # over 1 megapixel, not twice: Pillow's warning
+        "frames.gif": gif_of((2, 2), count=301),
+        "pixels.gif": gif_of((500, 500), count=81),  # 81 frames: 20.25 million pixels
+        "big.gif": b"GIF89a" + bytes(10 * 2**20),
+    }
+
+
+@pytest.fixture
+def store(tmp_path, live_db, bad_files):
+    """An app with the database, IMAGE_PATH with the bad files and a good one, saved in a
+    row, and a way to read back the rows and the files."""
+    folder = tmp_path / "gifs"
+    folder.mkdir()
+    good = "0123456789abcdef0123456789abcdef.gif"
+    for name, data in bad_files.items() | {good: (SHIPPED / "sun.gif").read_bytes()}.items():
+        (folder / name).write_bytes(data)
+    client = create_app(db_config(live_db, image_path=folder)).test_client()
+    assert client.post("/images", json={"caption": "kept", "filename": good}).status_code == 201
+
+    def saved():
+        with live_db.root("images") as conn, conn.cursor() as cur:
+            cur.execute("SELECT id, caption, filename FROM images ORDER BY id")
+            return cur.fetchall(), {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    return client, saved
+
+
+NAME_REASON = "A GIF's name is 1 to 255 characters: letters, digits, '.', '_' or '-', starting"
+CAPTION_REASON = "caption must be a string of 1 to 100 characters."
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "reason"),
+    [
+        ("get", "/gifs/..", None, 400, NAME_REASON),
+        ("get", "/gifs/.hidden.gif", None, 400, NAME_REASON),
+        ("get", "/gifs/a%00b.gif", None, 400, NAME_REASON),
+        ("get", "/gifs/%2Fetc%2Fpasswd", None, 404, "The requested URL was not found"),
+        ("post", "/gifs/..%2F..%2Fetc%2Fpasswd/captions", {"caption": "x"}, 404, "The requested"),
+        ("post", "/gifs/..x/captions", {"caption": "x"}, 400, NAME_REASON),
+        ("post", "/gifs/nope.gif/captions", {"caption": "x"}, 404, "No GIF named nope.gif."),
+        ("post", "/gifs/sun.gif/captions", {"caption": "x" * 100 + " "}, 400, CAPTION_REASON),
+        ("post", "/gifs/sun.gif/captions", {"caption": " "}, 400, CAPTION_REASON),
+        ("post", "/gifs/sun.gif/captions", {"caption": 7}, 400, CAPTION_REASON),
+        ("post", "/gifs/sun.gif/captions", {"caption": "中"}, 422, "The font cannot draw 中"),
+        (
+            "post",
+            "/gifs/sun.gif/captions",
+            b'{"caption": "\\ud800"}',
+            422,
+            "The font cannot draw U+D8",
+        ),
+        ("post", "/gifs/sun.gif/captions", {"caption": "W" * 100}, 422, "The caption does not fit"),
+        ("post", "/gifs/sun.gif/captions", "caption", 415, "Send JSON"),
+        ("post", "/gifs/sun.gif/captions", {"caption": "x" * 20000}, 413, "The data value"),
+        ("post", "/gifs/png.gif/captions", {"caption": "x"}, 422, "The file is not a GIF."),
+        ("post", "/gifs/half.gif/captions", {"caption": "x"}, 422, "The GIF cannot be read"),
+        ("post", "/gifs/bomb.gif/captions", {"caption": "x"}, 422, "A frame of the GIF is over"),
+        ("post", "/gifs/wide.gif/captions", {"caption": "x"}, 422, "A frame of the GIF is over"),
+        ("post", "/gifs/frames.gif/captions", {"caption": "x"}, 422, "The GIF has 301 frames"),
+        ("post", "/gifs/pixels.gif/captions", {"caption": "x"}, 422, "The GIF is 81 frames of"),
+        ("post", "/gifs/big.gif/captions", {"caption": "x"}, 422, "The GIF is over 10 MiB."),
+        ("post", "/gifs", {"keyword": ""}, 400, "keyword must be a string of 1 to 50 printable"),
+        ("post", "/gifs", {"keyword": " " + "x" * 50}, 400, "keyword must be a string of 1 to"),
+        ("post", "/gifs", {"keyword": "a\nb"}, 400, "keyword must be a string of 1 to 50"),
+        ("post", "/gifs", {"word": "cat"}, 400, "keyword must be a string of 1 to 50"),
+        ("post", "/gifs", [], 400, "The body must be a JSON object with keyword."),
+        ("post", "/images", {"caption": "x", "filename": "../x.gif"}, 400, "filename must be"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_saved_changes(store, method, path, body, status, reason):
+    client, saved = store
+    before = saved()
+    if isinstance(body, str | bytes):  # bytes: JSON as sent, a lone surrogate in it
+        kind = "text/plain" if isinstance(body, str) else "application/json"
+        response = client.post(path, data=body, content_type=kind)
+    else:
+        response = getattr(client, method)(path, json=body)
+    assert response.status_code == status
+    assert response.json["message"].startswith(reason), response.json
+    assert saved() == before
+
+
+def test_an_image_path_that_cannot_be_written_is_a_507_naming_it(tmp_path):
+    (tmp_path / "file").touch()  # root may write anywhere: a file where the folder should be
+    client = create_app(Config(image_path=tmp_path / "file")).test_client()
+    response = caption(client, "bounce.gif", "x")
+    assert response.status_code == 507
+    assert response.json["message"] == (
+        f"The GIF cannot be stored in IMAGE_PATH {tmp_path / 'file'}: File exists."
+    )
