@@ -1,5 +1,5 @@
-"""Shared by every test folder: a skip fails in CI, and the figures that tests measured are
-printed at the end.
+"""Shared by every test folder: a skip fails in CI, the figures that tests measured are
+printed at the end, and one real MariaDB server for the tests that need one.
 
 Tests record a figure with real_engines.record_figure(); they land in
 artifacts/figures.jsonl and are printed as a table after the run, so CI's log
@@ -7,12 +7,39 @@ carries the numbers that docs/reliability.md quotes.
 """
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
-from kit import in_ci
+from kit import in_ci, missing_part
+
+# The throw-away MariaDB of the backend's tests (tests/back/mariadb_server.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "back"))
+from mariadb_server import MariaDB, missing_binaries  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parents[1] / "artifacts" / "figures.jsonl"
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    """One real MariaDB server for the session (tests/back, the page in Chromium), set up
+    as the mysql image sets up the lesson's container, on a free port."""
+    missing = missing_binaries()
+    if missing:
+        missing_part(
+            f"{', '.join(missing)} not found: apt-get install mariadb-server mariadb-client"
+        )
+    server = MariaDB(tmp_path_factory.mktemp("mariadb")).create()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_db(mariadb):
+    """The shared server, started again if an earlier test left it stopped."""
+    if mariadb.process is None:
+        mariadb.start()
+    return mariadb
 
 
 def pytest_sessionstart(session):
