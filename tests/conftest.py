@@ -1,5 +1,6 @@
 """Shared by every test folder: a skip fails in CI, the figures that tests measured are
-printed at the end, and one real MariaDB server for the tests that need one.
+printed at the end, one real MariaDB server for the tests that need one, and the planted
+breakages started beside the rest of the suite.
 
 Tests record a figure with real_engines.record_figure(); they land in
 artifacts/figures.jsonl and are printed as a table after the run, so CI's log
@@ -7,7 +8,9 @@ carries the numbers that docs/reliability.md quotes.
 """
 
 import json
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,28 @@ def live_db(mariadb):
 
 def pytest_sessionstart(session):
     FIGURES.unlink(missing_ok=True)
+
+
+def pytest_collection_finish(session):
+    """tests/breakages.py runs a hundred pytest runs in copies of the repository, most of
+    their time spent waiting on their own subprocesses: when its test is selected, it
+    starts now, beside the rest of the suite, and its test waits for it."""
+    if session.config.option.collectonly:
+        return
+    if any(item.name == "test_every_planted_breakage_is_caught" for item in session.items):
+        output = tempfile.TemporaryFile("w+")
+        script = Path(__file__).with_name("breakages.py")
+        process = subprocess.Popen(
+            [sys.executable, str(script)], stdout=output, stderr=subprocess.STDOUT, text=True
+        )
+        session.config.breakages = (process, output)
+
+
+def pytest_sessionfinish(session):
+    process, _ = getattr(session.config, "breakages", (None, None))
+    if process is not None and process.poll() is None:  # the run stopped before its test
+        process.kill()
+        process.wait()
 
 
 def pytest_terminal_summary(terminalreporter):

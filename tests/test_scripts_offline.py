@@ -873,7 +873,7 @@ esac
 
 
 class DatabaseEngine:
-    def __init__(self, folder, db="k8scourse-db", compose_db="", dump=DUMP):
+    def __init__(self, folder, db="k8scourse-db", compose_db="", dump=DUMP, path=None):
         self.log, bin_ = folder / "log", folder / "bin"
         self.log.mkdir()
         bin_.mkdir()
@@ -887,7 +887,7 @@ class DatabaseEngine:
         os.symlink(engine_bin / "docker", engine_bin / "podman")
         self.env = {
             **os.environ,
-            "PATH": f"{engine_bin}:{os.environ['PATH']}",
+            "PATH": f"{engine_bin}:{path or os.environ['PATH']}",
             "DOCKER": "docker",
             "ENGINE": "docker",
             "LOG": str(self.log),
@@ -909,11 +909,12 @@ class DatabaseEngine:
         return path.read_text() if path.exists() else None
 
 
+@ON_A_MAC_TOO
 @pytest.mark.parametrize("stack", ["docker-run", "compose"])
-def test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name(stack, tmp_path):
+def test_a_backup_is_a_whole_mysqldump_as_root_kept_under_the_projects_name(stack, tmp_path, tools):
     compose = stack == "compose"
     engine = DatabaseEngine(
-        tmp_path, db="none" if compose else "k8scourse-db", compose_db="k8scourse-db-1"
+        tmp_path, db="none" if compose else "k8scourse-db", compose_db="k8scourse-db-1", path=tools
     )
     folder = tmp_path / "backups"
     backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(folder))
@@ -972,6 +973,7 @@ def test_a_whole_dump_is_loaded_back_as_root(tmp_path):
     assert engine.read("loaded") == DUMP
 
 
+@ON_A_MAC_TOO
 @pytest.mark.parametrize(
     ("content", "why"),
     [
@@ -988,8 +990,10 @@ def test_a_whole_dump_is_loaded_back_as_root(tmp_path):
     ],
     ids=["empty", "cut", "another-database"],
 )
-def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(content, why, tmp_path):
-    engine = DatabaseEngine(tmp_path)
+def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(
+    content, why, tmp_path, tools
+):
+    engine = DatabaseEngine(tmp_path, path=tools)
     dump = tmp_path / "dump.sql"
     dump.write_text(content)
     restore = engine.run("scripts/restore-db", "k8scourse", "k8scourse-db", str(dump))
