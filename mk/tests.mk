@@ -37,7 +37,7 @@ test-alone: venv ## Each e2e file alone, from engines without our images
 bench: venv ## Benchmark the backend (gunicorn, real database)
 	bench/run
 
-mutate: venv ## Mutation tests of back/api (mutmut; docs/testing.md)
+mutate: venv ## Mutation tests of back/api (mutmut; tests/README.md)
 	$(PY) -m pip install --quiet --no-deps -r tests/back/requirements-mutmut.txt
 	$(PY) tests/back/mutate.py run --max-children 4
 	$(PY) tests/back/mutate.py results

@@ -28,6 +28,7 @@ from kit import (
     free_port,
     missing_part,
     offline_env,
+    offline_make,
     quoted,
     run,
     says,
@@ -1002,7 +1003,7 @@ def test_a_dump_that_is_not_whole_is_refused_before_the_database_is_touched(
     assert engine.read("client") is None
 
 
-# ---- scripts/open-page: the page, in the learner's browser ------------------------------
+# ---- scripts/open-page (make open): the page, in the learner's browser -----------------
 
 
 def fake(folder, name, text='echo "$0 $*" >>"$OPENED"\n'):
@@ -1013,32 +1014,31 @@ def fake(folder, name, text='echo "$0 $*" >>"$OPENED"\n'):
 
 @pytest.mark.parametrize(
     ("machine", "opened_by"),
-    [("mac", "open"), ("linux-desktop", "xdg-open"), ("linux-ssh", None), ("wsl", "wslview")],
+    [
+        ("mac", "open"),
+        ("linux-desktop", "xdg-open"),
+        ("linux-ssh", None),
+        ("wsl", "wslview"),
+        ("wsl-without-wslu", "explorer.exe"),
+    ],
 )
 def test_make_open_prints_the_address_and_opens_it_where_a_browser_is(machine, opened_by, tmp_path):
+    """WSL (WSL_DISTRO_NAME is set there) may have a DISPLAY (WSLg) and no xdg-open: the
+    page opens in Windows' browser, through wslu's wslview, or explorer.exe (which exits 1,
+    always)."""
     for name in ("open", "xdg-open", "wslview", "explorer.exe"):
-        fake(tmp_path, name)
+        if (name, machine) != ("wslview", "wsl-without-wslu"):
+            exit_1 = "exit 1\n" if name == "explorer.exe" else ""
+            fake(tmp_path, name, f'echo "$0 $*" >>"$OPENED"\n{exit_1}')
     fake(tmp_path, "uname", "echo Darwin\n" if machine == "mac" else "echo Linux\n")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME")
-    }
-    env.update(PATH=f"{tmp_path}:{os.environ['PATH']}", OPENED=str(tmp_path / "opened"))
+    env = {"PATH": f"{tmp_path}:{os.environ['PATH']}", "OPENED": str(tmp_path / "opened")}
+    env |= {"DISPLAY": None, "WAYLAND_DISPLAY": None, "WSL_DISTRO_NAME": None}
     if machine == "linux-desktop":
         env["WAYLAND_DISPLAY"] = "wayland-0"
-    if machine == "wsl":
+    if machine.startswith("wsl"):
         env.update(WSL_DISTRO_NAME="Ubuntu", DISPLAY=":0")
-    page = subprocess.run(
-        ["scripts/open-page", "http://localhost:8080", "http://localhost:3000/health"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert page.returncode == 0, page.stderr
-    assert page.stdout == "The app: http://localhost:8080  (API: http://localhost:3000/health)\n"
+    page = offline_make("open", env=env)
+    assert page == "The app: http://localhost:8080  (API: http://localhost:3000/health)\n"
     opened = tmp_path / "opened"
     if opened_by is None:
         assert not opened.exists()

@@ -1,4 +1,4 @@
-"""mutmut on back/api, with its settings kept out of back/ (docs/testing.md, "Mutation testing").
+"""mutmut on back/api, with its settings kept out of back/ (tests/README.md, "Mutation testing").
 
 mutmut reads its settings from setup.cfg in the folder it runs in, and names a module by
 its path from there: it must run where api/ is a child folder, so that api/images.py is
@@ -10,7 +10,7 @@ there with the arguments it was given:
 
     .venv/bin/python tests/back/mutate.py run --max-children 4
     .venv/bin/python tests/back/mutate.py results
-    .venv/bin/python tests/back/mutate.py check   # every survivor named in docs/testing.md
+    .venv/bin/python tests/back/mutate.py check   # every survivor named in tests/README.md
 """
 
 import os
@@ -24,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "artifacts" / "mutmut"
+# The table of the survivors allowed, each with why it stays.
+SURVIVORS = REPO / "tests" / "README.md"
+SECTION = "\n## Mutation testing\n"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
 # The root pyproject.toml puts back/ on sys.path (pythonpath): here the mutated copy in
@@ -58,8 +61,9 @@ def lay_out(work=WORK):
 
 
 def check(work=WORK):
-    """0 when every mutant of the last run that survived is named in docs/testing.md (its
-    list of survivors, each with why it stays); else 1, naming the others."""
+    """0 when every mutant of the last run that survived is named in tests/README.md's
+    "Mutation testing" (its table of survivors, each with why it stays); else 1, naming
+    the others."""
     results = subprocess.run(
         [MUTMUT, "results", "--all", "true"], cwd=work, capture_output=True, text=True
     )
@@ -70,13 +74,13 @@ def check(work=WORK):
     counts = Counter(status.values())
     print(f"{len(status)} mutants: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     survived = {name for name, said in status.items() if said == "survived"}
-    docs = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`(api\.[^`\s]+__mutmut_\d+)`", docs))
+    section = SURVIVORS.read_text(encoding="utf-8").split(SECTION, 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(api\.[^`\s]+__mutmut_\d+)`", section))
     unnamed = sorted(survived - named)
     for name in unnamed:
-        print(f"survived, and not named in docs/testing.md: {name} (mutate.py show {name})")
+        print(f"survived, and not named in tests/README.md: {name} (mutate.py show {name})")
     named_here = len(survived) - len(unnamed)
-    print(f"{len(survived)} survived, {named_here} of them named in docs/testing.md")
+    print(f"{len(survived)} survived, {named_here} of them named in tests/README.md")
     return 1 if unnamed else 0
 
 
