@@ -21,6 +21,7 @@ catch. Standard library and tests/copies.py only; pytest is the interpreter's.
 """
 
 import argparse
+import json
 import os
 import queue
 import re
@@ -370,10 +371,6 @@ BREAKAGES = (
       "            self.local.conn = None\n", "",
       "back/test_back_db::test_a_read_on_a_connection_the_server_closed_gets_a_new_one",
       "after a database restart every thread keeps its dead connection: 503 for ever"),
-    B("db-write-retried", "back/api/db.py",
-      "        return self._use(write)", "        return self._read(write)",
-      "back/test_back_db::test_a_write_that_fails_is_not_repeated",
-      "a write that failed at once is sent again: a row added twice"),
     B("api-host-field", "back/api/health.py",
       "            \"mysql_host\": config.mysql_host,\n",
       "            \"host\": config.mysql_host,\n",
@@ -625,31 +622,66 @@ def node_id(test):
     return f"tests/{file}.py::{name}"
 
 
-def pytest(copy, tests):
-    """pytest on the tests in the copy: (exit status, failed or errored ids, output)."""
-    # No plugin from the environment: the offline tests need none, and hypothesis' and
-    # schemathesis' (tests/e2e's fuzzing) cost ~2.5 s of start-up in each of these runs.
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
-         "-k", "not mac-tools", *map(node_id, tests)],
-        cwd=copy, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    output = result.stdout + result.stderr
-    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.M)
-    return result.returncode, failed, output
+# A pytest worker per copy: a process that has imported pytest and the tests' libraries
+# once, and forks a child for each run, where pytest imports the product and the tests
+# from the copy as they are then. A run costs a fork, not an interpreter and its imports.
+WORKER = """
+import importlib, json, os, sys
+for name in ("pytest", "_pytest.python", "_pytest.fixtures", "flask", "werkzeug.serving",
+             "pymysql", "yaml", "jsonschema", "playwright.sync_api"):
+    importlib.import_module(name)
+import pytest
+for line in sys.stdin:
+    args, output = json.loads(line)
+    child = os.fork()
+    if child == 0:
+        out = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        status = pytest.main(args)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(status))
+    print(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]), flush=True)
+"""
+ARGS = ["-q", "-p", "no:cacheprovider", "-rfEs", "-k", "not mac-tools"]
 
 
-def run_one(breakage, copy):
-    """One breakage written into the copy, its tests run, the file put back: a row of
-    (breakage, result, caught by, seconds)."""
-    started = time.monotonic()
+class Worker:
+    def __init__(self, copy):
+        self.copy = copy
+        # No plugin from the environment: the offline tests need none, and hypothesis' and
+        # schemathesis' (tests/e2e's fuzzing) cost seconds of start-up.
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WORKER], cwd=copy, env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )  # fmt: skip
+
+    def pytest(self, tests):
+        """pytest on the tests in the copy: (exit status, failed or errored ids, output)."""
+        output = self.copy.parent / "pytest.out"
+        self.process.stdin.write(json.dumps([[*ARGS, *map(node_id, tests)], str(output)]) + "\n")
+        self.process.stdin.flush()
+        status = int(self.process.stdout.readline())
+        said = output.read_text(errors="replace")
+        return status, re.findall(r"^(?:FAILED|ERROR) (\S+)", said, re.M), said
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def run_one(breakage, worker):
+    """One breakage written into the worker's copy, its tests run, the file put back: a row
+    of (breakage, result, caught by, seconds)."""
+    started, copy = time.monotonic(), worker.copy
     try:
         original = apply(copy, breakage)
     except ValueError as error:
         return breakage, "error", str(error), 0.0
     try:
-        status, failed, output = pytest(copy, breakage.tests)
+        status, failed, output = worker.pytest(breakage.tests)
     finally:
         (copy / breakage.path).write_text(original, encoding="utf-8")
     if status == 1 and failed:
@@ -665,28 +697,28 @@ def run_one(breakage, copy):
     return breakage, result, detail, time.monotonic() - started
 
 
-def run(breakages, copies):
-    """Every breakage, each in one of the copies (one copy per worker, so that two
-    breakages never share a working tree): rows in the list's order."""
+def run(breakages, workers):
+    """Every breakage, each in one of the workers' copies (so that two breakages never share
+    a working tree): rows in the list's order."""
     free = queue.Queue()
-    for copy in copies:
-        free.put(copy)
+    for worker in workers:
+        free.put(worker)
 
     def in_a_free_copy(breakage):
-        copy = free.get()
+        worker = free.get()
         try:
-            return run_one(breakage, copy)
+            return run_one(breakage, worker)
         finally:
-            free.put(copy)
+            free.put(worker)
 
-    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+    with ThreadPoolExecutor(max_workers=len(workers)) as pool:
         return list(pool.map(in_a_free_copy, breakages))
 
 
-def control(breakages, copy):
+def control(breakages, worker):
     """The listed tests on the unbroken copy: all must pass, none may be skipped."""
     tests = sorted({test for breakage in breakages for test in breakage.tests})
-    status, _, output = pytest(copy, tests)
+    status, _, output = worker.pytest(tests)
     summary = output.strip().splitlines()[-1] if output.strip() else ""
     if status != 0 or re.search(r"skipped|xfail|xpass", summary):
         print(output[-5000:], file=sys.stderr)
@@ -715,14 +747,17 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="k8scourse-breakages-"))
     # One copy per job, and one more where the control runs beside them.
     copies = [folder / f"copy-{n}" / "k8scourse" for n in range(max(args.jobs, 1) + 1)]
+    workers = []
     try:
         for copy in copies:
-            learner_copy(copy)
+            workers.append(Worker(learner_copy(copy)))
         with ThreadPoolExecutor(max_workers=1) as beside:
-            unbroken = beside.submit(control, chosen, copies[0])
-            rows = run(chosen, copies[1:])
+            unbroken = beside.submit(control, chosen, workers[0])
+            rows = run(chosen, workers[1:])
             summary = unbroken.result()
     finally:
+        for worker in workers:
+            worker.close()
         if args.keep:
             print(f"the copies: {', '.join(map(str, copies))}", file=sys.stderr)
         else:
