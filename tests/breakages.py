@@ -75,7 +75,7 @@ BREAKAGES = (
       "the network is no longer the lesson's, nor Compose's, nor the k8s namespace"),
     B("help-comment", "Makefile",
       "logs: ## Show the backend's logs", "logs: # Show the backend's logs",
-      "test_makefile::test_help_lists_every_target_with_a_description",
+      "test_makefile::test_help_lists_every_target_with_a_description_in_80_columns",
       "make help no longer lists make logs"),
     B("help-crlf", "Makefile",
       "@awk 'BEGIN {FS = \":+.*## \"} {sub(/\\r$$/, \"\")} \\", "@awk 'BEGIN {FS = \":+.*## \"} \\",

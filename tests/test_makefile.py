@@ -64,16 +64,12 @@ def phony_targets():
     )
 
 
-def test_the_pinned_commands_are_the_lessons():
+def test_the_pinned_commands_are_the_lessons_17_each_with_its_target():
     if not LESSON.exists():
         missing_part(f"{LESSON} is not here: the copy in {LESSON_COMMANDS.name} is not checked")
-    assert lesson_commands() == commands_of_the_lesson(
-        LESSON.read_text(encoding="utf-8"), ("docker ", "curl ")
-    )
-
-
-def test_the_lesson_has_17_commands_and_each_has_its_target():
     pinned = lesson_commands()
+    text = LESSON.read_text(encoding="utf-8")
+    assert pinned == commands_of_the_lesson(text, ("docker ", "curl "))
     assert len(pinned) == 17
     numbers = {n for wanted in LESSON_TARGETS.values() for n in wanted}
     assert numbers == set(range(1, len(pinned) + 1)), "a lesson command no target runs"
@@ -121,10 +117,13 @@ def test_this_machines_engine_and_environment_change_nothing(tmp_path, monkeypat
     assert printed_commands(make("-n", "back"))[-1] == lesson_commands()[15]
 
 
-def test_help_lists_every_target_with_a_description():
-    listed = dict(re.findall(r"^  make (\S+)\s+(.+)$", make("help"), re.M))
+def test_help_lists_every_target_with_a_description_in_80_columns():
+    shown = make("help")
+    listed = dict(re.findall(r"^  make (\S+)\s+(.+)$", shown, re.M))
     for target in phony_targets():
         assert listed.get(target), f"make help does not describe {target}"
+    assert len(shown.splitlines()) > 40
+    assert [line for line in shown.splitlines() if len(line) > 80] == []
 
 
 def test_a_changed_password_is_never_printed():
@@ -347,12 +346,6 @@ def test_compose_and_swarm_refuse_on_podman():
         assert any(says(refused.stderr, words) for words in quoted(seen))
     assert fix == "`make up DOCKER=podman`"
     assert make("-n", "up", "DOCKER=podman", engine=PODMAN, check=False).returncode == 0
-
-
-def test_help_fits_a_terminal_of_80_columns():
-    lines = make("help").splitlines()
-    assert len(lines) > 40
-    assert [line for line in lines if len(line) > 80] == []
 
 
 def test_a_tier_folder_that_is_not_there_is_one_line(tmp_path):

@@ -14,8 +14,6 @@ from kit import REPO, printed_commands
 from kit import offline_make as make
 from test_scripts_offline import Engine, answer, running
 
-PODMAN = "podman-4.3-idle"
-
 
 def lines_of(dry_run):
     return dry_run.splitlines()
