@@ -1,222 +1,189 @@
-"""front/public/app.js, the page's script, run by node against a stand-in of the browser
-(tests/front_page.mjs: the elements of index.html, fetch answering as the API and nginx do,
-timers stepped through): what the page asks the API, and what it shows. The page in a real
-browser, against the real stack: tests/e2e/test_front.py."""
+"""The page (front/public) in Chromium, offline: werkzeug serves its files and a
+/config.json as the front's nginx does, the real backend app (back/api) answers on another
+port over the real MariaDB of the backend's tests, and Playwright drives Debian's chromium.
+The page from the front image: tests/images; the whole stack on the engines: tests/e2e."""
 
 import json
-import shutil
-import subprocess
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from kit import REPO, missing_part
+from kit import REPO, missing_part, serving
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.shared_data import SharedDataMiddleware
+from werkzeug.wrappers import Request, Response
 
-API = "http://localhost:3001"
-HEALTHY = {"status": 200, "json": {"db": True, "status": "running", "timestamp": 1}}
-CONFIG = {"status": 200, "json": {"baseUrl": API, "name": "photoshare"}}
+from api import create_app
+from mariadb_server import INIT_SQL, db_config
 
+pytestmark = pytest.mark.integration
 
-def image(number, caption=None):
-    return {"id": number, "caption": caption or f"image {number}", "filename": f"{number}.gif"}
+PUBLIC = REPO / "front" / "public"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+CAPTION_RULE = "caption must be a string of 1 to 100 characters."
 
-
-def page(answers, steps=(), config=CONFIG, at="http://localhost:8080/"):
-    """The page loaded at `at`: [what it shows and asked] after loading, then after each step."""
-    node = shutil.which("node")
-    if node is None:
-        missing_part("node is not installed (apt-get install nodejs)")
-    scenario = {
-        "page": at,
-        "answers": {f"GET {at}config.json": [config], **answers},
-        "steps": list(steps),
-    }
-    ran = subprocess.run(
-        [node, str(REPO / "tests/front_page.mjs"), str(REPO / "front/public/app.js"),
-         str(REPO / "front/public/index.html")],
-        input=json.dumps(scenario), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert ran.returncode == 0, ran.stderr
-    return json.loads(ran.stdout)
+expect.set_options(timeout=10_000)
 
 
-def listing(*items, next_cursor=None):
-    return {"status": 200, "json": {"items": list(items), "next_cursor": next_cursor}}
+@pytest.fixture(scope="module")
+def site(mariadb):
+    """The page's server (front/public, /config.json from site.config, and the API under
+    /api, as a path-based Ingress routes it) and the API's own, on ports of this machine."""
+    site = SimpleNamespace(config={})
+
+    @Request.application
+    def page(request):
+        if request.path == "/config.json":
+            return Response(json.dumps(site.config), content_type="application/json")
+        return Response((PUBLIC / "index.html").read_bytes(), content_type="text/html")
+
+    def api(environ, start_response):
+        return site.api_app(environ, start_response)
+
+    files = SharedDataMiddleware(DispatcherMiddleware(page, {"/api": api}), {"/": str(PUBLIC)})
+    with serving(files) as front_port:
+        site.front = f"http://127.0.0.1:{front_port}"
+        site.api_app = create_app(db_config(mariadb, cors_origins=(site.front,)))
+        with serving(site.api_app) as api_port:
+            site.api = f"http://127.0.0.1:{api_port}"
+            yield site
 
 
-def test_the_page_reads_its_api_from_config_json_and_lists_the_newest_images():
-    [loaded] = page(
-        {
-            f"GET {API}/health": [HEALTHY],
-            f"GET {API}/images?limit=10": [listing(image(2), image(1))],
-        }
-    )
-    asked = [(a["key"], a["cache"]) for a in loaded["asked"]]
-    # config.json first, then the API; never from the browser's cache.
-    assert asked == [
-        ("GET http://localhost:8080/config.json", "no-store"),
-        (f"GET {API}/health", "no-store"),
-        (f"GET {API}/images?limit=10", "no-store"),
-    ]
-    assert [row["caption"] for row in loaded["rows"]] == ["image 2", "image 1"]
-    assert loaded["rows"][0] == {"id": "2", "caption": "image 2", "filename": "2.gif"}
-    assert loaded["title"] == "photoshare · images" and loaded["heading"] == "photoshare images"
-    assert loaded["api"] == [API, f"{API}/health"]
-    assert loaded["health"] == {
-        "state": "ok", "title": "API and database OK", "detail": None, "hint": None,
-    }  # fmt: skip
-    assert loaded["healthTimers"] == [5000]  # asked again in 5 s
-    assert (loaded["older"], loaded["newer"], loaded["pageLabel"]) == (True, True, "Page 1")
-    assert loaded["ready"] == "true" and loaded["configNote"] is None
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        missing_part(f"{CHROMIUM} not found: apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
-@pytest.mark.parametrize(
-    ("base_url", "api"),
-    [
-        (f"{API}/", API),  # a trailing slash: no // in the API's paths
-        ("api", "http://localhost:8080/api"),  # a path: the page's own origin (an Ingress)
-        ("/api/", "http://localhost:8080/api"),
-    ],
-)
-def test_the_apis_address_is_normalised_as_a_link_would_be(base_url, api):
-    config = {"status": 200, "json": {"baseUrl": base_url, "name": "k8scourse"}}
-    [loaded] = page(
-        {f"GET {api}/health": [HEALTHY], f"GET {api}/images?limit=10": [listing()]},
-        config=config,
-    )
-    assert [a["key"] for a in loaded["asked"]][1:] == [
-        f"GET {api}/health",
-        f"GET {api}/images?limit=10",
-    ]
-    assert loaded["listStatus"] == "No images yet: add the first one."
+@pytest.fixture
+def page(browser, site, live_db):
+    """A fresh browser context; the table holds init.sql's seed row only; the page calls
+    the API on its own port; no script error on the page."""
+    with live_db.root("images") as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM images")
+    live_db.run_sql_file(INIT_SQL)
+    site.config = {"baseUrl": site.api, "name": "photoshare"}
+    context = browser.new_context()
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == []
 
 
-def test_without_config_json_the_page_says_so_and_calls_the_lessons_api():
-    lesson = "http://localhost:3000"
-    [loaded] = page(
-        {f"GET {lesson}/health": [HEALTHY], f"GET {lesson}/images?limit=10": [listing()]},
-        config={"status": 404, "json": {"error": "Not Found"}},
-    )
-    assert loaded["api"][0] == lesson
-    assert loaded["configNote"] == (
-        "config.json could not be read (HTTP 404); using http://localhost:3000."
-    )
+def open_page(page, site):
+    page.goto(site.front)
+    # app.js sets data-ready once it has read config.json and drawn the first list.
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
-def test_a_caption_is_shown_as_text_never_as_markup():
-    hostile = '<img src=x onerror="alert(1)">'
-    [loaded] = page(
-        {
-            f"GET {API}/health": [HEALTHY],
-            f"GET {API}/images?limit=10": [listing(image(7, hostile))],
-        }
-    )
-    assert loaded["rows"][0]["caption"] == hostile
+def captions(page):
+    return page.get_by_test_id("image-caption")
 
 
-def test_the_badge_says_why_the_database_is_unavailable_with_the_backends_hint():
-    down = {
-        "status": 503,
-        "json": {
-            "db": False,
-            "error": "(2003, \"Can't connect to MySQL server on 'localhost'\")",
-            "hint": "Inside a container, localhost is the container itself: ...",
-            "mysql_host": "localhost",
-            "status": "running",
-        },
-    }
-    [loaded] = page({f"GET {API}/health": [down], f"GET {API}/images?limit=10": [listing()]})
-    assert loaded["health"] == {
-        "state": "db-down",
-        "title": "Database unavailable",
-        "detail": "The API answers, but not its database (MYSQL_HOST=localhost): (2003, "
-        "\"Can't connect to MySQL server on 'localhost'\")",
-        "hint": "Hint: Inside a container, localhost is the container itself: ...",
-    }
-    assert loaded["healthTimers"] == [5000]
+def add(page, caption, filename):
+    page.get_by_role("textbox", name="Caption", exact=True).fill(caption)
+    page.get_by_role("textbox", name="File name", exact=True).fill(filename)
+    page.get_by_role("button", name="Add image").click()
 
 
-def test_an_api_that_cannot_be_reached_is_named_with_what_to_check():
-    [loaded] = page({})
-    assert loaded["health"]["state"] == "unreachable"
-    assert loaded["health"]["detail"] == (
-        f"No answer from {API} (the connection failed). Is the backend running and published "
-        "on that port, and does its CORS_ORIGINS include http://localhost:8080?"
-    )
-    assert loaded["listStatus"] == (
-        f"Could not load the images. Cannot reach the API at {API} (the connection failed)."
-    )
-    assert loaded["healthTimers"] == [5000]  # and it keeps asking
+def test_the_page_shows_the_seeded_row_from_the_api_of_config_json(page, site):
+    open_page(page, site)
+    expect(page.get_by_test_id("health")).to_have_attribute("data-state", "ok")
+    expect(page.get_by_test_id("health-title")).to_have_text("API and database OK")
+    expect(captions(page)).to_have_text(["Hello"])
+    expect(page.get_by_test_id("api-base")).to_have_text(site.api)
+    expect(page).to_have_title("photoshare · images")
+    expect(page.get_by_test_id("config-note")).to_be_hidden()
 
 
-def test_the_badge_and_the_list_come_back_when_the_api_does():
-    first = f"GET {API}/images?limit=10"
-    loaded, healthy = page(
-        {f"GET {API}/health": [{"unreachable": True}, HEALTHY], first: [{"unreachable": True}]},
-        steps=[{"do": "health", "answers": {first: [listing(image(1))]}}],
-    )
-    assert loaded["health"]["state"] == "unreachable" and loaded["rows"] == []
-    assert healthy["health"]["state"] == "ok"
-    assert [row["id"] for row in healthy["rows"]] == ["1"]  # the failed list, drawn again
+def test_an_added_caption_is_there_after_a_reload_as_text_and_can_be_deleted(page, site):
+    hostile = '<img src=x onerror="document.title=1">'
+    open_page(page, site)
+    add(page, hostile, "  cat.gif ")  # the file name is trimmed, as the API wants it
+    expect(captions(page)).to_have_text([hostile, "Hello"])  # text, never markup
+    expect(page.get_by_test_id("announcer")).to_have_text(f"Added “{hostile}”.")
+
+    page.reload()
+    expect(captions(page)).to_have_text([hostile, "Hello"])
+    page.get_by_role("button", name=f"Delete “{hostile}”").click()
+    expect(captions(page)).to_have_text(["Hello"])
+    expect(page).to_have_title("photoshare · images")
 
 
-def test_older_and_newer_page_through_the_api_with_its_cursor():
-    newest = f"GET {API}/images?limit=10"
-    older = f"GET {API}/images?limit=10&cursor=41"
-    loaded, second, back = page(
-        {
-            f"GET {API}/health": [HEALTHY],
-            newest: [listing(*[image(n) for n in range(50, 40, -1)], next_cursor=41)],
-            older: [listing(image(41))],
-        },
-        steps=[{"do": "older"}, {"do": "newer"}],
-    )
-    assert (loaded["older"], loaded["newer"]) == (False, True)
-    assert [a["key"] for a in second["asked"]] == [older]
-    assert [row["id"] for row in second["rows"]] == ["41"]
-    assert (second["older"], second["newer"], second["pageLabel"]) == (True, False, "Page 2")
-    assert [a["key"] for a in back["asked"]] == [newest]
-    assert back["pageLabel"] == "Page 1"
+def test_the_apis_validation_message_is_shown_by_its_field(page, site):
+    open_page(page, site)
+    add(page, "", "empty.gif")
+    expect(page.get_by_test_id("caption-error")).to_have_text(CAPTION_RULE)
+    caption = page.get_by_role("textbox", name="Caption", exact=True)
+    expect(caption).to_have_attribute("aria-invalid", "true")
+    add(page, "a caption", "../etc/passwd")
+    expect(page.get_by_test_id("filename-error")).to_contain_text("filename must be")
+    expect(page.get_by_test_id("caption-error")).to_be_hidden()
+    expect(captions(page)).to_have_text(["Hello"])
 
 
-def test_adding_an_image_posts_json_and_shows_the_apis_words_by_the_field():
-    post = f"POST {API}/images"
-    refused = {
-        "status": 400,
-        "json": {"error": "Bad Request", "message": "caption must be a string of 1 to 100 "
-                 "characters."},
-    }  # fmt: skip
-    created = {"status": 201, "json": {"id": 3, "caption": "A cat", "filename": "cat.gif"}}
-    _, bad, good = page(
-        {
-            f"GET {API}/health": [HEALTHY],
-            f"GET {API}/images?limit=10": [listing(), listing(image(3, "A cat"))],
-            post: [refused, created],
-        },
-        steps=[
-            {"do": "add", "caption": "", "filename": "cat.gif"},
-            {"do": "add", "caption": "A cat", "filename": "  cat.gif "},
-        ],
-    )
-    [sent] = bad["asked"]
-    assert (sent["key"], sent["contentType"]) == (post, "application/json")
-    assert json.loads(sent["body"]) == {"caption": "", "filename": "cat.gif"}
-    assert bad["captionError"] == "caption must be a string of 1 to 100 characters."
-    assert bad["captionInvalid"] == "true" and bad["formError"] is None
-    assert json.loads(good["asked"][0]["body"]) == {"caption": "A cat", "filename": "cat.gif"}
-    assert good["captionError"] is None and good["captionInvalid"] is None
-    assert [row["caption"] for row in good["rows"]] == ["A cat"]
-    assert good["announced"] == "Added “A cat”."
+def test_paging_walks_to_older_rows_and_back(page, site, live_db):
+    with live_db.root("images") as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO images (caption, filename) VALUES (%s, 'p.gif')",
+            [(f"row {n}",) for n in range(1, 16)],
+        )
+    newest_first = [f"row {n}" for n in range(15, 0, -1)] + ["Hello"]
+    open_page(page, site)
+    expect(captions(page)).to_have_text(newest_first[:10])
+    expect(page.get_by_role("button", name="Newer")).to_be_disabled()
+
+    page.get_by_role("button", name="Older").click()
+    expect(page.get_by_test_id("page-label")).to_have_text("Page 2")
+    expect(captions(page)).to_have_text(newest_first[10:])
+    expect(page.get_by_role("button", name="Older")).to_be_disabled()
+
+    page.get_by_role("button", name="Newer").click()
+    expect(page.get_by_test_id("page-label")).to_have_text("Page 1")
+    expect(captions(page)).to_have_text(newest_first[:10])
 
 
-def test_deleting_an_image_asks_the_api_and_draws_the_list_again():
-    listed = f"GET {API}/images?limit=10"
-    _, deleted = page(
-        {
-            f"GET {API}/health": [HEALTHY],
-            listed: [listing(image(2), image(1)), listing(image(1))],
-            f"DELETE {API}/images/2": [{"status": 204}],
-        },
-        steps=[{"do": "delete", "row": 0}],
-    )
-    assert [a["key"] for a in deleted["asked"]] == [f"DELETE {API}/images/2", listed]
-    assert [row["id"] for row in deleted["rows"]] == ["1"]
-    assert deleted["announced"] == "Deleted: “image 2”."
+def test_the_badge_turns_red_without_the_database_and_green_when_it_is_back(page, site, live_db):
+    """The page asks /health every 5 s (the clock jumps them); the list that failed while
+    the database was down is drawn again once the badge is green."""
+    page.clock.install()
+    open_page(page, site)
+    badge = page.get_by_test_id("health")
+    expect(badge).to_have_attribute("data-state", "ok")
+    live_db.stop()
+    try:
+        page.clock.fast_forward(5_000)
+        expect(badge).to_have_attribute("data-state", "db-down")
+        expect(page.get_by_test_id("health-title")).to_have_text("Database unavailable")
+        page.get_by_role("button", name="Refresh").click()
+        expect(page.get_by_test_id("list-status")).to_contain_text("Could not load the images.")
+        expect(captions(page)).to_have_count(0)
+    finally:
+        live_db.start()
+    page.clock.fast_forward(5_000)
+    expect(badge).to_have_attribute("data-state", "ok")
+    expect(captions(page)).to_have_text(["Hello"])
+
+
+def test_a_relative_base_url_is_the_api_on_the_pages_own_origin(page, site):
+    """BASE_URL=api, as behind a path-based Ingress: resolved as a link would be."""
+    site.config = {"baseUrl": "api", "name": "photoshare"}
+    open_page(page, site)
+    expect(page.get_by_test_id("api-base")).to_have_text(f"{site.front}/api")
+    expect(page.get_by_test_id("health")).to_have_attribute("data-state", "ok")
+    expect(captions(page)).to_have_text(["Hello"])

@@ -41,21 +41,6 @@ def test_selinux_gets_z_and_says_why_elsewhere_the_lessons_command():
     assert not any(":z" in line for line in relaxed)
 
 
-def test_make_open_in_wsl_opens_windows_browser(tmp_path):
-    """WSL (WSL_DISTRO_NAME is set there) has no xdg-open, maybe a DISPLAY (WSLg), and
-    Windows' explorer.exe on its PATH."""
-    opened = tmp_path / "opened"
-    explorer = tmp_path / "explorer.exe"
-    explorer.write_text(f'#!/bin/sh\necho "$@" > {opened}\nexit 1\n')  # it exits 1, always
-    explorer.chmod(0o755)
-    env = {"WSL_DISTRO_NAME": "Ubuntu", "DISPLAY": ":0", "PATH": f"{tmp_path}:{os.environ['PATH']}"}
-
-    out = make("open", "FRONT_PORT=8080", "BACK_PORT=3000", env=env)
-
-    assert out.splitlines()[0].startswith("The app: http://localhost:8080")
-    assert opened.read_text().strip() == "http://localhost:8080"
-
-
 def test_help_prints_no_carriage_return_from_a_crlf_makefile(tmp_path):
     """A clone made with CRLF before .gitattributes: make reads it, help must not print ^M."""
     crlf = tmp_path / "Makefile"

@@ -14,8 +14,6 @@ from kit import REPO, printed_commands
 from kit import offline_make as make
 from test_scripts_offline import Engine, answer, running
 
-PODMAN = "podman-4.3-idle"
-
 
 def lines_of(dry_run):
     return dry_run.splitlines()
@@ -51,61 +49,7 @@ def test_each_step_gets_its_image_before_it_runs(target, image, step):
     assert pulls and steps and pulls[0] < steps[0], dry
 
 
-# ---- mk/engine.mk: Podman's differences ---------------------------------------------------
-
-
-def test_make_down_on_podman_removes_the_shells_at_once():
-    """`podman rm -f` stops first (10 s for a shell as PID 1); -t 0 kills at once, as
-    Docker's rm -f does."""
-    podman = printed_commands(make("-n", "down", "DOCKER=podman", engine=PODMAN))
-    assert "podman rm -f -t 0 one" in podman and "podman rm -f -t 0 two" in podman
-    docker = printed_commands(make("-n", "down"))
-    assert "docker rm -f one" in docker and "docker rm -f two" in docker
-
-
-# ---- mk/ports.mk: the targets follow the ports the running stack publishes ----------------
-
 VERSION = answer("--version", "Docker version 28.2.2, build e6534b4\n")
-ARCH = answer("version --format {{.Server.Arch}}", "amd64\n")
-FRONT_ENV = "container inspect -f {{range .Config.Env}}{{println .}}{{end}} front"
-
-
-def test_the_front_port_follows_the_running_front(tmp_path):
-    engine = Engine(
-        tmp_path,
-        [
-            VERSION,
-            ARCH,
-            answer("port back 3000/tcp", status=1),
-            answer("port front 8080/tcp", "0.0.0.0:8081\n[::]:8081\n"),
-        ],
-    )
-    names = engine.run("make", "--no-print-directory", "names")
-    assert names.returncode == 0, names.output
-    assert engine.unanswered() == []
-    lines = names.stdout.splitlines()
-    assert (
-        lines[0]
-        == "notice: front publishes port 8081, so FRONT_PORT=8081 (set FRONT_PORT to choose)"
-    )
-    assert "FRONT_PORT=8081" in lines and "BACK_PORT=3000" in lines
-
-
-@pytest.mark.parametrize("calls", ["http://localhost:3000", "http://localhost:3001"])
-def test_moving_the_backend_says_when_the_running_page_still_calls_the_old_port(calls, tmp_path):
-    engine = Engine(tmp_path, [VERSION, answer(FRONT_ENV, f"PATH=/usr/bin\nBASE_URL={calls}\n\n")])
-    follows = engine.run("make", "--no-print-directory", "front-follows-back", "BACK_PORT=3001")
-    assert follows.returncode == 0, follows.output
-    assert follows.stdout.splitlines() == (
-        [
-            "notice: front's page still calls the API at http://localhost:3000: 'make front' "
-            "points it at http://localhost:3001"
-        ]
-        if calls.endswith("3000")
-        else []
-    )
-    # make back says it: the check is one of its prerequisites.
-    assert "url=$(docker container inspect" in make("-n", "back", "BACK_PORT=3001")
 
 
 # ---- mk/project.mk: the project's name --------------------------------------------------

@@ -2,36 +2,16 @@
 
 Unit tests use Flask's test client with no database, or with one on a port where nothing
 listens. Integration tests (marked `integration`) share one real MariaDB server, started
-once per session by mariadb_server.py on a free port with a throw-away datadir.
+once per session by mariadb_server.py on a free port with a throw-away datadir (the
+`mariadb` and `live_db` fixtures of tests/conftest.py).
 """
 
 import pytest
-from kit import missing_part
 
 from api import create_app
 from api.config import Config
 from giphy_standin import Giphy
-from mariadb_server import MariaDB, db_config, free_port, missing_binaries
-
-
-@pytest.fixture(scope="session")
-def mariadb(tmp_path_factory):
-    missing = missing_binaries()
-    if missing:
-        missing_part(
-            f"{', '.join(missing)} not found: apt-get install mariadb-server mariadb-client"
-        )
-    server = MariaDB(tmp_path_factory.mktemp("mariadb")).create()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def live_db(mariadb):
-    """The shared server, started again if an earlier test left it stopped."""
-    if mariadb.process is None:
-        mariadb.start()
-    return mariadb
+from mariadb_server import db_config, free_port
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""mutmut on back/api, with its settings kept out of back/ (docs/testing.md, "Mutation testing").
+"""mutmut on back/api, with its settings kept out of back/ (tests/README.md, "Mutation testing").
 
 mutmut reads its settings from setup.cfg in the folder it runs in, and names a module by
 its path from there: it must run where api/ is a child folder, so that api/images.py is
@@ -10,7 +10,7 @@ there with the arguments it was given:
 
     .venv/bin/python tests/back/mutate.py run --max-children 4
     .venv/bin/python tests/back/mutate.py results
-    .venv/bin/python tests/back/mutate.py check   # every survivor named in docs/testing.md
+    .venv/bin/python tests/back/mutate.py check   # every survivor named in tests/README.md
 """
 
 import os
@@ -24,13 +24,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "artifacts" / "mutmut"
+# The table of the survivors allowed, each with why it stays.
+SURVIVORS = REPO / "tests" / "README.md"
+SECTION = "\n## Mutation testing\n"
 MUTMUT = Path(sys.executable).with_name("mutmut")
+RUN_MARK = "K8SCOURSE_MUTATE_RUN"
 
 # api/draw.py is left unmutated: each of its mutants runs Pillow on real GIFs in about 40 s
-# of tests, and most change the caption's look, not a promise (docs/testing.md).
+# of tests, and most change the caption's look, not a promise (tests/README.md).
 # The root pyproject.toml puts back/ on sys.path (pythonpath): here the mutated copy in
-# mutants/ must be imported instead. The benchmark, the gunicorn tests and the copy's
-# tests run back/ only in other processes, so they catch no mutant: left out.
+# mutants/ must be imported instead. The benchmark, the gunicorn and hostile-input tests and
+# the copy's tests run back/ only in other processes, so they catch no mutant: left out.
 SETTINGS = """\
 [mutmut]
 source_paths = api
@@ -42,6 +46,7 @@ pytest_add_cli_args =
     --override-ini=pythonpath=
     --ignore=tests/back/test_back_bench.py
     --ignore=tests/back/test_back_gunicorn.py
+    --ignore=tests/back/test_back_hostile.py
     --ignore=tests/back/test_back_copy.py
 """
 
@@ -62,8 +67,9 @@ def lay_out(work=WORK):
 
 
 def check(work=WORK):
-    """0 when every mutant of the last run that survived is named in docs/testing.md (its
-    list of survivors, each with why it stays); else 1, naming the others."""
+    """0 when every mutant of the last run that survived is named in tests/README.md's
+    "Mutation testing" (its table of survivors, each with why it stays); else 1, naming
+    the others."""
     results = subprocess.run(
         [MUTMUT, "results", "--all", "true"], cwd=work, capture_output=True, text=True
     )
@@ -74,25 +80,26 @@ def check(work=WORK):
     counts = Counter(status.values())
     print(f"{len(status)} mutants: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     survived = {name for name, said in status.items() if said == "survived"}
-    docs = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`(api\.[^`\s]+__mutmut_\d+)`", docs))
+    section = SURVIVORS.read_text(encoding="utf-8").split(SECTION, 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(api\.[^`\s]+__mutmut_\d+)`", section))
     unnamed = sorted(survived - named)
     for name in unnamed:
-        print(f"survived, and not named in docs/testing.md: {name} (mutate.py show {name})")
+        print(f"survived, and not named in tests/README.md: {name} (mutate.py show {name})")
     named_here = len(survived) - len(unnamed)
-    print(f"{len(survived)} survived, {named_here} of them named in docs/testing.md")
+    print(f"{len(survived)} survived, {named_here} of them named in tests/README.md")
     return 1 if unnamed else 0
 
 
-def stop_left_servers():
+def stop_left_servers(run):
     """Stop the MariaDB servers that mutants left running: a mutant that hangs a test is
     killed by mutmut ("timeout") before the test's fixtures stop its server, which may be
-    paused (SIGSTOP) by the test. They are the mariadbd processes with mutmut's variable."""
+    paused (SIGSTOP) by the test. They are the mariadbd processes that carry this run's mark
+    in their environment (another checkout's run keeps its own)."""
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             if (proc / "comm").read_text().strip() != "mariadbd":
                 continue
-            if b"MUTANT_UNDER_TEST=" not in (proc / "environ").read_bytes():
+            if f"{RUN_MARK}={run}".encode() not in (proc / "environ").read_bytes().split(b"\0"):
                 continue
             pid = int(proc.name)
             os.kill(pid, signal.SIGCONT)  # a paused server acts on SIGTERM only once resumed
@@ -106,7 +113,9 @@ if __name__ == "__main__":
     lay_out()
     if sys.argv[1:] == ["check"]:
         sys.exit(check())
-    returncode = subprocess.run([MUTMUT, *sys.argv[1:]], cwd=WORK).returncode
+    run = str(os.getpid())  # the mark of this run's processes, the servers its tests start
+    env = {**os.environ, RUN_MARK: run}
+    returncode = subprocess.run([MUTMUT, *sys.argv[1:]], cwd=WORK, env=env).returncode
     if sys.argv[1:2] == ["run"]:
-        stop_left_servers()
+        stop_left_servers(run)
     sys.exit(returncode)

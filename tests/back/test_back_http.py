@@ -56,13 +56,6 @@ def test_non_json_body_is_415(offline_client):
     assert error_of(response)["message"] == "Send JSON with Content-Type: application/json."
 
 
-def test_body_over_16_kib_is_413(offline_client):
-    big = {"caption": "x" * (16 * 1024), "filename": "a.gif"}
-    response = offline_client.post("/images", json=big)
-    assert response.status_code == 413
-    error_of(response)
-
-
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
@@ -132,6 +125,7 @@ def test_16_kib_is_the_limit_to_the_byte(offline_client):
     for size, status in ((16 * 1024, 400), (16 * 1024 + 1, 413)):  # 400: read, then refused
         response = offline_client.post("/images", data=body(size), content_type="application/json")
         assert response.status_code == status, size
+        error_of(response)
 
 
 def test_a_chunked_body_over_16_kib_is_413_not_cut(offline_client):
@@ -258,14 +252,6 @@ def test_health_error_without_text_is_the_errors_name():
 
 
 CORS = {"Origin": "http://localhost:8080"}
-
-
-def test_cors_allows_only_configured_origins(offline_client):
-    allowed = offline_client.get("/livez", headers=CORS)
-    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
-    other = offline_client.get("/livez", headers={"Origin": "http://evil.example"})
-    assert "Access-Control-Allow-Origin" not in other.headers
-    assert "Origin" in other.vary
 
 
 @pytest.mark.parametrize(

@@ -13,27 +13,30 @@ def renamed_copy(tmp_path_factory):
     return rename(learner_copy(tmp_path_factory.mktemp("copy")), RENAMED_PROJECT)
 
 
+def rendering(path):
+    """`kubectl kustomize path`'s documents. The tests that check every object or container
+    would pass on none: each rendering holds the three tiers' workloads."""
+    docs = render(path)
+    kinds = [doc["kind"] for doc in docs]
+    assert kinds.count("Deployment") >= 2 and "StatefulSet" in kinds, (path, kinds)
+    return docs
+
+
 @pytest.fixture(scope="session")
-def rendered(renamed_copy):
+def docs():
+    """What `kubectl apply -k k8s/` applies."""
+    return rendering(REPO / "k8s")
+
+
+@pytest.fixture(scope="session")
+def rendered(docs, renamed_copy):
     """Every kustomization, rendered once: {"k8s": [documents], "k8s/arm64": [...],
     "renamed": the renamed copy's k8s/}."""
-    found = {
-        "k8s": render(REPO / "k8s"),
-        "k8s/arm64": render(REPO / "k8s/arm64"),
-        "renamed": render(renamed_copy / "k8s"),
+    return {
+        "k8s": docs,
+        "k8s/arm64": rendering(REPO / "k8s/arm64"),
+        "renamed": rendering(renamed_copy / "k8s"),
     }
-    # The tests that check every object or container would pass on none: each rendering
-    # holds the three tiers' workloads.
-    for target, docs in found.items():
-        kinds = [doc["kind"] for doc in docs]
-        assert kinds.count("Deployment") >= 2 and "StatefulSet" in kinds, (target, kinds)
-    return found
-
-
-@pytest.fixture(scope="session")
-def docs(rendered):
-    """What `kubectl apply -k k8s/` applies."""
-    return rendered["k8s"]
 
 
 @pytest.fixture(scope="session")

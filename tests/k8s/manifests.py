@@ -209,14 +209,11 @@ def ingress_hosts(docs):
 
 
 def makefile_defaults():
-    """The names and ports `make names` prints with the defaults, offline (kit.offline_make:
-    whatever this machine's environment overrides or its engine runs); DB_IMAGE as written,
-    not the one picked for an ARM host."""
+    """The names, ports and images `make names` prints with the defaults, offline
+    (kit.offline_make: whatever this machine's environment overrides or its engine runs;
+    the offline engine runs amd64)."""
     out = offline_make("-s", "names")
-    names = dict(line.split("=", 1) for line in out.splitlines())
-    text = (REPO / "Makefile").read_text(encoding="utf-8")
-    names["DB_IMAGE"] = re.search(r"^DB_IMAGE\s+\?= (\S+)$", text, re.M)[1]
-    return names
+    return dict(line.split("=", 1) for line in out.splitlines())
 
 
 def makefile_arm64_db_image():

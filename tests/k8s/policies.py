@@ -56,11 +56,6 @@ def pod(docs, project, part):
     return {"namespace": project, "labels": shared, "containers": containers}
 
 
-def stranger(namespace, labels):
-    """A pod that no manifest here starts: `kubectl run`, or one in another namespace."""
-    return {"namespace": namespace, "labels": labels, "containers": []}
-
-
 def named_port(containers, port):
     """A policy's port (a number or a port name of the selected pod) as numbers."""
     if isinstance(port, int):
@@ -119,11 +114,3 @@ def reaches(docs, source, target, port, protocol="TCP"):
     return admits(docs, source, target, port, protocol, "egress") and admits(
         docs, target, source, port, protocol, "ingress"
     )
-
-
-def kube_dns():
-    return {
-        "namespace": "kube-system",
-        "labels": {"k8s-app": "kube-dns"},
-        "containers": [{"ports": [{"containerPort": 53}]}],
-    }

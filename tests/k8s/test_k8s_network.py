@@ -2,8 +2,10 @@
 them, let through exactly what the three tiers and their two helpers need and nothing
 else. The database accepts the backend, the toolbox and the backup on MySQL's port; the
 backend and the page accept the Ingress controller and the toolbox; only the backend, the
-toolbox and the backup reach out, each to what it needs and to DNS. A pod without the
-toolbox's label, or with it in another namespace, stays out."""
+toolbox and the backup reach out, each to what it needs and to DNS. Every pod is isolated
+both ways, and every rule names its peers exactly (pods of this namespace by their name,
+or one other namespace): a pod without the label, or with it in another namespace, matches
+none. The commands that go through the wall: tests/k8s/test_k8s_map.py."""
 
 import pytest
 from manifests import (
@@ -15,25 +17,12 @@ from manifests import (
     ingress_hosts,
     workloads,
 )
-from policies import (
-    NAME,
-    NAMESPACE_NAME,
-    admits,
-    kube_dns,
-    named_port,
-    pod,
-    reaches,
-    selects,
-    stranger,
-    template_labels,
-)
+from policies import NAME, NAMESPACE_NAME, named_port, pod, selects, template_labels
 
 PARTS = ("db", "back", "front")
 # The pods that are not tiers, each with its own opening in the wall.
 HELPERS = ("toolbox", "db-backup")
 KUBE_DNS = (("namespace", ((NAMESPACE_NAME, "kube-system"),)), ("pods", (("k8s-app", "kube-dns"),)))
-# What `kubectl run mysql-client ...` labels its pod with: no way through the wall.
-KUBECTL_RUN_LABELS = {"run": "mysql-client"}
 
 
 def peer(entry):
@@ -180,68 +169,6 @@ def test_the_helpers_reach_out_to_what_they_need_and_dns(rendered, target):
     # Nothing comes into them.
     for helper in HELPERS:
         assert allowed(docs, project, helper, "ingress") == set(), helper
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_toolbox_reaches_every_tier_on_its_port(rendered, target):
-    docs, project = rendered[target], TARGET_PROJECT[target]
-    toolbox = pod(docs, project, "toolbox")
-    for part, port in (("front", 8080), ("back", 3000), ("db", 3306)):
-        assert reaches(docs, toolbox, pod(docs, project, part), port), part
-    assert reaches(docs, toolbox, kube_dns(), 53, "UDP")
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_toolbox_reaches_nothing_else(rendered, target):
-    docs, project = rendered[target], TARGET_PROJECT[target]
-    toolbox = pod(docs, project, "toolbox")
-    # Other ports of the tiers.
-    for part, port in (("front", 3306), ("back", 8080), ("db", 3000), ("db", 33060)):
-        assert not reaches(docs, toolbox, pod(docs, project, part), port), (part, port)
-    # The Kubernetes API, another namespace's pod, and the other helpers.
-    apiserver = stranger("default", {"component": "apiserver"})
-    assert not reaches(docs, toolbox, apiserver, 443)
-    assert not reaches(docs, toolbox, stranger("elsewhere", {NAME: "front"}), 8080)
-    assert not reaches(docs, toolbox, pod(docs, project, "db-backup"), 3306)
-    assert not reaches(docs, toolbox, toolbox, 3306)
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_a_pod_without_the_label_stays_out(rendered, target):
-    """`kubectl run mysql-client ...` in the namespace labels its pod run=mysql-client: the
-    wall holds, both ways. So does the toolbox's label on a pod of another namespace."""
-    docs, project = rendered[target], TARGET_PROJECT[target]
-    for intruder in (
-        stranger(project, KUBECTL_RUN_LABELS),
-        stranger("elsewhere", {NAME: "toolbox"}),
-    ):
-        for part, port in (("front", 8080), ("back", 3000), ("db", 3306)):
-            target_pod = pod(docs, project, part)
-            assert not admits(docs, target_pod, intruder, port, "TCP", "ingress"), (intruder, part)
-    walled = stranger(project, KUBECTL_RUN_LABELS)
-    assert not admits(docs, walled, kube_dns(), 53, "UDP", "egress"), "not even DNS"
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_backup_reaches_only_the_database(rendered, target):
-    docs, project = rendered[target], TARGET_PROJECT[target]
-    backup = pod(docs, project, "db-backup")
-    assert reaches(docs, backup, pod(docs, project, "db"), 3306)
-    assert reaches(docs, backup, kube_dns(), 53, "UDP")
-    for part, port in (("front", 8080), ("back", 3000)):
-        assert not reaches(docs, backup, pod(docs, project, part), port), part
-    assert not reaches(docs, backup, stranger("default", {"component": "apiserver"}), 443)
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_tiers_reach_each_other_as_before(rendered, target):
-    """The helpers' openings changed nothing between the tiers."""
-    docs, project = rendered[target], TARGET_PROJECT[target]
-    db, back, front = (pod(docs, project, part) for part in PARTS)
-    assert reaches(docs, back, db, 3306)
-    assert not reaches(docs, front, db, 3306)
-    assert not reaches(docs, front, back, 3000)
-    assert not reaches(docs, db, back, 3000)
 
 
 def test_every_pod_is_isolated_both_ways(rendered):
