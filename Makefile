@@ -132,7 +132,7 @@ logs: ## Show the backend's logs
 stop: ## Stop the backend
 	@$(RUN) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 
-##@ Part 4: the front end (the next lesson), served by nginx
+##@ Part 4: the front end, served by nginx (lesson 8's commands)
 
 .PHONY: build-front front open
 build-front: ## Build the front image $(FRONT_IMAGE) from front/

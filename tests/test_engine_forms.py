@@ -49,10 +49,10 @@ def engine(request, tmp_path):
 
 
 def lesson_check_of_inspect(engine):
-    """The pattern scripts/walk-lesson checks `make inspect`'s output with, on this engine."""
-    lesson = (REPO / "scripts" / "walk-lesson").read_text()
+    """The pattern lesson 5's walk checks `make inspect`'s output with, on this engine."""
+    lesson = (REPO / "lessons" / "01-05-networking" / "walk.sh").read_text()
     line = re.search(r"^members=.*$", lesson, re.M)
-    assert line, "scripts/walk-lesson no longer sets its inspect check in one line"
+    assert line, "lesson 5's walk.sh no longer sets its inspect check in one line"
     return engine.run("bash", "-c", line[0] + '\nprintf %s "$members"').stdout
 
 

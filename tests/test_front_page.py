@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from kit import REPO, missing_part, serving
+from kit import REPO, free_port, missing_part, serving, troubleshooting_row
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.shared_data import SharedDataMiddleware
@@ -187,3 +187,12 @@ def test_a_relative_base_url_is_the_api_on_the_pages_own_origin(page, site):
     expect(page.get_by_test_id("api-base")).to_have_text(f"{site.front}/api")
     expect(page.get_by_test_id("health")).to_have_attribute("data-state", "ok")
     expect(captions(page)).to_have_text(["Hello"])
+
+
+def test_an_api_that_does_not_answer_is_said_with_the_readmes_fix(page, site):
+    site.config = {"baseUrl": f"http://127.0.0.1:{free_port()}", "name": "photoshare"}
+    open_page(page, site)
+    expect(page.get_by_test_id("health")).to_have_attribute("data-state", "unreachable")
+    seen, _, fix = troubleshooting_row('"Cannot reach the backend"')
+    expect(page.get_by_test_id("health")).to_contain_text(seen.split('"')[1])
+    assert "`make back`" in fix and "`make front BASE_URL=http://localhost:3001`" in fix

@@ -15,9 +15,9 @@ from kit import (
     offline_env,
     printed_commands,
     quoted,
+    readme_row,
     run,
     says,
-    troubleshooting_row,
 )
 from kit import offline_make as make  # a stub engine with nothing running, not this machine's
 
@@ -64,15 +64,15 @@ def test_a_windows_clone_checks_every_file_out_with_lf(tmp_path):
     assert "scripts/run-step" in files_with_crlf(without)
 
     # What the learner sees in such a clone: env looks for a program named "bash\r".
-    seen, why, fix = troubleshooting_row("bash\\r")
-    for locale, words in (("C.UTF-8", quoted(seen)[0]), ("C", quoted(seen)[1])):
+    _, known, _ = readme_row("Your machine", "bash\\r")
+    utf8, c_locale, fix_commands = [w for w in quoted(known) if "bash\\r" in w or "git rm" in w]
+    for locale, words in (("C.UTF-8", utf8), ("C", c_locale)):
         env = {**os.environ, "LC_ALL": locale}
         ran = run("scripts/wait-for-http", "--help", cwd=without, env=env)
         assert ran.returncode == 127
         assert says(ran.stderr, words) or words in ran.stderr, (locale, ran.stderr)
     # The row's fix, in that clone once .gitattributes is back in it: every file LF again.
     (without / ".gitattributes").write_bytes((REPO / ".gitattributes").read_bytes())
-    fix_commands = quoted(fix)[0]
     assert fix_commands == "git rm -r -q --cached . && git reset -q --hard"
     fixed = run("bash", "-c", f"git add .gitattributes && {fix_commands}", cwd=without)
     assert fixed.returncode == 0, fixed.output

@@ -20,6 +20,7 @@ from kit import (
     missing_part,
     printed_commands,
     quoted,
+    readme_row,
     run,
     says,
     troubleshooting_row,
@@ -160,10 +161,10 @@ def test_an_arm64_engine_gets_a_multi_arch_database_image_as_the_readme_says(tmp
     # An explicit choice wins, without the line.
     out = make("-n", "db", "DB_IMAGE=mariadb:11", "ENGINE_ARCH=arm64")
     assert "exists for amd64 only" not in out and out.strip().endswith("mariadb:11'")
-    _, _, fix = troubleshooting_row("no matching manifest")
-    assert "the Makefile uses `mysql:8.4` where the engine runs arm64" in fix
-    assert "by hand: `make db DB_IMAGE=mysql:8.4`" in fix
-    assert "and Compose and Swarm everywhere" in fix
+    _, known, _ = readme_row("Your machine", "no matching manifest")
+    assert "where the engine runs arm64" in known and "`make db` starts `mysql:8.4`" in known
+    assert "by hand, `make db DB_IMAGE=mysql:8.4`" in known
+    assert "Compose and Swarm use `mysql:8.4` everywhere" in known
     for target in ("compose-up", "swarm-up"):
         stack = printed_commands(make("-n", target, "ENGINE_ARCH=amd64"))
         assert any(" DB_IMAGE=mysql:8.4 " in command for command in stack), (target, stack)
@@ -342,9 +343,9 @@ def test_compose_and_swarm_refuse_on_podman():
         refused = make("-n", target, "DOCKER=podman", engine=PODMAN, check=False)
         assert refused.returncode != 0
         assert said in refused.stderr
-        seen, _, fix = troubleshooting_row("drive Docker Compose: on Podman")
-        assert any(says(refused.stderr, words) for words in quoted(seen))
-    assert fix == "`make up DOCKER=podman`"
+        _, _, _, said_there = readme_row("On Podman", "drive Docker Compose: on Podman")
+        assert any(says(refused.stderr, words) for words in quoted(said_there))
+    assert "`make up DOCKER=podman`" in said_there
     assert make("-n", "up", "DOCKER=podman", engine=PODMAN, check=False).returncode == 0
 
 

@@ -63,18 +63,22 @@ def test_what_the_readme_says_of_lint_and_test_is_what_they_run():
     assert re.search(r"make lint +ruff, shellcheck and hadolint\n", help_text)
     assert re.search(r"make test +Lint, then every test \(Docker and Podman too\)\n", help_text)
     first_screen = README.read_text().split("```")[1]
-    assert (
-        "make test    # lint, then every test: unit, a real MariaDB, the lesson on Docker and "
-        "Podman, a real browser" in first_screen
+    assert "make test-offline   # the tests a learner can run: " in first_screen
+    assert "no engine" in first_screen.split("make test-offline")[1].splitlines()[0]
+    assert "make test           # maintainers: lint, then every test, the engines' too" in (
+        first_screen
     )
+    offline = recipe("test-offline")
+    assert "--ignore=tests/e2e --ignore=tests/images" in offline
     # The engines: the end-to-end tests take each of them in turn.
     engines = (REPO / "tests" / "e2e" / "real_engines.py").read_text()
     assert 'ENGINES = ("docker", "podman")' in engines
 
 
 def test_help_names_the_front_as_the_readme_does():
-    assert "\nPart 4: the front end (the next lesson), served by nginx\n" in make("help")
-    assert "\n### 4. The front end (the next lesson)\n" in (REPO / "README.md").read_text()
+    assert "\nPart 4: the front end, served by nginx (lesson 8's commands)\n" in make("help")
+    readme = (REPO / "README.md").read_text()
+    assert "\n### 4. The front end, served by nginx (lesson 8's commands)\n" in readme
 
 
 NOT_PRODUCIBLE = "*(not produced here:"  # how a row that no test can produce is marked

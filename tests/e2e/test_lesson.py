@@ -211,6 +211,8 @@ def test_each_wrong_backend_is_named_at_once():
         "make: 'back' publishes port 3001, not 3000: make health BACK_PORT=3001 (pass the "
         "port you gave make back)."
     )
+    seen, _, fix = troubleshooting_row("publishes port 3001, not 3000")
+    assert says(moved.stderr, quoted(seen)[0]) and "`make health BACK_PORT=3001`" in fix
     # Another password than the database's: never printed.
     wrong = "not-the-databases-password"
     assert make("back", f"DB_PASSWORD={wrong}").returncode == 0

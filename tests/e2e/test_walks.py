@@ -23,7 +23,7 @@ from copies import (
     rename,
     windows_clone,
 )
-from kit import missing_part
+from kit import missing_part, quoted, troubleshooting_row
 from real_engines import LESSON_IMAGES, Engine, run
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +100,9 @@ def assert_walked(lesson, engine):
     assert printed_after(
         step("inside one: docker is not found"), f"{on} exec one sh -c 'docker ps'"
     ) == ["sh: docker: not found"]
-    assert "ping: bad address 'two'" in step("ping two fails on the default bridge")
+    seen, _, fix = troubleshooting_row("ping: bad address 'two'")
+    assert quoted(seen)[0] in step("ping two fails on the default bridge")
+    assert fix == "`make alpine-network` (a user-defined network)"
     inspect = step("make inspect lists one and two")
     if on == "docker":
         listed = printed_after(inspect, "docker network inspect alpine-network")
