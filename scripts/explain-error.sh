@@ -33,9 +33,7 @@ explain() {
             network=${cmd##* }
             holders=$(members_of "$network")
             project=$(label_of "${holders%% *}" com.docker.compose.project)
-            if [ -n "$project" ]; then
-                fail "network $network is still used by the Compose stack $project ($holders): stop it with 'make compose-down'."
-            fi
+            [ -z "$project" ] || fail "network $network is still used by the Compose stack $project ($holders): stop it with 'make compose-down'."
             fail "network $network is still used by ${holders:-a container}: stop it ('$DOCKER stop ${holders%% *}') or disconnect it ('$DOCKER network disconnect $network ${holders%% *}'), then retry." ;;
         *"no matching manifest for linux/arm64"*)
             fail "this image has no build for your ARM machine (mysql:5.7 is amd64-only): use a multi-arch image, e.g. make db DB_IMAGE=mysql:8.4." ;;
@@ -49,14 +47,11 @@ explain() {
             [ -n "${BACK_IMAGE:-}" ] && [[ $image == "$BACK_IMAGE" || $image == "$BACK_IMAGE:latest" ]] && built_by=build
             [ -n "${FRONT_IMAGE:-}" ] && [[ $image == "$FRONT_IMAGE" || $image == "$FRONT_IMAGE:latest" ]] && built_by=build-front
             [ -z "$built_by" ] || fail "image '$image' is missing: build it first with 'make $built_by'."
-            if [[ $err == *"did not resolve to an alias"* ]]; then
-                # Podman looks a short name up only in the registries its configuration lists.
+            where="check the name, and that '$DOCKER pull ${image:-?}' reaches a registry"
+            [ ! -x standins/pull-or-build ] || where="check the name, or run 'make pull-images' to build local stand-ins"
+            if [[ $err == *"did not resolve to an alias"* ]]; then # Podman asks only the registries it lists
                 where="Podman has no registry to look short names up in: add unqualified-search-registries = [\"docker.io\"] to /etc/containers/registries.conf"
-                [ -x standins/pull-or-build ] && where+=", or run 'make pull-images' to build local stand-ins"
-            elif [ -x standins/pull-or-build ]; then
-                where="check the name, or run 'make pull-images' to build local stand-ins"
-            else
-                where="check the name, and that '$DOCKER pull ${image:-?}' reaches a registry"
+                [ ! -x standins/pull-or-build ] || where+=", or run 'make pull-images' to build local stand-ins"
             fi
             fail "image '${image:-?}' is missing and cannot be pulled: $where." ;;
         *"server gave HTTP response to HTTPS client"*)

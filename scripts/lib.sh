@@ -1,11 +1,8 @@
 # shellcheck shell=bash
 # What the scripts share: the engine, how they fail, and the questions they ask of it.
-# Not run by itself: each script sources it by its own path (`. "$(dirname "$0")/lib.sh"`),
-# so it travels with them.
-
-# The engine: DOCKER is the command (docker or podman), ENGINE what it really is
-# (podman-docker's `docker` is Podman). The Makefile decides both once and exports them
-# (mk/engine.mk); a script run by hand asks the command itself.
+# Sourced by each script by its own path, so it travels with them. DOCKER is the engine's
+# command (docker or podman), ENGINE what it really is (podman-docker's `docker` is Podman):
+# the Makefile decides both and exports them (mk/engine.mk); run by hand, the command is asked.
 DOCKER=${DOCKER:-docker}
 if [ -z "${ENGINE:-}" ]; then
     case $("$DOCKER" --version 2>/dev/null) in *odman*) ENGINE=podman ;; *) ENGINE=docker ;; esac

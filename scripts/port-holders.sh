@@ -39,9 +39,7 @@ stop_command() {
     local engine=$1 name=$2 project on=''
     [ "$engine" = "$DOCKER" ] || on=" DOCKER=$engine"
     project=$(DOCKER=$engine label_of "$name" com.docker.compose.project)
-    if [ -n "$project" ]; then
-        printf "'make compose-down PROJECT=%s'" "$project"; return
-    fi
+    [ -z "$project" ] || { printf "'make compose-down PROJECT=%s'" "$project"; return; }
     case $name in
         back | front | one | two) project=${LESSON_PROJECT:-} ;;
         *-db | *-back | *-front) project=${name%-*} ;;
@@ -55,22 +53,17 @@ stop_command() {
 # line, WHO and the command that frees it (empty for a program), tab-separated; nothing
 # when the port is free.
 holder() {
-    local name=$1 port=$2 engine who
+    local name=$1 port=$2 engine who whose
     for engine in "$DOCKER" "$(other_engine)"; do
         [ "$engine" = "$DOCKER" ] || command -v "$engine" >/dev/null || continue
         who=$(publisher "$engine" "$port")
         [ -n "$who" ] || continue
         [ "$who" = "$name" ] && [ "$engine" = "$DOCKER" ] && return
-        if [ "$engine" = "$DOCKER" ]; then
-            printf "container '%s'\t%s\n" "$who" "$(stop_command "$engine" "$who")"
-        else
-            printf "%s's container '%s'\t%s\n" "$engine" "$who" "$(stop_command "$engine" "$who")"
-        fi
+        [ "$engine" = "$DOCKER" ] && whose='' || whose="$engine's "
+        printf "%scontainer '%s'\t%s\n" "$whose" "$who" "$(stop_command "$engine" "$who")"
         return
     done
-    if listening "$port"; then
-        printf 'another program on this machine%s\t\n' "$(program_on "$port")"
-    fi
+    ! listening "$port" || printf 'another program on this machine%s\t\n' "$(program_on "$port")"
 }
 
 # How to publish on another port, and what follows that port (make's variable $1).
