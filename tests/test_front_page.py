@@ -1,4 +1,4 @@
-"""The page (front/public) in Chromium, offline: werkzeug
+"""The page (front/public, and as front/build.sh builds it) in Chromium, offline: werkzeug
 serves its files with nginx's Content-Security-Policy and a /config.json as the front's
 nginx does, the real backend app (back/api) answers on another port over the real MariaDB
 of the backend's tests (GIPHY unset: the shipped GIFs answer), and Playwright drives
@@ -7,6 +7,7 @@ Debian's chromium. The page from the front image: tests/images; the whole stack:
 import json
 import mimetypes
 import re
+import subprocess
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -78,6 +79,15 @@ def site(mariadb, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The page as the image's first stage builds it (front/build.sh: sh, sha256sum, sed)."""
+    out = tmp_path_factory.mktemp("built")
+    command = ["sh", str(FRONT / "build.sh"), str(FRONT / "public"), str(out)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    return out
+
+
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         missing_part(f"{CHROMIUM} not found: apt-get install chromium")
@@ -125,10 +135,17 @@ def shown(picture):
 
 
 def test_a_keyword_a_caption_and_save_put_the_captioned_picture_first_in_the_gallery(
-    page, site
+    page, site, built
 ):
+    """On the page as the image serves it: index.html loads build.sh's content-named files."""
     caption = "<b>Friday</b> & co"  # drawn into the GIF, shown as text: never markup
+    site.root = built
+    asked = []
+    page.on("request", lambda request: asked.append(request.url.removeprefix(site.front + "/")))
     open_page(page, site)
+    loaded = {name for name in asked if name.endswith((".js", ".css", ".svg"))}
+    assert loaded == {path.name for path in built.iterdir()} - {"index.html"}
+    assert all(re.search(r"\.[0-9a-f]{12}\.", name) for name in loaded), loaded
     expect(page).to_have_title("photoshare · memes")
     expect(page.get_by_test_id("health-title")).to_have_text("API and database OK")
     pictures, captions = gallery(page)
