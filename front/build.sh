@@ -22,7 +22,9 @@ for path in "$source"/*; do
     file=${path##*/}
     case $file in
         index.html) continue ;;
-        *[!A-Za-z0-9._-]* | .*) echo "build.sh: $file: use letters, digits, '.', '_', '-'" >&2; exit 1 ;;
+        *[!A-Za-z0-9._-]* | .*)
+            echo "build.sh: $file: name it with letters, digits, '.', '_' or '-'" >&2
+            exit 1 ;;
     esac
     [ -f "$path" ] || { echo "build.sh: $file: not a file (no folders in $source)" >&2; exit 1; }
     if ! grep -q "\"$file\"" "$source/index.html"; then

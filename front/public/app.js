@@ -67,7 +67,8 @@ async function api(path, { method = "GET", body, timeout = REQUEST_TIMEOUT_MS } 
 /** The API's own words for a failed request: its JSON `message` (and `hint`), else the status. */
 function messageOf(result) {
   const data = result.data || {};
-  const message = typeof data.message === "string" ? data.message : `The API answered HTTP ${result.status}.`;
+  const message =
+    typeof data.message === "string" ? data.message : `The API answered HTTP ${result.status}.`;
   return typeof data.hint === "string" ? `${message} Hint: ${data.hint}` : message;
 }
 
@@ -208,63 +209,63 @@ function updateGenerator(working = "") {
   $("save").disabled = Boolean(working) || !gif?.captioned || gif.saved;
 }
 
-/** One call of the generator: a visible working state meanwhile, the API's words if it
- * refuses. The answer's data, or null. */
-async function generate(working, field, path, body) {
+/** One call of the generator: a visible working state meanwhile, then done(its answer),
+ * or the API's words if it refuses. */
+async function generate(working, field, path, body, done) {
+  const focused = document.activeElement;
   generatorError("");
   updateGenerator(working);
+  announce(working);
   try {
     const result = await api(path, { method: "POST", body, timeout: GIF_TIMEOUT_MS });
-    if (result.status === 201 && result.data) return result.data;
-    generatorError(messageOf(result), field);
+    if (result.status === 201 && result.data) done(result.data);
+    else generatorError(messageOf(result), field);
   } catch (err) {
     if (!(err instanceof Unreachable)) throw err;
     generatorError(unreachableText(err));
   } finally {
     updateGenerator();
+    // The button pressed lost the focus while disabled: keyboard users get it back (or,
+    // once it stays disabled, the caption's field), not the top of the page.
+    if (document.activeElement === document.body && focused) {
+      (focused.disabled ? $("caption") : focused).focus();
+    }
   }
-  return null;
 }
 
-async function search(event) {
+function search(event) {
   event?.preventDefault();
   const keyword = $("keyword").value;
   const working = `Looking for a GIF for “${keyword.trim()}”…`;
-  const data = await generate(working, "keyword", "/gifs", { keyword });
-  if (data) {
+  return generate(working, "keyword", "/gifs", { keyword }, (data) => {
     state.gif = { name: data.name, keyword: keyword.trim() };
-    updateGenerator();
     announce(`A GIF for “${state.gif.keyword}” is on the canvas.`);
-  }
+  });
 }
 
-async function captionize(event) {
+function captionize(event) {
   event.preventDefault();
   // Always drawn on the GIF as found: a second caption replaces the first.
   const { name, keyword } = state.gif;
   const caption = $("caption").value;
   const working = `Captionizing: drawing “${caption.trim()}” into every frame…`;
   const path = `/gifs/${encodeURIComponent(name)}/captions`;
-  const data = await generate(working, "caption", path, { caption });
-  if (data) {
+  return generate(working, "caption", path, { caption }, (data) => {
     state.gif = { name, keyword, caption: caption.trim(), captioned: data.name };
-    updateGenerator();
     announce("Captioned: the picture can be saved to the gallery.");
-  }
+  });
 }
 
-async function save() {
+function save() {
   const { caption, captioned } = state.gif;
   const body = { caption, filename: captioned };
-  const data = await generate("Saving to the gallery…", null, "/images", body);
-  if (data) {
+  return generate("Saving to the gallery…", null, "/images", body, () => {
     state.gif.saved = true;
-    updateGenerator();
     announce(`Saved “${caption}” to the gallery.`);
     state.page = 0;
     state.cursors = [undefined];
-    await loadGallery();
-  }
+    loadGallery();
+  });
 }
 
 // ---- the gallery -------------------------------------------------------------------
