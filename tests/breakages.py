@@ -510,15 +510,44 @@ BREAKAGES = (
       "add_header   Cache-Control \"no-store\" always;",
       "add_header   Cache-Control \"public, max-age=3600\" always;",
       "test_front_offline::test_each_answer_is_cached_as_long_as_it_may_be[/"
-      "config.json-no-store]",
+      "config.json-no-store-True]",
       "a new BASE_URL is not seen for an hour: the page keeps calling the old API"),
     B("nginx-page-without-csp", "front/templates/default.conf.template",
-      "    location = /index.html {\n        include      /etc/nginx/security-"
-      "headers.conf;\n", "    location = /index.html {\n",
+      "    include /etc/nginx/security-headers.conf;\n    # index.html, and",
+      "    # index.html, and",
       "test_front_offline::test_everything_the_browser_loads_has_the_security_headers_o"
       "n_every_answer[/index.html]",
-      "the page itself loses every security header (its own add_header drops the "
-      "inherited ones): no CSP, framable"),
+      "the page itself has no security header: no CSP, framable"),
+    B("nginx-404-kept-a-year", "front/templates/default.conf.template",
+      "add_header   Cache-Control \"public, max-age=31536000, immutable\";",
+      "add_header   Cache-Control \"public, max-age=31536000, immutable\" always;",
+      "test_front_offline::test_each_answer_is_cached_as_long_as_it_may_be[/app.3f2a9c0"
+      "b1d4e.js-public, max-age=31536000, immutable-False]",
+      "a 404 for a new app.js, asked of an old replica during a rolling update, is kept "
+      "a year: the page stays broken in that browser"),
+    B("build-hash-longer", "front/build.sh",
+      "cut -c 1-12)", "cut -c 1-16)",
+      "test_front_offline::test_what_build_sh_names_nginx_keeps_a_year",
+      "nginx no longer recognises the built names: every load asks for every file again"),
+    B("build-page-not-rewritten", "front/build.sh",
+      "sed \"$rules\" \"$source/index.html\" >\"$out/index.html\"",
+      "cp \"$source/index.html\" \"$out/index.html\"",
+      "test_front_page::test_a_keyword_a_caption_and_save_put_the_captioned_picture_fir"
+      "st_in_the_gallery",
+      "the image's index.html loads app.js, which the image does not have: a blank page"),
+    B("front-dockerfile-unbuilt", "front/Dockerfile",
+      "COPY --from=build /build/dist/ /usr/share/nginx/html/",
+      "COPY public/ /usr/share/nginx/html/",
+      "test_front_offline::test_the_front_image_starts_through_listen_on_80_then_nginxs"
+      "_entrypoint",
+      "the image serves the unhashed source, which nginx sends with no-cache: every "
+      "load asks for every file again"),
+    B("headers-img-self-only", "front/security-headers.conf",
+      "img-src 'self' $api_origin;", "img-src 'self';",
+      "test_front_offline::test_the_page_may_fetch_only_its_origin_and_the_apis[http://"
+      "localhost:3001-'self' http://localhost:3001]",
+      "test_front_page::test_paging_walks_to_older_pictures_and_back",
+      "the browser refuses every GIF of the API: a page of broken pictures"),
     B("headers-connect-anywhere", "front/security-headers.conf",
       "connect-src 'self' $api_origin;", "connect-src *;",
       "test_front_offline::test_the_page_may_fetch_only_its_origin_and_the_apis[http://"
@@ -566,11 +595,21 @@ BREAKAGES = (
       "the front never turns healthy: Swarm replaces its tasks over and over"),
     B("page-caption-markup", "front/public/app.js",
       "caption.textContent = image.caption;", "caption.innerHTML = image.caption;",
-      "test_front_page::test_an_added_caption_is_there_after_a_reload_as_text_and_can_b"
-      "e_deleted",
+      "test_front_page::test_a_keyword_a_caption_and_save_put_the_captioned_picture_fir"
+      "st_in_the_gallery",
       "a caption runs as HTML in every visitor's page: stored cross-site scripting"),
+    B("page-alt-not-caption", "front/public/app.js",
+      "picture.alt = image.caption;", "picture.alt = image.filename;",
+      "test_front_page::test_a_keyword_a_caption_and_save_put_the_captioned_picture_fir"
+      "st_in_the_gallery",
+      "a screen reader reads the gallery as file names, not as the memes' words"),
+    B("page-no-working-state", "front/public/app.js",
+      "  canvas.setAttribute(\"aria-busy\", String(Boolean(working)));\n", "",
+      "test_front_page::test_a_keyword_a_caption_and_save_put_the_captioned_picture_fir"
+      "st_in_the_gallery",
+      "a screen reader is not told that the picture is being captioned"),
     B("page-list-not-redrawn", "front/public/app.js",
-      "    loadList();\n  }\n}\n", "  }\n}\n",
+      "    loadGallery();\n  }\n}\n", "  }\n}\n",
       "test_front_page::test_the_badge_turns_red_without_the_database_and_green_when_it"
       "_is_back",
       "after an outage the badge turns green and the list stays 'Could not load'"),

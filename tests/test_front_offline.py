@@ -52,10 +52,16 @@ def env_of(path):
     return env
 
 
+def final_stage(path):
+    """The instructions of a Dockerfile's last stage: the image it builds."""
+    found = instructions(path)
+    return found[max(i for i, (word, _) in enumerate(found) if word == "FROM") :]
+
+
 def copies(path):
-    """{destination: [sources]} of a Dockerfile's COPY lines."""
+    """{destination: [sources]} of the COPY lines of a Dockerfile's last stage."""
     found = {}
-    for word, rest in instructions(path):
+    for word, rest in final_stage(path):
         if word == "COPY":
             *sources, destination = rest.split()
             found.setdefault(destination, []).extend(sources)
@@ -106,7 +112,7 @@ def test_the_front_image_starts_through_listen_on_80_then_nginxs_entrypoint():
     """ENTRYPOINT: listen-on-80.sh (copied from front/, executable), then the base image's
     /docker-entrypoint.sh, which runs /docker-entrypoint.d/*.sh (05-check-base-url.sh, copied
     there and executable) before it renders the templates into conf.d/, which the USER may
-    write; CMD is the base image's."""
+    write; CMD is the base image's. The page is what the first stage's build.sh built."""
     entrypoint = json.loads(last("front/Dockerfile", "ENTRYPOINT"))
     assert entrypoint[1:] == ["/docker-entrypoint.sh"]
     assert json.loads(last("front/Dockerfile", "CMD")) == ["nginx", "-g", "daemon off;"]
@@ -115,7 +121,11 @@ def test_the_front_image_starts_through_listen_on_80_then_nginxs_entrypoint():
     assert "listen-on-80.sh" in copied[f"{script.parent}/"] and script.name == "listen-on-80.sh"
     assert "05-check-base-url.sh" in copied["/docker-entrypoint.d/"]
     assert copied["/etc/nginx/templates/"] == ["templates/"]
-    [run] = [rest for word, rest in instructions("front/Dockerfile") if word == "RUN"]
+    assert copied["/usr/share/nginx/html/"] == ["--from=build", "/build/dist/"]
+    build = instructions("front/Dockerfile")[: -len(final_stage("front/Dockerfile"))]
+    assert ("FROM", "${NGINX_IMAGE} AS build") in build  # the same base: nothing more to pull
+    assert ("RUN", "sh build.sh public dist") in build and ("WORKDIR", "/build") in build
+    [run] = [rest for word, rest in final_stage("front/Dockerfile") if word == "RUN"]
     steps = [step.strip() for step in run.split("&&")]
     assert f"chmod 0755 /docker-entrypoint.d/05-check-base-url.sh {script}" in steps
     user = last("front/Dockerfile", "USER")
@@ -390,7 +400,8 @@ class Server:
         return int(code), body.encode().decode("unicode_escape")
 
 
-PAGES = ["/index.html", "/app.js", "/styles.css", "/favicon.svg", "/config.json"]
+BUILT = "/app.3f2a9c0b1d4e.js"  # a name build.sh gives: app.<12 hex digits of its hash>.js
+PAGES = ["/", "/index.html", BUILT, "/config.json"]
 SECURITY = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -415,29 +426,45 @@ def test_everything_the_browser_loads_has_the_security_headers_on_every_answer(p
     ],
 )
 def test_the_page_may_fetch_only_its_origin_and_the_apis(base_url, connect):
-    """A CSP source with a path matches that one path only: the API's origin, not its URL.
+    """fetch() and pictures (the API's GIFs) from the page's origin and the API's. A CSP
+    source with a path matches that one path only: the API's origin, not its URL.
     Nothing else: no inline script, no other origin, no framing."""
     csp, _ = Server(base_url).headers("/index.html")["Content-Security-Policy"]
     policy = {d.split()[0]: " ".join(d.split()[1:]) for d in csp.split("; ")}
-    assert policy["connect-src"].strip() == connect
+    assert policy["connect-src"].strip() == policy["img-src"].strip() == connect
     assert policy["default-src"] == "'none'"
     assert policy["script-src"] == policy["style-src"] == "'self'"
     assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'"
     assert "*" not in csp and "unsafe" not in csp
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 @pytest.mark.parametrize(
-    ("path", "cache"),
+    ("path", "cache", "always"),
     [
-        ("/config.json", "no-store"),  # a new BASE_URL is read on the next load
-        ("/index.html", "no-cache"),  # a release is seen at once (304s stay cheap)
-        ("/app.js", "public, max-age=3600"),  # an old app.js runs at most an hour
-        ("/styles.css", "public, max-age=3600"),
-        ("/favicon.svg", "public, max-age=3600"),
+        ("/config.json", "no-store", True),  # a new BASE_URL is read on the next load
+        ("/index.html", "no-cache", True),  # a release is seen at once (304s stay cheap)
+        ("/app.js", "no-cache", True),  # make dev's unhashed files: each save seen at once
+        # A name that holds its content's hash never gets other content; a 404 (an asset
+        # asked of an old replica during a rolling update) is not kept: no `always`.
+        (BUILT, IMMUTABLE, False),
     ],
 )
-def test_each_answer_is_cached_as_long_as_it_may_be(path, cache):
-    assert Server("http://localhost:3001").headers(path)["Cache-Control"] == (cache, True)
+def test_each_answer_is_cached_as_long_as_it_may_be(path, cache, always):
+    assert Server("http://localhost:3001").headers(path)["Cache-Control"] == (cache, always)
+
+
+def test_what_build_sh_names_nginx_keeps_a_year(tmp_path):
+    """front/build.sh (as the image's first stage runs it) and nginx's locations agree:
+    each file it names by its content is kept a year, index.html is asked on each load."""
+    command = ["sh", str(FRONT / "build.sh"), str(FRONT / "public"), str(tmp_path)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    server = Server("http://localhost:3001")
+    for path in tmp_path.iterdir():
+        cache = "no-cache" if path.name == "index.html" else IMMUTABLE
+        assert server.headers(f"/{path.name}")["Cache-Control"][0] == cache, path.name
 
 
 @pytest.mark.parametrize(

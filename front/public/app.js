@@ -1,28 +1,34 @@
-// The front tier of k8scourse: one plain ES module, no framework, no build step.
+// The course's meme generator, in one plain ES module: no framework, nothing to install.
 //
-// The browser calls the API directly (CORS), so the front container needs no
-// Docker network; the API's address comes from /config.json, which nginx renders
-// from BASE_URL when the container starts.
+// The browser calls the API directly (CORS), so the front container needs no Docker
+// network; the API's address comes from /config.json, which nginx renders from BASE_URL
+// when the container starts. The calls, in order (back/README.md): POST /gifs for a
+// keyword, POST /gifs/<name>/captions, POST /images to save, GET /images for the gallery;
+// every picture is an <img> of GET /gifs/<name>.
 //
-// Text from the API or the user only ever reaches the page through textContent.
+// Text from the API or the user only ever reaches the page through textContent or alt.
 
 const DEFAULT_BASE_URL = "http://localhost:3000";
-const PAGE_SIZE = 10;
+const PAGE_SIZE = 12;
 const HEALTH_EVERY_MS = 5000;
 // The API answers /health within ~3 s even when the database is gone; a slower
 // answer is as good as none for a status badge.
 const HEALTH_TIMEOUT_MS = 8000;
 const REQUEST_TIMEOUT_MS = 10000;
+// A GIF from Giphy may take the API up to 20 s; a caption about a second.
+const GIF_TIMEOUT_MS = 30000;
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
   baseUrl: DEFAULT_BASE_URL,
-  // Keyset paging: cursors[i] opens page i (undefined = the newest page).
+  // The generator: the GIF on the canvas, and its caption once it has one.
+  gif: null, // { name, keyword, caption }
+  // The gallery's keyset paging: cursors[i] opens page i (undefined = the newest page).
   cursors: [undefined],
   page: 0,
   nextCursor: null,
-  listRequest: 0, // only the latest list request may draw the list
+  listRequest: 0, // only the latest list request may draw the gallery
   listFailed: false,
   health: "checking",
 };
@@ -58,14 +64,20 @@ async function api(path, { method = "GET", body, timeout = REQUEST_TIMEOUT_MS } 
   return { status: response.status, data };
 }
 
-/** The API's own words for a failed request: its JSON `message`, else the status. */
+/** The API's own words for a failed request: its JSON `message` (and `hint`), else the status. */
 function messageOf(result) {
-  if (result.data && typeof result.data.message === "string") return result.data.message;
-  return `The API answered HTTP ${result.status}.`;
+  const data = result.data || {};
+  const message =
+    typeof data.message === "string" ? data.message : `The API answered HTTP ${result.status}.`;
+  return typeof data.hint === "string" ? `${message} Hint: ${data.hint}` : message;
 }
 
 function unreachableText(err) {
   return `Cannot reach the API at ${state.baseUrl} (${err.message}).`;
+}
+
+function gifUrl(name) {
+  return `${state.baseUrl}/gifs/${encodeURIComponent(name)}`;
 }
 
 // ---- configuration ----------------------------------------------------------
@@ -110,9 +122,9 @@ function showHealth({ state: next, title, detail = "", hint = "" }) {
   setText($("health-title"), title);
   setText($("health-detail"), detail);
   setText($("health-hint"), hint);
-  // Back to health after an outage: the list most likely failed meanwhile.
+  // Back to health after an outage: the gallery most likely failed meanwhile.
   if (next === "ok" && previous !== "ok" && previous !== "checking" && state.listFailed) {
-    loadList();
+    loadGallery();
   }
 }
 
@@ -152,40 +164,137 @@ async function checkHealth() {
   }
 }
 
-// ---- the list -------------------------------------------------------------------
+function announce(text) {
+  // Cleared first so the same words twice are announced twice.
+  const announcer = $("announcer");
+  announcer.textContent = "";
+  window.setTimeout(() => {
+    announcer.textContent = text;
+  }, 50);
+}
 
-function imageRow(image) {
+// ---- the generator ----------------------------------------------------------------
+
+/** Say an error under the generator; mark the field it is about, if the API names it. */
+function generatorError(text, field = null) {
+  for (const id of ["keyword", "caption"]) $(id).removeAttribute("aria-invalid");
+  setText($("generator-error"), text);
+  if (field && text.toLowerCase().includes(field)) {
+    $(field).setAttribute("aria-invalid", "true");
+    $(field).focus();
+  }
+}
+
+function canvasNote(gif) {
+  if (!gif) return "A GIF for your search term appears here.";
+  if (gif.saved) return "Saved to the gallery.";
+  if (gif.captioned) return "Captioned: save it to the gallery, or caption it again.";
+  return "Get another one, or write a caption.";
+}
+
+/** The canvas and the buttons, from state.gif: the GIF found, and its captioned copy. */
+function updateGenerator(working = "") {
+  const gif = state.gif;
+  const canvas = $("canvas");
+  canvas.dataset.state = working ? "working" : gif ? "picture" : "empty";
+  canvas.setAttribute("aria-busy", String(Boolean(working)));
+  setText($("canvas-note"), working || canvasNote(gif));
+  if (gif && !working) {
+    $("picture").src = gifUrl(gif.captioned || gif.name);
+    $("picture").alt = gif.captioned ? gif.caption : `The GIF found for “${gif.keyword}”`;
+    $("picture").hidden = false;
+  }
+  $("search-button").disabled = Boolean(working);
+  $("another").disabled = $("captionize").disabled = Boolean(working) || !gif;
+  $("save").disabled = Boolean(working) || !gif?.captioned || gif.saved;
+}
+
+/** One call of the generator: a visible working state meanwhile, then done(its answer),
+ * or the API's words if it refuses. */
+async function generate(working, field, path, body, done) {
+  const focused = document.activeElement;
+  generatorError("");
+  updateGenerator(working);
+  announce(working);
+  try {
+    const result = await api(path, { method: "POST", body, timeout: GIF_TIMEOUT_MS });
+    if (result.status === 201 && result.data) done(result.data);
+    else generatorError(messageOf(result), field);
+  } catch (err) {
+    if (!(err instanceof Unreachable)) throw err;
+    generatorError(unreachableText(err));
+  } finally {
+    updateGenerator();
+    // The button pressed lost the focus while disabled: keyboard users get it back (or,
+    // once it stays disabled, the caption's field), not the top of the page.
+    if (document.activeElement === document.body && focused) {
+      (focused.disabled ? $("caption") : focused).focus();
+    }
+  }
+}
+
+function search(event) {
+  event?.preventDefault();
+  const keyword = $("keyword").value;
+  const working = `Looking for a GIF for “${keyword.trim()}”…`;
+  return generate(working, "keyword", "/gifs", { keyword }, (data) => {
+    state.gif = { name: data.name, keyword: keyword.trim() };
+    announce(`A GIF for “${state.gif.keyword}” is on the canvas.`);
+  });
+}
+
+function captionize(event) {
+  event.preventDefault();
+  // Always drawn on the GIF as found: a second caption replaces the first.
+  const { name, keyword } = state.gif;
+  const caption = $("caption").value;
+  const working = `Captionizing: drawing “${caption.trim()}” into every frame…`;
+  const path = `/gifs/${encodeURIComponent(name)}/captions`;
+  return generate(working, "caption", path, { caption }, (data) => {
+    state.gif = { name, keyword, caption: caption.trim(), captioned: data.name };
+    announce("Captioned: the picture can be saved to the gallery.");
+  });
+}
+
+function save() {
+  const { caption, captioned } = state.gif;
+  const body = { caption, filename: captioned };
+  return generate("Saving to the gallery…", null, "/images", body, () => {
+    state.gif.saved = true;
+    announce(`Saved “${caption}” to the gallery.`);
+    state.page = 0;
+    state.cursors = [undefined];
+    loadGallery();
+  });
+}
+
+// ---- the gallery -------------------------------------------------------------------
+
+function memeItem(image) {
   const item = document.createElement("li");
-  item.className = "image";
-  item.dataset.testid = "image-row";
+  item.className = "meme";
   item.dataset.id = String(image.id);
 
-  const text = document.createElement("div");
-  text.className = "image-text";
-  const caption = document.createElement("p");
-  caption.className = "caption";
-  caption.dataset.testid = "image-caption";
+  const figure = document.createElement("figure");
+  const picture = document.createElement("img");
+  picture.src = gifUrl(image.filename);
+  picture.alt = image.caption;
+  picture.width = 320;
+  picture.height = 240;
+  picture.loading = "lazy";
+  const caption = document.createElement("figcaption");
+  caption.dataset.testid = "meme-caption";
   caption.textContent = image.caption;
-  const meta = document.createElement("p");
-  meta.className = "meta";
-  const filename = document.createElement("span");
-  filename.className = "filename";
-  filename.textContent = image.filename;
-  const id = document.createElement("span");
-  id.className = "image-id";
-  id.textContent = `#${image.id}`;
-  meta.append(filename, id);
-  text.append(caption, meta);
+  figure.append(picture, caption);
 
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "danger";
-  remove.dataset.testid = "delete";
   remove.textContent = "Delete";
   remove.setAttribute("aria-label", `Delete “${image.caption}” (#${image.id})`);
-  remove.addEventListener("click", () => deleteImage(image, remove));
+  remove.addEventListener("click", () => deleteMeme(image, remove));
 
-  item.append(text, remove);
+  item.append(figure, remove);
   return item;
 }
 
@@ -195,9 +304,9 @@ function setListStatus(text, kind = "") {
   status.dataset.kind = kind;
 }
 
-async function loadList() {
+async function loadGallery() {
   const request = ++state.listRequest;
-  const list = $("images");
+  const list = $("memes");
   list.setAttribute("aria-busy", "true");
   if (list.childElementCount === 0) setListStatus("Loading…");
   const cursor = state.cursors[state.page];
@@ -213,73 +322,54 @@ async function loadList() {
       // The page emptied (deletions elsewhere): show the one before it.
       state.page -= 1;
       state.cursors.length = state.page + 1;
-      loadList();
+      loadGallery();
       return;
     }
-    list.replaceChildren(...items.map(imageRow));
+    list.replaceChildren(...items.map(memeItem));
     state.nextCursor = nextCursor ?? null;
     state.listFailed = false;
-    setListStatus(items.length === 0 ? "No images yet: add the first one." : "", "empty");
+    setListStatus(items.length === 0 ? "No memes yet: make the first one." : "");
   } catch (err) {
     if (request !== state.listRequest) return;
     state.listFailed = true;
     state.nextCursor = null;
     list.replaceChildren();
     const reason = err instanceof Unreachable ? unreachableText(err) : err.message;
-    setListStatus(`Could not load the images. ${reason}`, "error");
+    setListStatus(`Could not load the gallery. ${reason}`, "error");
   } finally {
     if (request === state.listRequest) {
       list.setAttribute("aria-busy", "false");
-      updatePager();
+      $("newer").disabled = state.page === 0;
+      $("older").disabled = state.nextCursor === null;
+      $("page-label").textContent = `Page ${state.page + 1}`;
     }
   }
 }
 
-function updatePager() {
-  $("newer").disabled = state.page === 0;
-  $("older").disabled = state.nextCursor === null;
-  $("page-label").textContent = `Page ${state.page + 1}`;
-}
-
 function goOlder() {
-  if (state.nextCursor === null) return;
   state.cursors[state.page + 1] = state.nextCursor;
   state.page += 1;
-  loadList();
+  loadGallery();
 }
 
 function goNewer() {
-  if (state.page === 0) return;
   state.page -= 1;
   state.cursors.length = state.page + 1;
-  loadList();
+  loadGallery();
 }
 
-function announce(text) {
-  // Cleared first so the same words twice are announced twice.
-  const announcer = $("announcer");
-  announcer.textContent = "";
-  window.setTimeout(() => {
-    announcer.textContent = text;
-  }, 50);
-}
-
-async function deleteImage(image, button) {
+async function deleteMeme(image, button) {
   button.disabled = true;
-  const row = button.closest("li");
-  const nextRow = row && (row.nextElementSibling || row.previousElementSibling);
-  const focusAfter = nextRow ? nextRow.dataset.id : null;
+  const item = button.closest("li");
+  const neighbour = item.nextElementSibling || item.previousElementSibling;
   try {
     const result = await api(`/images/${image.id}`, { method: "DELETE" });
     if (result.status === 204 || result.status === 404) {
-      const done = result.status === 204 ? "Deleted" : "Already deleted";
-      setListStatus("");
-      announce(`${done}: “${image.caption}”.`);
-      await loadList();
-      // Keep keyboard users where they were: on the neighbouring row's button.
-      const target =
-        focusAfter && $("images").querySelector(`li[data-id="${CSS.escape(focusAfter)}"] button`);
-      (target || $("refresh")).focus();
+      announce(`${result.status === 204 ? "Deleted" : "Already deleted"}: “${image.caption}”.`);
+      await loadGallery();
+      // Keep keyboard users where they were: on the neighbouring picture's button.
+      const id = neighbour && CSS.escape(neighbour.dataset.id);
+      ((id && $("memes").querySelector(`li[data-id="${id}"] button`)) || $("refresh")).focus();
       return;
     }
     setListStatus(`Could not delete “${image.caption}”. ${messageOf(result)}`, "error");
@@ -290,72 +380,22 @@ async function deleteImage(image, button) {
   button.disabled = false;
 }
 
-// ---- the form -------------------------------------------------------------------
-
-const FIELDS = ["caption", "filename"];
-
-function clearErrors() {
-  for (const name of FIELDS) {
-    $(name).removeAttribute("aria-invalid");
-    setText($(`${name}-error`), "");
-  }
-  setText($("form-error"), "");
-}
-
-function showError(message) {
-  // The API names the field first ("caption must be ..."): put it next to that field.
-  const field = FIELDS.find((name) => message.startsWith(name));
-  if (!field) {
-    setText($("form-error"), message);
-    return;
-  }
-  $(field).setAttribute("aria-invalid", "true");
-  setText($(`${field}-error`), message);
-  $(field).focus();
-}
-
-async function addImage(event) {
-  event.preventDefault();
-  clearErrors();
-  const button = $("add-button");
-  const caption = $("caption").value;
-  const filename = $("filename").value.trim();
-  button.disabled = true;
-  button.textContent = "Adding…";
-  try {
-    const result = await api("/images", { method: "POST", body: { caption, filename } });
-    if (result.status === 201 && result.data) {
-      $("add-form").reset();
-      announce(`Added “${result.data.caption}”.`);
-      state.page = 0;
-      state.cursors = [undefined];
-      await loadList();
-      $("caption").focus();
-    } else {
-      showError(messageOf(result));
-    }
-  } catch (err) {
-    if (!(err instanceof Unreachable)) throw err;
-    showError(unreachableText(err));
-  } finally {
-    button.disabled = false;
-    button.textContent = "Add image";
-  }
-}
-
 // ---- start ----------------------------------------------------------------------
 
 async function start() {
-  $("add-form").addEventListener("submit", addImage);
-  $("refresh").addEventListener("click", () => loadList());
+  $("search-form").addEventListener("submit", search);
+  $("another").addEventListener("click", () => search());
+  $("caption-form").addEventListener("submit", captionize);
+  $("save").addEventListener("click", save);
+  $("refresh").addEventListener("click", () => loadGallery());
   $("older").addEventListener("click", goOlder);
   $("newer").addEventListener("click", goNewer);
 
   const config = await loadConfig();
   state.baseUrl = config.baseUrl;
   if (config.name) {
-    document.title = `${config.name} · images`;
-    setText($("app-name"), `${config.name} images`);
+    document.title = `${config.name} · memes`;
+    setText($("app-name"), `${config.name} memes`);
   }
   const link = $("api-base");
   link.textContent = state.baseUrl;
@@ -364,8 +404,8 @@ async function start() {
   document.body.dataset.baseUrl = state.baseUrl;
 
   checkHealth();
-  await loadList();
-  document.body.dataset.ready = "true"; // for tests: config read, first list drawn
+  await loadGallery();
+  document.body.dataset.ready = "true"; // for tests: config read, first gallery page drawn
 }
 
 start();

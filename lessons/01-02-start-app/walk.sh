@@ -8,7 +8,7 @@ backend_on_host "back's packages install, and gunicorn starts it on port 3000 (n
 chapter "The front end on this machine"
 "${MAKE_CMD[@]}" front-on-host >/dev/null 2>&1 &
 front_pid=$!
-run pass "<title>k8scourse · images</title>" "the page is served on localhost:8080 (npm run serve)" -- scripts/wait-for-http localhost:8080/
+run pass "<title>k8scourse · memes</title>" "the page is served on localhost:8080 (npm run serve)" -- scripts/wait-for-http localhost:8080/
 # make, its shell and python: the server is the one listening on 8080.
 pkill -f 'http.server 8080' 2>/dev/null
 wait "$front_pid" 2>/dev/null

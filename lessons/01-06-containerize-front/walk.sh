@@ -3,7 +3,7 @@
 chapter "The front end's image, on port 8888"
 run pass "" "the front image k8scourse-front is built" -- "${MAKE_CMD[@]}" build-front
 run pass "" "front runs, published on 8888, nginx on port 80 inside" -- "${MAKE_CMD[@]}" front-on-8888
-run pass "<title>k8scourse · images</title>" "http://localhost:8888 serves the page" -- scripts/wait-for-http localhost:8888/
+run pass "<title>k8scourse · memes</title>" "http://localhost:8888 serves the page" -- scripts/wait-for-http localhost:8888/
 chapter "The database and the backend, as in lesson 5"
 run pass "" "the k8scourse network" -- "${MAKE_CMD[@]}" network
 run pass "" "MySQL as k8scourse-db, with db/init.sql" -- "${MAKE_CMD[@]}" db

@@ -13,4 +13,4 @@ run pass "-p 8080:8080 --name front --rm -e BASE_URL=http://localhost:3001 " "th
     "${MAKE_CMD[@]}" front BACK_PORT=3001
 run pass "-p 3001:3000" "the backend on port 3001" -- "${MAKE_CMD[@]}" back BACK_PORT=3001
 run pass '"db": ?true' "/health on 3001: the page's BASE_URL" -- "${MAKE_CMD[@]}" health BACK_PORT=3001
-run pass "<title>k8scourse · images</title>" "http://localhost:8080 serves the page" -- scripts/wait-for-http localhost:8080/
+run pass "<title>k8scourse · memes</title>" "http://localhost:8080 serves the page" -- scripts/wait-for-http localhost:8080/

@@ -6,6 +6,7 @@ its own (each fault's 503 within 3 s, a graceful stop, grants, CORS) is tests/ba
 """
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -30,11 +31,13 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 
 
-def test_the_page_through_nginx_lists_adds_and_deletes_through_the_backend():
+def test_the_page_through_nginx_makes_a_meme_and_saves_it_through_the_backend():
+    """Search, caption, save, then the picture in the gallery with its caption as alt text:
+    the image's built page (content-named files) under nginx's CSP, the backend's GIFs."""
     if not Path(CHROMIUM).exists():
         missing_part(f"{CHROMIUM} not found: apt-get install chromium")
     wait_for_http("http://localhost:8080/healthz")
-    caption = f"e2e caption {uuid.uuid4().hex[:8]}"
+    caption = f"e2e {uuid.uuid4().hex[:8]}"
     errors = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -43,21 +46,24 @@ def test_the_page_through_nginx_lists_adds_and_deletes_through_the_backend():
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             page.goto("http://localhost:8080")
-            # app.js sets data-ready once it has read config.json and drawn the first list.
+            # app.js sets data-ready once it has read config.json and drawn the gallery.
             expect(page.locator("body")).to_have_attribute("data-ready", "true")
             expect(page.get_by_test_id("health")).to_have_attribute("data-state", "ok")
             expect(page.get_by_test_id("api-base")).to_have_text(API)  # nginx's /config.json
-            captions = page.get_by_test_id("image-caption")
-            expect(captions.filter(has_text="Hello")).to_be_visible()  # init.sql's row
+            gallery = page.get_by_test_id("memes")
+            expect(gallery.get_by_alt_text("Hello", exact=True)).to_be_visible()  # init.sql's
 
-            page.get_by_role("textbox", name="Caption", exact=True).fill(caption)
-            page.get_by_role("textbox", name="File name", exact=True).fill("e2e.gif")
-            page.get_by_role("button", name="Add image").click()
-            expect(captions.filter(has_text=caption)).to_be_visible()
-            page.reload()
-            expect(captions.filter(has_text=caption)).to_be_visible()
-            page.get_by_role("button", name=f"Delete “{caption}”").click()
-            expect(captions.filter(has_text=caption)).to_have_count(0)
+            page.get_by_role("searchbox", name="Search term").fill("cat")
+            page.get_by_role("button", name="Search For Canvas").click()
+            expect(page.get_by_test_id("picture")).to_have_js_property("naturalWidth", 320)
+            page.get_by_role("textbox", name="Caption").fill(caption)
+            page.get_by_role("button", name="Captionize").click()
+            expect(page.get_by_test_id("picture")).to_have_attribute("alt", caption)
+            page.get_by_role("button", name="Save To Gallery").click()
+            saved = gallery.get_by_role("img").first
+            expect(saved).to_have_attribute("alt", caption)
+            expect(saved).to_have_attribute("src", re.compile(rf"^{API}/gifs/[0-9a-f]{{32}}\.gif$"))
+            expect(saved).to_have_js_property("naturalWidth", 320)
         finally:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "stack-page.png"), full_page=True)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 NAME = "tiers-front"
 ON_80, ON_8080 = 18888, 18080  # host ports: -p 18888:80 -p 18080:8080
 ONLY_8080 = "listen-on-80.sh: port 80 cannot be bound by a non-root process in this container"
-PAGE_MARK = b'<form id="add-form"'
+PAGE_MARK = b'<form id="search-form"'
 
 
 def get(port, path="/"):
