@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import abort
 from werkzeug.exceptions import HTTPException
 
-# The GIFs the repository ships (back/draw_gifs.py draws them): the seed row's picture, the
+# The GIFs the repository ships (tools/draw-gifs.py draws them): the seed row's picture, the
 # picture served for a name that has no file, and the scenes a keyword gets without GIPHY.
 SHIPPED = Path(__file__).with_name("gifs")
 MISSING = SHIPPED / "missing.gif"

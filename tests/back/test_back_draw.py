@@ -1,6 +1,6 @@
 """api/draw.py with real Pillow on real GIFs: the caption lands at the bottom of every frame
 and nothing above it changes; durations, loop count and transparency are kept; a character
-the font lacks is named; the shipped GIFs are what back/draw_gifs.py draws."""
+the font lacks is named; the shipped GIFs are what tools/draw-gifs.py draws."""
 
 import shutil
 import subprocess
@@ -95,16 +95,21 @@ def test_a_caption_that_cannot_fit_is_refused():
 
 
 def test_the_shipped_gifs_are_what_draw_gifs_draws_and_stay_small(tmp_path):
-    copy = tmp_path / "back"
     shutil.copytree(
-        BACK / "api", copy / "api", ignore=shutil.ignore_patterns("__pycache__", "*.gif")
+        BACK / "api",
+        tmp_path / "back" / "api",
+        ignore=shutil.ignore_patterns("__pycache__", "*.gif"),
     )
-    shutil.copy(BACK / "draw_gifs.py", copy)
+    shutil.copytree(BACK.parent / "tools", tmp_path / "tools")
     run = subprocess.run(
-        [sys.executable, "draw_gifs.py"], cwd=copy, capture_output=True, text=True, timeout=120
+        [sys.executable, "tools/draw-gifs.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    drawn = {p.name: p.read_bytes() for p in (copy / "api" / "gifs").glob("*.gif")}
+    drawn = {p.name: p.read_bytes() for p in (tmp_path / "back" / "api" / "gifs").glob("*.gif")}
     assert drawn == {p.name: p.read_bytes() for p in SHIPPED.glob("*.gif")}
     assert set(drawn) == {*SCENES, "hello-caption.gif", "missing.gif"}
     assert all(len(data) < 64 * 1024 for data in drawn.values())
