@@ -12,7 +12,7 @@ import urllib.request
 from flask import Blueprint, abort, current_app
 
 from . import draw, storage
-from .images import json_object
+from .images import caption_of, json_object
 
 bp = Blueprint("captions", __name__)
 
@@ -27,16 +27,14 @@ SERVICE_HINT = (
 
 @bp.post("/gifs/<name>/captions")
 def caption_gif(name):
-    caption = json_object("caption").get("caption")
-    if not isinstance(caption, str) or len(caption) > 100 or not caption.strip():
-        abort(400, "caption must be a string of 1 to 100 characters.")
+    caption = caption_of(json_object("caption"))
     storage.check_name(name)
     config = current_app.config["API"]
     if config.caption_service:
-        return ask_service(config, name, caption.strip())
+        return ask_service(config, name, caption)
     data = storage.read(config.image_path, name)
     try:
-        captioned = draw.caption_gif(data, caption.strip(), config.caption_font)
+        captioned = draw.caption_gif(data, caption, config.caption_font)
     except draw.CaptionError as exc:
         abort(422, str(exc))
     new = storage.save(config.image_path, captioned)

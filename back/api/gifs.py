@@ -44,13 +44,10 @@ def get_gif(name):
     path = storage.find(current_app.config["API"].image_path, name)
     if path is None:
         # The page shows a picture where a row's file is gone, and the status says so.
-        response = send_file(storage.MISSING, mimetype="image/gif", conditional=False)
-        response.status_code = 404
-        response.cache_control.no_cache = True
-        return response
+        return send_file(storage.MISSING, conditional=False), 404
     if storage.CONTENT_NAME.fullmatch(name):
-        response = send_file(path, mimetype="image/gif", max_age=FOR_EVER)
+        response = send_file(path, max_age=FOR_EVER)
         response.cache_control.immutable = True
         return response
     # A shipped GIF may change with the next image: the browser asks again, with its ETag.
-    return send_file(path, mimetype="image/gif", max_age=0)
+    return send_file(path, max_age=0)
