@@ -1,7 +1,6 @@
-"""POST /gifs/<name>/captions: the GIF `name` with a caption drawn into every frame, stored
-as a new GIF. Drawn here (Part 1's monolith), or, with GIF_CAPTION_SVC set (lesson 02-13),
-by the captioning service: this same route in its own container (create_captioner), which
-stores the new GIF on the volume that both share as IMAGE_PATH.
+"""POST /gifs/<name>/captions: a new GIF, the caption drawn into every frame. Drawn here
+(Part 1's monolith), or with GIF_CAPTION_SVC (lesson 02-13) by the captioning service: this
+route in its own container (create_captioner), storing on the volume both mount at IMAGE_PATH.
 """
 
 import http.client
@@ -42,9 +41,8 @@ def caption_gif(name):
 
 
 def ask_service(config, name, caption):
-    """The service's answer, passed on as it is. When it cannot be reached, or answers
-    something else than JSON (another program at that port), a 503 with a hint: captions
-    fail, everything else works."""
+    """The service's answer, passed on as it is; a 503 with a hint when it cannot be reached
+    or answers something else than JSON (another program at that port)."""
     where = f"The captioning service (GIF_CAPTION_SVC={config.caption_service})"
     request = urllib.request.Request(
         f"http://{config.caption_service}/gifs/{name}/captions",

@@ -59,7 +59,7 @@ class Database:
         return self._read(read)
 
     def ping(self):
-        """One round trip (MySQL's COM_PING): as real a check as SELECT 1, and cheaper."""
+        """One round trip (MySQL's COM_PING)."""
         self._read(lambda conn: conn.ping())
 
     def execute(self, sql, args=()):

@@ -1,8 +1,4 @@
-"""The /gifs routes: a GIF for a keyword (POST /gifs), and a GIF by its name (GET).
-
-A GIF's name is what POST /gifs or POST /gifs/<name>/captions answered: a row of /images
-keeps it as its filename, and the page shows it from GET /gifs/<name>.
-"""
+"""The /gifs routes: a GIF for a keyword (POST /gifs), and a GIF by its name (GET)."""
 
 import secrets
 
@@ -28,7 +24,7 @@ def gif_for_keyword():
         abort(400, "keyword must be a string of 1 to 50 printable characters.")
     config = current_app.config["API"]
     if not config.giphy_key:
-        # No account, no network: one of the scenes this API ships, whatever the keyword.
+        # No account, no network: a scene this API ships, whatever the keyword.
         name, source = secrets.choice(storage.SCENES), "shipped"
     else:
         try:

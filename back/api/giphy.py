@@ -1,7 +1,5 @@
-"""A random GIF for a keyword from Giphy's search API, with the standard library (urllib).
-
-Only Giphy's https media hosts are fetched (redirects included), each answer within a
-timeout and a byte limit: a slow, huge or strange answer is cut off and said, as a 502 or a
+"""A random GIF for a keyword from Giphy's search API, with urllib. Only Giphy's https media
+hosts are fetched, each answer within a timeout and a byte limit; a failure is a 502 or a
 504 (Giphy failed us, not the caller). The API key is in the URL: no URL is ever logged or
 put in a message.
 """

@@ -1,7 +1,5 @@
 """The GIF files: the ones this API ships (api/gifs/), and the ones it makes, stored under
-IMAGE_PATH by a name made from their content. No name reaches outside its folder, and a
-file appears whole or not at all.
-"""
+IMAGE_PATH by a name made from their content."""
 
 import hashlib
 import os
