@@ -368,7 +368,7 @@ BREAKAGES = (
     B("config-secret-strip", "back/api/config.py",
       "return Path(path).read_text(encoding=\"utf-8\").rstrip(\"\\r\\n\")",
       "return Path(path).read_text(encoding=\"utf-8\").strip()",
-      "back/test_back_config::test_password_file_loses_only_its_line_ending",
+      "back/test_back_config::test_password_file_wins_and_loses_only_its_line_ending",
       "a password that starts or ends with a space is cut: access denied"),
     B("app-body-limit", "back/api/__init__.py",
       "app.config[\"MAX_CONTENT_LENGTH\"] = 16 * 1024",
@@ -464,11 +464,11 @@ BREAKAGES = (
     B("draw-loop-forever", "back/api/draw.py",
       '    options = {"duration": durations}\n',
       '    options = {"duration": durations, "loop": 0}\n',
-      "back/test_back_draw::test_the_loop_count_is_kept_and_no_loop_stays_none",
+      "back/test_back_gifs::test_the_loop_count_is_kept_and_no_loop_stays_none",
       "a GIF that played once loops for ever once captioned"),
     B("draw-trail", "back/api/draw.py",
       '        options["disposal"] = 2\n', "        pass\n",
-      "back/test_back_draw::test_the_caption_is_in_every_frame_at_the_bottom_and_nothing_els"
+      "back/test_back_gifs::test_the_caption_is_in_every_frame_at_the_bottom_and_nothing_els"
       "e_changes",
       "what moves on a transparent GIF leaves a trail once captioned"),
     B("giphy-host-search", "back/api/giphy.py",
@@ -504,7 +504,7 @@ BREAKAGES = (
       "running init.sql again adds a second Hello row"),
     B("init-short-caption", "db/init.sql",
       "  caption  VARCHAR(100) NOT NULL,", "  caption  VARCHAR(50) NOT NULL,",
-      "back/test_back_integration::test_unicode_captions_round_trip",
+      "back/test_back_integration::test_captions_are_stored_exactly",
       "captions the API accepts (up to 100 characters) fail in the database: 500"),
     # ---- front/: the page, its nginx and its image
     B("nginx-config-cached", "front/templates/default.conf.template",

@@ -35,23 +35,5 @@ def offline_client():
 @pytest.fixture
 def giphy():
     """A stand-in for Giphy on loopback (giphy_standin.py)."""
-    standin = Giphy()
-    standin.thread.start()
-    yield standin
-    standin.server.shutdown()
-    standin.server.server_close()
-
-
-@pytest.fixture
-def gifs_app(tmp_path, giphy):
-    """An app with no database, its IMAGE_PATH in tmp_path, and Giphy's stand-in (with a
-    key) answering in 0.5 s or never."""
-    config = Config(
-        mysql_host="127.0.0.1",
-        mysql_port=free_port(),
-        image_path=tmp_path / "gifs",
-        giphy_key="test-key",
-        giphy_api=giphy.origin,
-        giphy_timeout=0.5,
-    )
-    return create_app(config)
+    with Giphy() as standin:
+        yield standin

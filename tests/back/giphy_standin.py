@@ -12,21 +12,28 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class Giphy:
+    """Serves while in a `with` block."""
+
     def __init__(self):
         self.answers = {}  # path -> answer(handler)
         self.asked = []  # (path, query) of each request, in order
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.giphy = self
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
 
     def results(self, *urls, size=1000):
         """The search API answers with these media URLs (a path means one of ours)."""
-        data = [{"images": {"original": {"url": self.url(u), "size": str(size)}}} for u in urls]
+        urls = [self.origin + u if u.startswith("/") else u for u in urls]
+        data = [{"images": {"original": {"url": u, "size": str(size)}}} for u in urls]
         self.answers["/v1/gifs/search"] = body(json.dumps({"data": data}).encode())
-
-    def url(self, path):
-        return self.origin + path if path.startswith("/") else path
 
     def paths(self):
         return [path for path, _ in self.asked]

@@ -1,9 +1,11 @@
-"""/gifs on Flask's test client and a real MariaDB: a GIF for a keyword without Giphy, a
-caption stored under its content's name, the files served with their cache headers, and
-every bad input refused with its status while the saved rows and files stay as they were."""
+"""The GIFs with real Pillow on real GIFs: a keyword without Giphy gets a shipped scene; a
+caption lands at the bottom of every frame, keeping durations, loop count and transparency,
+and is stored under its content's name; the files are served with their cache headers; every
+bad input is refused with its status while the saved rows and files stay as they were."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -13,19 +15,37 @@ from pathlib import Path
 
 import pytest
 from kit import serving
-from PIL import Image
+from PIL import Image, ImageChops, ImageSequence
 
 from api import create_app
-from api.config import Config
+from api.config import DEFAULT_FONT, Config
+from api.draw import CaptionError, caption_gif
 from api.storage import SCENES, SHIPPED
 from mariadb_server import db_config
 
 BACK = Path(__file__).resolve().parents[2] / "back"
+BOUNCE = (SHIPPED / "bounce.gif").read_bytes()
 
 
-def frames(data):
+def frames_of(data):
+    """([(frame as seen: RGBA, transparent pixels all (0, 0, 0, 0)), duration], loop)."""
     with Image.open(BytesIO(data)) as gif:
-        return gif.n_frames
+        frames = []
+        for frame in ImageSequence.Iterator(gif):
+            rgba = frame.convert("RGBA")
+            seen = Image.composite(rgba, Image.new("RGBA", rgba.size), rgba)
+            frames.append((seen, frame.info.get("duration")))
+        return frames, gif.info.get("loop")
+
+
+def gif_of(size, count=1, **options):
+    """A GIF of `count` frames of that size, each another colour, saved with `options`."""
+    frames = [Image.new("P", size, i % 3) for i in range(count)]
+    for frame in frames:
+        frame.putpalette([0, 0, 0, 200, 40, 40, 40, 40, 200])
+    out = BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], **options)
+    return out.getvalue()
 
 
 def caption(client, name, text):
@@ -53,11 +73,10 @@ def test_a_caption_is_stored_under_its_contents_name_and_cached_for_ever(tmp_pat
     made = caption(client, "bounce.gif", "Hello")
     assert made.status_code == 201, made.json
     name = made.json["name"]
-    assert made.location == f"/gifs/{name}" and caption(client, "bounce.gif", "Hello").json == {
-        "name": name
-    }  # the same GIF, the same name: written once
+    assert made.location == f"/gifs/{name}"
+    assert caption(client, "bounce.gif", "Hello").json == {"name": name}  # the same name
     served = client.get(made.location)
-    assert served.data == (folder / name).read_bytes() and frames(served.data) == 48
+    assert served.data == (folder / name).read_bytes() and len(frames_of(served.data)[0]) == 48
     assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert caption(client, name, "a caption of a caption").status_code == 201
     assert len(list(folder.iterdir())) == 2
@@ -68,6 +87,48 @@ def test_a_name_with_no_file_gets_the_missing_picture_and_a_404(tmp_path):
     assert (response.status_code, response.mimetype) == (404, "image/gif")
     assert response.data == (SHIPPED / "missing.gif").read_bytes()
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize("name", [*SCENES, "hello-caption.gif"])
+def test_the_caption_is_in_every_frame_at_the_bottom_and_nothing_else_changes(name):
+    source = (SHIPPED / name).read_bytes()
+    before, loop = frames_of(source)
+    after, loop_after = frames_of(caption_gif(source, "Hello, world", DEFAULT_FONT))
+    assert [d for _, d in after] == [d for _, d in before] and loop_after == loop == 0
+    for (old, _), (new, _) in zip(before, after, strict=True):
+        changed = ImageChops.difference(old, new).getbbox(alpha_only=False)
+        assert changed is not None, "a frame without the caption"
+        # Nothing above changed, transparent pixels included (stars.gif's: no trail).
+        assert changed[1] >= old.height * 2 // 3, f"{changed}: more than the bottom third"
+
+
+@pytest.mark.parametrize("loop", [None, 0, 2])
+def test_the_loop_count_is_kept_and_no_loop_stays_none(loop):
+    options = {"duration": [30, 70, 120]} | ({} if loop is None else {"loop": loop})
+    after, loop_after = frames_of(caption_gif(gif_of((60, 40), 3, **options), "hi", DEFAULT_FONT))
+    assert (loop_after, [d for _, d in after]) == (loop, [30, 70, 120])
+
+
+@pytest.mark.parametrize(
+    ("font", "text", "named"),
+    [
+        (DEFAULT_FONT, "hello 中文", "中 (U+4E2D), 文 (U+6587)"),
+        (DEFAULT_FONT, "a\x00b", "U+0000"),
+        (DEFAULT_FONT, "two\nlines\t", "U+000A, U+0009"),
+        (DEFAULT_FONT, "zero\u200bwidth", "U+200B"),
+        # No font file: Pillow's own, basic Latin letters only.
+        ("/nonexistent/font.ttf", "Ça va, Привет", "Ç (U+00C7), П (U+041F), Р (U+0420)"),
+    ],
+)
+def test_characters_the_font_cannot_draw_are_named(font, text, named):
+    with pytest.raises(CaptionError) as refused:
+        caption_gif(BOUNCE, text, font)
+    assert str(refused.value).startswith(f"The font cannot draw {named}")
+
+
+def test_unicode_is_drawn_where_the_font_has_it():
+    latin = caption_gif(BOUNCE, "ca va", DEFAULT_FONT)
+    assert caption_gif(BOUNCE, "Ça va? Привет, Γειά σου, straße", DEFAULT_FONT) != latin
 
 
 def test_concurrent_captions_of_one_file_corrupt_neither(tmp_path):
@@ -90,9 +151,8 @@ def test_concurrent_captions_of_one_file_corrupt_neither(tmp_path):
     names = {text: name for text, _, name in answers}
     assert sorted(status for _, status, _ in answers) == [201] * 4
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names.values()))
-    assert len(names) == 2 and all(
-        frames((tmp_path / n).read_bytes()) == 48 for n in names.values()
-    )
+    assert len(names) == 2
+    assert all(len(frames_of((tmp_path / n).read_bytes())[0]) == 48 for n in names.values())
 
 
 def test_a_write_that_fails_halfway_leaves_no_file(tmp_path):
@@ -117,13 +177,15 @@ def test_a_write_that_fails_halfway_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def gif_of(size, count=1):
-    frames = [Image.new("P", size, i % 2) for i in range(count)]
-    for frame in frames:
-        frame.putpalette([0, 0, 0, 255, 255, 255])
-    out = BytesIO()
-    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
-    return out.getvalue()
+def test_an_image_path_that_cannot_be_written_is_a_507_naming_it(tmp_path):
+    (tmp_path / "file").touch()  # root may write anywhere: a file where the folder should be
+    response = caption(
+        create_app(Config(image_path=tmp_path / "file")).test_client(), "bounce.gif", "x"
+    )
+    assert response.status_code == 507
+    assert response.json["message"] == (
+        f"The GIF cannot be stored in IMAGE_PATH {tmp_path / 'file'}: File exists."
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +193,9 @@ def bad_files():
     """Files under IMAGE_PATH with a .gif name that cannot be captioned."""
     png = BytesIO()
     Image.new("RGB", (10, 10)).save(png, "PNG")
-    bounce = (SHIPPED / "bounce.gif").read_bytes()
     return {
         "png.gif": png.getvalue(),
-        "half.gif": bounce[: len(bounce) // 2],
+        "half.gif": BOUNCE[: len(BOUNCE) // 2],
         "bomb.gif": gif_of((5000, 5000)),  # 4 KB that are 25 million pixels
         "wide.gif": gif_of((1200, 1000)),  # over 1 megapixel, not twice: Pillow's warning
         "frames.gif": gif_of((2, 2), count=301),
@@ -165,6 +226,7 @@ def store(tmp_path, live_db, bad_files):
 
 NAME_REASON = "A GIF's name is 1 to 255 characters: letters, digits, '.', '_' or '-', starting"
 CAPTION_REASON = "caption must be a string of 1 to 100 characters."
+SUN = "/gifs/sun.gif/captions"
 
 
 @pytest.mark.integration
@@ -178,20 +240,14 @@ CAPTION_REASON = "caption must be a string of 1 to 100 characters."
         ("post", "/gifs/..%2F..%2Fetc%2Fpasswd/captions", {"caption": "x"}, 404, "The requested"),
         ("post", "/gifs/..x/captions", {"caption": "x"}, 400, NAME_REASON),
         ("post", "/gifs/nope.gif/captions", {"caption": "x"}, 404, "No GIF named nope.gif."),
-        ("post", "/gifs/sun.gif/captions", {"caption": "x" * 100 + " "}, 400, CAPTION_REASON),
-        ("post", "/gifs/sun.gif/captions", {"caption": " "}, 400, CAPTION_REASON),
-        ("post", "/gifs/sun.gif/captions", {"caption": 7}, 400, CAPTION_REASON),
-        ("post", "/gifs/sun.gif/captions", {"caption": "中"}, 422, "The font cannot draw 中"),
-        (
-            "post",
-            "/gifs/sun.gif/captions",
-            b'{"caption": "\\ud800"}',
-            422,
-            "The font cannot draw U+D8",
-        ),
-        ("post", "/gifs/sun.gif/captions", {"caption": "W" * 100}, 422, "The caption does not fit"),
-        ("post", "/gifs/sun.gif/captions", "caption", 415, "Send JSON"),
-        ("post", "/gifs/sun.gif/captions", {"caption": "x" * 20000}, 413, "The data value"),
+        ("post", SUN, {"caption": "x" * 100 + " "}, 400, CAPTION_REASON),
+        ("post", SUN, {"caption": " "}, 400, CAPTION_REASON),
+        ("post", SUN, {"caption": 7}, 400, CAPTION_REASON),
+        ("post", SUN, {"caption": "中"}, 422, "The font cannot draw 中"),
+        ("post", SUN, b'{"caption": "\\ud800"}', 422, "The font cannot draw U+D8"),
+        ("post", SUN, {"caption": "W" * 100}, 422, "The caption does not fit in 3 lines"),
+        ("post", SUN, "caption", 415, "Send JSON"),
+        ("post", SUN, {"caption": "x" * 20000}, 413, "The data value"),
         ("post", "/gifs/png.gif/captions", {"caption": "x"}, 422, "The file is not a GIF."),
         ("post", "/gifs/half.gif/captions", {"caption": "x"}, 422, "The GIF cannot be read"),
         ("post", "/gifs/bomb.gif/captions", {"caption": "x"}, 422, "A frame of the GIF is over"),
@@ -220,11 +276,22 @@ def test_bad_input_is_refused_and_nothing_saved_changes(store, method, path, bod
     assert saved() == before
 
 
-def test_an_image_path_that_cannot_be_written_is_a_507_naming_it(tmp_path):
-    (tmp_path / "file").touch()  # root may write anywhere: a file where the folder should be
-    client = create_app(Config(image_path=tmp_path / "file")).test_client()
-    response = caption(client, "bounce.gif", "x")
-    assert response.status_code == 507
-    assert response.json["message"] == (
-        f"The GIF cannot be stored in IMAGE_PATH {tmp_path / 'file'}: File exists."
+def test_the_shipped_gifs_are_what_draw_gifs_draws_and_stay_small(tmp_path):
+    gifs = tmp_path / "back" / "api" / "gifs"
+    shutil.copytree(
+        BACK / "api", gifs.parent, ignore=shutil.ignore_patterns("__pycache__", "*.gif")
     )
+    shutil.copytree(BACK.parent / "tools", tmp_path / "tools")
+    run = subprocess.run(
+        [sys.executable, "tools/draw-gifs.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    drawn = {p.name: p.read_bytes() for p in gifs.glob("*.gif")}
+    assert drawn == {p.name: p.read_bytes() for p in SHIPPED.glob("*.gif")}
+    assert set(drawn) == {*SCENES, "hello-caption.gif", "missing.gif"}
+    assert all(len(data) < 64 * 1024 for data in drawn.values())
+    assert 40 <= len(frames_of(drawn["bounce.gif"])[0]) <= 60  # the benchmark's: 40 to 60

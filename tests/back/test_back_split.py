@@ -6,18 +6,20 @@ IMAGE_PATH both share, where the backend serves it. With the service down, capti
 import socket
 
 import pytest
+from kit import free_port
 
 from api import create_app, create_captioner
 from api.captions import SERVICE_HINT
 from api.config import Config
 from giphy_standin import Giphy, body
-from mariadb_server import db_config, free_port
+from mariadb_server import db_config
 from test_back_gunicorn import GUNICORN, run_gunicorn, stop
 
 
-def backend(image_path, service, **changes):
-    config = Config(image_path=image_path, caption_service=service, **changes)
-    return create_app(config).test_client()
+def caption(config, text="x"):
+    return (
+        create_app(config).test_client().post("/gifs/bounce.gif/captions", json={"caption": text})
+    )
 
 
 def test_the_service_draws_the_caption_into_the_shared_folder(tmp_path):
@@ -26,11 +28,11 @@ def test_the_service_draws_the_caption_into_the_shared_folder(tmp_path):
         tmp_path, command=[*GUNICORN, "api:create_captioner()"], IMAGE_PATH=str(shared)
     )
     try:
-        client = backend(shared, base.removeprefix("http://"))
-        made = client.post("/gifs/bounce.gif/captions", json={"caption": "split"})
-        refused = client.post("/gifs/bounce.gif/captions", json={"caption": "中"})
+        config = Config(image_path=shared, caption_service=base.removeprefix("http://"))
+        made, refused = caption(config, "split"), caption(config, "中")
         assert (made.status_code, made.location) == (201, f"/gifs/{made.json['name']}")
-        assert client.get(made.location).data == (shared / made.json["name"]).read_bytes()
+        served = create_app(config).test_client().get(made.location)
+        assert served.data == (shared / made.json["name"]).read_bytes()
         assert (refused.status_code, refused.json["error"]) == (422, "Unprocessable Entity")
         assert "Location" not in refused.headers  # only a new GIF has one
         assert refused.json["message"].startswith("The font cannot draw 中")
@@ -61,21 +63,14 @@ def test_with_the_service_down_captions_get_a_503_with_a_hint_and_the_rest_works
 
 
 def test_a_service_that_answers_late_or_is_not_one_is_a_503_too(tmp_path):
-    wrong = Giphy()  # any HTTP server: this one answers a page, not JSON
-    wrong.answers["/gifs/bounce.gif/captions"] = body(b"<html>nginx</html>")
-    wrong.thread.start()
-    with socket.create_server(("127.0.0.1", 0)) as silent:  # connects, never answers
+    with Giphy() as wrong, socket.create_server(("127.0.0.1", 0)) as silent:
+        # Any HTTP server answering a page, not JSON; and one that connects, never answers.
+        wrong.answers["/gifs/bounce.gif/captions"] = body(b"<html>nginx</html>")
         late = f"127.0.0.1:{silent.getsockname()[1]}"
-        try:
-            answers = [
-                backend(tmp_path, service, caption_timeout=0.5).post(
-                    "/gifs/bounce.gif/captions", json={"caption": "x"}
-                )
-                for service in (wrong.origin.removeprefix("http://"), late)
-            ]
-        finally:
-            wrong.server.shutdown()
-            wrong.server.server_close()
+        answers = [
+            caption(Config(image_path=tmp_path, caption_service=service, caption_timeout=0.5))
+            for service in (wrong.origin.removeprefix("http://"), late)
+        ]
     assert [(a.status_code, a.json["hint"]) for a in answers] == [(503, SERVICE_HINT)] * 2
     assert answers[0].json["message"].endswith("answered, but not as the captioning service.")
     assert answers[1].json["message"].endswith("cannot be reached: timed out.")

@@ -1,5 +1,5 @@
-"""MYSQL_SSL=1 against a server that refuses the app's user without TLS, through the real
-gunicorn of the image."""
+"""MYSQL_SSL=1 against a server that refuses the app's user without TLS: the database module
+on config.py's settings, read from the environment as the app reads them."""
 
 import datetime
 import ipaddress
@@ -15,7 +15,6 @@ from kit import missing_part
 from api.config import Config
 from api.db import Database
 from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, missing_binaries
-from test_back_gunicorn import get, run_gunicorn, stop
 
 pytestmark = pytest.mark.integration
 
@@ -65,44 +64,6 @@ def tls_db(tmp_path_factory):
     server.stop()
 
 
-def answers(tmp_path, server, paths, **env):
-    """(status, body) of each path, from the real gunicorn on that server with those settings."""
-    settings = {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(server.port)}
-    process, base, _, _ = run_gunicorn(tmp_path, MYSQL_PASSWORD=APP_PASSWORD, **settings, **env)
-    try:
-        return [get(base + path) for path in paths]
-    finally:
-        stop(process)
-
-
-def test_mysql_ssl_connects_with_tls_and_verifies_the_server(tmp_path, tls_db):
-    server, cert = tls_db
-    health, page = answers(
-        tmp_path, server, ["/health", "/images?limit=1"], MYSQL_SSL="1", MYSQL_SSL_CA=str(cert)
-    )
-    assert health[0] == 200
-    assert page[0] == 200
-
-
-def test_without_mysql_ssl_that_server_refuses_the_app(tmp_path, tls_db):
-    # The other side of the test above: the 200s there really needed TLS.
-    server, _ = tls_db
-    [(status, body)] = answers(tmp_path, server, ["/health"])
-    assert status == 503 and "Access denied" in body["error"]
-
-
-def test_a_certificate_from_another_ca_is_refused(tmp_path, tls_db):
-    server, _ = tls_db
-    other_ca, _ = self_signed_certificate(tmp_path)
-    [(status, body)] = answers(
-        tmp_path, server, ["/health"], MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca)
-    )
-    assert status == 503 and "CERTIFICATE_VERIFY_FAILED" in body["error"]
-
-
-# The same three, in this process: the database module on config.py's settings.
-
-
 def database(server, **env):
     settings = {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(server.port)}
     return Database(Config.from_env(settings | {"MYSQL_PASSWORD": APP_PASSWORD} | env))
@@ -116,7 +77,8 @@ def test_the_apps_connection_is_encrypted(tls_db):
 
 
 def test_without_mysql_ssl_the_app_tries_no_tls(tls_db):
-    # PyMySQL alone would try TLS with an unverified context (its "preferred" mode).
+    # The server refuses it: the test above really needed TLS. PyMySQL alone would try TLS
+    # with an unverified context (its "preferred" mode).
     server, _ = tls_db
     with pytest.raises(pymysql.err.OperationalError, match="Access denied"):
         database(server).ping()
