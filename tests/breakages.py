@@ -394,7 +394,8 @@ BREAKAGES = (
       "a hung database doubles every wait: 503s come after 4 s, not 2"),
     B("db-broken-connection-kept", "back/api/db.py",
       "                self.local.conn = None\n", "                pass\n",
-      "back/test_back_db::test_a_read_on_a_connection_the_server_closed_gets_a_new_one",
+      "back/test_back_db::test_a_read_or_write_on_a_connection_the_server_closed_gets_a_new"
+      "_one",
       "after a database restart every thread keeps its dead connection: 503 for ever"),
     B("api-host-field", "back/api/health.py",
       "            \"mysql_host\": config.mysql_host,\n",
@@ -485,7 +486,8 @@ BREAKAGES = (
       "a redirect takes the fetch to any host: the allow-list is only for the first URL"),
     B("captions-no-hint", "back/api/captions.py",
       '"message": message, "hint": SERVICE_HINT}, 503', '"message": message}, 503',
-      "back/test_back_split::test_a_service_that_answers_late_or_is_not_one_is_a_503_too",
+      "back/test_back_gifs::test_a_service_down_late_or_not_one_is_a_503_with_a_hint_and_the_rest_"
+      "works",
       "with the captioning service down, a 503 that does not say how to start it"),
     B("config-service-port", "back/api/config.py",
       'port = int(match["port"] or 80) if match else 0',

@@ -32,11 +32,16 @@ class Giphy:
     def results(self, *urls, size=1000):
         """The search API answers with these media URLs (a path means one of ours)."""
         urls = [self.origin + u if u.startswith("/") else u for u in urls]
-        data = [{"images": {"original": {"url": u, "size": str(size)}}} for u in urls]
-        self.answers["/v1/gifs/search"] = body(json.dumps({"data": data}).encode())
+        self.answers["/v1/gifs/search"] = body(search_answer(*urls, size=size))
 
     def paths(self):
         return [path for path, _ in self.asked]
+
+
+def search_answer(*urls, size=1000):
+    """The search API's JSON with these media URLs, each of that size."""
+    data = [{"images": {"original": {"url": url, "size": str(size)}}} for url in urls]
+    return json.dumps({"data": data}).encode()
 
 
 def body(data, status=200, length=True, delay=0.0, drip=0.0, headers=()):

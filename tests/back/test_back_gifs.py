@@ -1,27 +1,33 @@
 """The GIFs with real Pillow on real GIFs: a keyword without Giphy gets a shipped scene; a
 caption lands at the bottom of every frame, keeping durations, loop count and transparency,
 and is stored under its content's name; the files are served with their cache headers; every
-bad input is refused with its status while the saved rows and files stay as they were."""
+bad input is refused with its status while the saved rows and files stay as they were.
+Lesson 02-13's split: with GIF_CAPTION_SVC, the backend asks the captioning service (the same
+image, gunicorn serving create_captioner), which stores the new GIF in the IMAGE_PATH both
+share; with the service down, captions get a 503 with a hint, and everything else works."""
 
-import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
-import threading
-import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from kit import serving
+import requests
+from kit import free_port, serving
 from PIL import Image, ImageChops, ImageSequence
 
-from api import create_app
+from api import create_app, create_captioner
+from api.captions import SERVICE_HINT
 from api.config import DEFAULT_FONT, Config
 from api.draw import CaptionError, caption_gif
 from api.storage import SCENES, SHIPPED
+from giphy_standin import Giphy, body
 from mariadb_server import db_config
+from test_back_gunicorn import GUNICORN, run_gunicorn, stop
 
 BACK = Path(__file__).resolve().parents[2] / "back"
 BOUNCE = (SHIPPED / "bounce.gif").read_bytes()
@@ -132,24 +138,13 @@ def test_unicode_is_drawn_where_the_font_has_it():
 
 
 def test_concurrent_captions_of_one_file_corrupt_neither(tmp_path):
-    def post(text, answers):
-        request = urllib.request.Request(
-            f"{base}/gifs/bounce.gif/captions",
-            data=json.dumps({"caption": text}).encode(),
-            headers={"Content-Type": "application/json"},
+    with serving(create_app(Config(image_path=tmp_path))) as port, ThreadPoolExecutor(4) as pool:
+        url = f"http://127.0.0.1:{port}/gifs/bounce.gif/captions"
+        answers = list(
+            pool.map(lambda t: requests.post(url, json={"caption": t}, timeout=60), "ABAB")
         )
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            answers.append((text, answer.status, json.load(answer)["name"]))
-
-    with serving(create_app(Config(image_path=tmp_path))) as port:
-        base, answers = f"http://127.0.0.1:{port}", []
-        threads = [threading.Thread(target=post, args=(t, answers)) for t in "ABAB"]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    names = {text: name for text, _, name in answers}
-    assert sorted(status for _, status, _ in answers) == [201] * 4
+    assert [answer.status_code for answer in answers] == [201] * 4
+    names = {text: answer.json()["name"] for text, answer in zip("ABAB", answers, strict=True)}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names.values()))
     assert len(names) == 2
     assert all(len(frames_of((tmp_path / n).read_bytes())[0]) == 48 for n in names.values())
@@ -231,7 +226,7 @@ SUN = "/gifs/sun.gif/captions"
 
 @pytest.mark.integration
 @pytest.mark.parametrize(
-    ("method", "path", "body", "status", "reason"),
+    ("method", "path", "sent", "status", "reason"),
     [
         ("get", "/gifs/..", None, 400, NAME_REASON),
         ("get", "/gifs/.hidden.gif", None, 400, NAME_REASON),
@@ -263,14 +258,14 @@ SUN = "/gifs/sun.gif/captions"
         ("post", "/images", {"caption": "x", "filename": "../x.gif"}, 400, "filename must be"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_saved_changes(store, method, path, body, status, reason):
+def test_bad_input_is_refused_and_nothing_saved_changes(store, method, path, sent, status, reason):
     client, saved = store
     before = saved()
-    if isinstance(body, str | bytes):  # bytes: JSON as sent, a lone surrogate in it
-        kind = "text/plain" if isinstance(body, str) else "application/json"
-        response = client.post(path, data=body, content_type=kind)
+    if isinstance(sent, str | bytes):  # bytes: JSON as sent, a lone surrogate in it
+        kind = "text/plain" if isinstance(sent, str) else "application/json"
+        response = client.post(path, data=sent, content_type=kind)
     else:
-        response = getattr(client, method)(path, json=body)
+        response = getattr(client, method)(path, json=sent)
     assert response.status_code == status
     assert response.json["message"].startswith(reason), response.json
     assert saved() == before
@@ -295,3 +290,64 @@ def test_the_shipped_gifs_are_what_draw_gifs_draws_and_stay_small(tmp_path):
     assert set(drawn) == {*SCENES, "hello-caption.gif", "missing.gif"}
     assert all(len(data) < 64 * 1024 for data in drawn.values())
     assert 40 <= len(frames_of(drawn["bounce.gif"])[0]) <= 60  # the benchmark's: 40 to 60
+
+
+def caption_by(config, text="x"):
+    return caption(create_app(config).test_client(), "bounce.gif", text)
+
+
+def test_the_service_draws_the_caption_into_the_shared_folder(tmp_path):
+    shared = tmp_path / "shared"
+    service, base, out, _ = run_gunicorn(
+        tmp_path, command=[*GUNICORN, "api:create_captioner()"], IMAGE_PATH=str(shared)
+    )
+    try:
+        config = Config(image_path=shared, caption_service=base.removeprefix("http://"))
+        made, refused = caption_by(config, "split"), caption_by(config, "中")
+        assert (made.status_code, made.location) == (201, f"/gifs/{made.json['name']}")
+        served = create_app(config).test_client().get(made.location)
+        assert served.data == (shared / made.json["name"]).read_bytes()
+        assert (refused.status_code, refused.json["error"]) == (422, "Unprocessable Entity")
+        assert "Location" not in refused.headers  # only a new GIF has one
+        assert refused.json["message"].startswith("The font cannot draw 中")
+    finally:
+        stop(service)
+    log = out.read_text()
+    assert '"POST /gifs/bounce.gif/captions HTTP/1.1" 201' in log
+    assert '"POST /gifs/bounce.gif/captions HTTP/1.1" 422' in log
+
+
+@pytest.mark.integration
+def test_a_service_down_late_or_not_one_is_a_503_with_a_hint_and_the_rest_works(tmp_path, live_db):
+    down = f"127.0.0.1:{free_port()}"
+    with Giphy() as wrong, socket.create_server(("127.0.0.1", 0)) as silent:
+        # Any HTTP server answering a page, not JSON; and one that connects, never answers.
+        wrong.answers["/gifs/bounce.gif/captions"] = body(b"<html>nginx</html>")
+        late = f"127.0.0.1:{silent.getsockname()[1]}"
+        answers = [
+            caption_by(db_config(live_db, caption_service=service, caption_timeout=0.5))
+            for service in (down, wrong.origin.removeprefix("http://"), late)
+        ]
+    assert [(a.status_code, a.json["hint"]) for a in answers] == [(503, SERVICE_HINT)] * 3
+    assert answers[0].json == {
+        "error": "Service Unavailable",
+        "message": f"The captioning service (GIF_CAPTION_SVC={down}) cannot be reached: "
+        "[Errno 111] Connection refused.",
+        "hint": SERVICE_HINT,
+    }
+    assert answers[1].json["message"].endswith("answered, but not as the captioning service.")
+    assert answers[2].json["message"].endswith("cannot be reached: timed out.")
+    client = create_app(db_config(live_db, image_path=tmp_path, caption_service=down))
+    client = client.test_client()
+    assert client.get("/health").status_code == 200
+    assert client.get("/images").status_code == 200
+    assert client.post("/gifs", json={"keyword": "cat"}).status_code == 201
+    assert client.get("/gifs/hello-caption.gif").status_code == 200
+
+
+def test_the_service_serves_only_captions_and_liveness(tmp_path):
+    client = create_captioner(Config(image_path=tmp_path, caption_service="x:1")).test_client()
+    assert client.get("/livez").status_code == 200
+    assert [client.get(p).status_code for p in ("/images", "/health", "/gifs/sun.gif")] == [404] * 3
+    made = client.post("/gifs/sun.gif/captions", json={"caption": "here"})  # not sent to x:1
+    assert made.status_code == 201 and (tmp_path / made.json["name"]).is_file()

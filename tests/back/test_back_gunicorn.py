@@ -8,11 +8,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+import requests
 from kit import raw_http, wait_until
 
 from mariadb_server import APP_PASSWORD, free_port
@@ -21,11 +20,8 @@ BACK = Path(__file__).resolve().parents[2] / "back"
 
 
 def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
+    answer = requests.get(url, timeout=5)
+    return answer.status_code, answer.json()
 
 
 # As the image's CMD runs it: gunicorn.conf.py names the app.
@@ -37,11 +33,7 @@ def run_gunicorn(tmp_path, back=BACK, command=GUNICORN, **env):
     env = {"PATH": os.environ["PATH"], "PORT": str(port), "WEB_CONCURRENCY": "1"} | env
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     process = subprocess.Popen(
-        command,
-        cwd=back,
-        env=env,
-        stdout=out.open("w"),
-        stderr=err.open("w"),
+        command, cwd=back, env=env, stdout=out.open("w"), stderr=err.open("w")
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -59,6 +51,15 @@ def run_gunicorn(tmp_path, back=BACK, command=GUNICORN, **env):
 def stop(process):
     process.terminate()
     process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def without_db(tmp_path_factory):
+    """gunicorn with nothing where its database should be, for the tests that need none."""
+    folder = tmp_path_factory.mktemp("gunicorn")
+    process, base, _, _ = run_gunicorn(folder, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
+    yield base
+    stop(process)
 
 
 def test_starts_without_a_database_and_never_logs_the_password(tmp_path):
@@ -111,36 +112,27 @@ def test_serves_the_database_with_the_courses_settings_as_they_are(tmp_path, liv
     ],
 )
 def test_requests_gunicorn_cannot_parse_are_refused_by_gunicorn_itself(
-    tmp_path, request_bytes, status
+    without_db, request_bytes, status
 ):
     # They never reach Flask, so they are gunicorn's answers, not the API's (back/README.md):
     # a small HTML page, and the server goes on serving.
-    process, base, _, _ = run_gunicorn(tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
-    try:
-        answer = raw_http(base, request_bytes)
-        assert get(base + "/livez")[0] == 200
-    finally:
-        stop(process)
+    answer = raw_http(without_db, request_bytes)
+    assert get(without_db + "/livez")[0] == 200
     assert answer[0] == status
     assert answer[1]["Content-Type"].startswith("text/html")
     assert answer[1]["Connection"] == "close" and b"<h1>" in answer[2]
 
 
-def test_a_chunked_body_is_read_and_one_over_16_kib_is_413_not_cut(tmp_path):
+def test_a_chunked_body_is_read_and_one_over_16_kib_is_413_not_cut(without_db):
     def chunked(body):
         head = b"POST /images HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         head += b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         parts = [body[i : i + 4096] for i in range(0, len(body), 4096)]
-        return raw_http(
-            base, head + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
-        )
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts)
+        return raw_http(without_db, head + chunks + b"0\r\n\r\n")
 
-    process, base, _, _ = run_gunicorn(tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
-    try:
-        small = chunked(b'{"caption": "chunked", "filename": "../x"}')
-        big = chunked(b'{"caption": "chunked", "filename": "a.gif"}' + b" " * 64 * 1024)
-    finally:
-        stop(process)
+    small = chunked(b'{"caption": "chunked", "filename": "../x"}')
+    big = chunked(b'{"caption": "chunked", "filename": "a.gif"}' + b" " * 64 * 1024)
     # Read and parsed: the filename is refused. gunicorn decodes a chunked body and says so
     # with wsgi.input_terminated, which Werkzeug reads.
     assert small[0] == 400 and json.loads(small[2])["message"].startswith("filename must be")
