@@ -1,10 +1,6 @@
-"""Fixtures for the backend tests.
-
-Unit tests use Flask's test client with no database, or with one on a port where nothing
-listens. Integration tests (marked `integration`) share one real MariaDB server, started
-once per session by mariadb_server.py on a free port with a throw-away datadir (the
-`mariadb` and `live_db` fixtures of tests/conftest.py).
-"""
+"""Fixtures for the backend tests: Flask's test client with no database (a port where
+nothing listens), or on the session's real MariaDB (`integration`, tests/conftest.py's
+`mariadb` and `live_db`); Giphy's stand-in."""
 
 import pytest
 

@@ -12,8 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class Giphy:
-    """Serves while in a `with` block."""
-
     def __init__(self):
         self.answers = {}  # path -> answer(handler)
         self.asked = []  # (path, query) of each request, in order
@@ -33,9 +31,6 @@ class Giphy:
         """The search API answers with these media URLs (a path means one of ours)."""
         urls = [self.origin + u if u.startswith("/") else u for u in urls]
         self.answers["/v1/gifs/search"] = body(search_answer(*urls, size=size))
-
-    def paths(self):
-        return [path for path, _ in self.asked]
 
 
 def search_answer(*urls, size=1000):

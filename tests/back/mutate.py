@@ -62,9 +62,7 @@ def lay_out(work=WORK):
 
 
 def check(work=WORK):
-    """0 when every mutant of the last run that survived is named in tests/README.md's
-    "Mutation testing" (its table of survivors, each with why it stays); else 1, naming
-    the others."""
+    """0 when every survivor of the last run is named in tests/README.md's table; else 1."""
     results = subprocess.run(
         [MUTMUT, "results", "--all", "true"], cwd=work, capture_output=True, text=True
     )

@@ -14,14 +14,14 @@ BACK = Path(__file__).resolve().parents[2] / "back"
 
 
 def test_defaults_match_the_lessons_database_container():
-    config = Config.from_env({"RUNNING_IN_CONTAINER": "0"})
+    config = Config.from_env({"RUNNING_IN_CONTAINER": "0", "MYSQL_SSL": "0"})
     assert (config.mysql_host, config.mysql_port) == ("localhost", 3306)
     assert (config.mysql_user, config.mysql_password) == ("user", "mysql")
     assert config.mysql_database == "images"
     assert config.port == 3000
     # The page's origins in the course's lessons: 01-06 publishes it on 8888, 01-07 on 8080.
     assert config.cors_origins == ("http://localhost:8080", "http://localhost:8888")
-    assert config.mysql_tls is None
+    assert config.mysql_tls is None  # TLS is off unless asked
     assert config.notes == ()
     assert (config.image_path, config.giphy_key) == (Path("/tmp/gifs"), "")  # Linux's /tmp
     assert config.caption_service is None
@@ -40,8 +40,11 @@ def test_environment_overrides(tmp_path, monkeypatch):
         "CORS_ORIGINS": "http://a.example, https://b.example/ ,http://APP.X/,",
         "IMAGE_PATH": "gifs",
         "GIPHY_FILE": str(giphy),
+        "MYSQL_SSL": "true",
     }
     config = Config.from_env(env)
+    assert isinstance(config.mysql_tls, ssl.SSLContext)  # one, shared by every connection
+    assert config.mysql_tls.verify_mode == ssl.CERT_NONE  # no CA given: encrypted, unverified
     assert config.db_address == "k8scourse-db:3307/pics"
     assert (config.mysql_user, config.mysql_password, config.port) == ("app", "s3cret", 8000)
     # An origin loses its trailing slash and nothing else.
@@ -140,13 +143,6 @@ def test_gunicorn_refuses_a_bad_setting_with_one_line():
         "Configuration error: MYSQL_PORT must be a whole number, got 'abc'"
     ]
     assert result.stdout == ""
-
-
-def test_tls_is_off_unless_asked_and_then_one_shared_context():
-    assert Config.from_env({"MYSQL_SSL": "0"}).mysql_tls is None
-    context = Config.from_env({"MYSQL_SSL": "true"}).mysql_tls
-    assert isinstance(context, ssl.SSLContext)
-    assert context.verify_mode == ssl.CERT_NONE  # no CA given: encrypted, not verified
 
 
 @pytest.mark.parametrize(

@@ -33,20 +33,16 @@ SAME_ANSWERS = [
 ]
 
 
-def delete_lines(path, first, last):
-    """Delete lines first to last (from 1, inclusive), as an editor would."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(lines[: first - 1] + lines[last:]), encoding="utf-8")
-
-
 def delete_tls(config_py):
     """back/README.md's recipe: delete the function _tls_context and the line that calls it."""
     tree = ast.parse(config_py.read_text(encoding="utf-8"))
     [function] = [node for node in tree.body if getattr(node, "name", "") == "_tls_context"]
     [call] = [n for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "mysql_tls"]
-    assert call.lineno < function.lineno
-    delete_lines(config_py, function.lineno, function.end_lineno)
-    delete_lines(config_py, call.lineno, call.end_lineno)
+    assert call.lineno < function.lineno  # so the function's lines go first
+    lines = config_py.read_text(encoding="utf-8").splitlines(keepends=True)
+    del lines[function.lineno - 1 : function.end_lineno]
+    del lines[call.lineno - 1 : call.end_lineno]
+    config_py.write_text("".join(lines), encoding="utf-8")
 
 
 def ask(base, method, path, body=None):

@@ -17,11 +17,9 @@ from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, db_config, missing_b
 
 pytestmark = pytest.mark.integration
 
-CONNECTION_ID = "SELECT CONNECTION_ID() AS id"
-
 
 def connection_id(db):
-    return db.query(CONNECTION_ID)[0]["id"]
+    return db.query("SELECT CONNECTION_ID() AS id")[0]["id"]
 
 
 def kill(server, conn_id):
@@ -35,14 +33,6 @@ def inserts_sent(server):
     with server.root() as conn, conn.cursor() as cur:
         cur.execute("SHOW GLOBAL STATUS LIKE 'Com_insert_select'")
         return int(cur.fetchone()[1])
-
-
-def waiting_on_lock(server, conn_id):
-    """Whether connection conn_id's statement waits on a GET_LOCK (the processlist says so)."""
-    with server.root() as conn, conn.cursor() as cur:
-        cur.execute("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = %s", (conn_id,))
-        row = cur.fetchone()
-    return row is not None and row[0] == "User lock"
 
 
 def test_a_thread_keeps_its_connection_between_calls_and_threads_never_share_one(live_db):
@@ -86,13 +76,15 @@ def test_a_write_that_fails_is_not_repeated(live_db, empty_images):
     lock = "k8scourse-test-write"
     killed = []
 
+    def waiting_on_lock():
+        with live_db.root() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = %s", (conn_id,)
+            )
+            return cur.fetchone() == ("User lock",)
+
     def kill_once_waiting():
-        wait_until(
-            lambda: waiting_on_lock(live_db, conn_id),
-            timeout=10,
-            what=f"connection {conn_id}'s INSERT waiting on the lock",
-            every=0.01,
-        )
+        wait_until(waiting_on_lock, 10, f"connection {conn_id}'s INSERT on the lock", every=0.01)
         kill(live_db, conn_id)
         killed.append(conn_id)
 

@@ -1,10 +1,8 @@
-"""The GIFs with real Pillow on real GIFs: a keyword without Giphy gets a shipped scene; a
-caption lands at the bottom of every frame, keeping durations, loop count and transparency,
-and is stored under its content's name; the files are served with their cache headers; every
-bad input is refused with its status while the saved rows and files stay as they were.
-Lesson 02-13's split: with GIF_CAPTION_SVC, the backend asks the captioning service (the same
-image, gunicorn serving create_captioner), which stores the new GIF in the IMAGE_PATH both
-share; with the service down, captions get a 503 with a hint, and everything else works."""
+"""The GIFs, with real Pillow on real GIFs: a shipped scene for a keyword without Giphy; a
+caption at the bottom of every frame, keeping durations, loop and transparency, stored under
+its content's name; cache headers; every bad input refused, the saved rows and files as they
+were. Lesson 02-13's split: the captioning service (gunicorn serving create_captioner) stores
+into the IMAGE_PATH both share; down, captions get a 503 with a hint and the rest works."""
 
 import os
 import shutil

@@ -139,25 +139,18 @@ def test_a_chunked_body_is_read_and_one_over_16_kib_is_413_not_cut(without_db):
     assert big[0] == 413 and json.loads(big[2])["error"] == "Request Entity Too Large"
 
 
-def idle_keep_alive_connections(base, count):
-    """Connections that made one request each and stay open for the next, like a browser's."""
-    host, port = base.removeprefix("http://").split(":")
-    connections = []
-    for _ in range(count):
-        connection = http.client.HTTPConnection(host, int(port), timeout=10)
-        connection.request("GET", "/livez")
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 200 and not response.will_close
-        connections.append(connection)
-    return connections
-
-
 def test_stopping_with_idle_keep_alive_connections_open_takes_under_a_second(tmp_path):
     # gthread waits for idle kept-alive connections at shutdown, up to the keepalive setting
     # (1 s after their last answer): a browser tab left open must not hold `docker stop` up.
     process, base, _, err = run_gunicorn(tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT="1")
-    connections = idle_keep_alive_connections(base, 3)
+    host, port = base.removeprefix("http://").split(":")
+    connections = []
+    for _ in range(3):  # one request each, and open for the next, like a browser's
+        connections.append(http.client.HTTPConnection(host, int(port), timeout=10))
+        connections[-1].request("GET", "/livez")
+        response = connections[-1].getresponse()
+        response.read()
+        assert response.status == 200 and not response.will_close
     time.sleep(0.6)  # idle, and still open: gunicorn.conf.py's keepalive is 1 s
     # Still open: a closed connection would be readable (its end of file).
     assert select.select([c.sock for c in connections], [], [], 0)[0] == []
