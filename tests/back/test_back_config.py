@@ -188,6 +188,7 @@ def test_the_courses_names_mean_the_same(env, password, database):
         ("microgifcap", "microgifcap:80"),  # the course's 02-13: a Service's port 80
         ("gifcap:4000", "gifcap:4000"),
         (" http://gifcap:4000/ ", "gifcap:4000"),
+        ("http://GIFCAPX/", "GIFCAPX:80"),  # only the slash goes
         ("[::1]:4000", "[::1]:4000"),
         ("gifcap:1", "gifcap:1"),
         ("gifcap:65535", "gifcap:65535"),
