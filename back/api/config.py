@@ -61,13 +61,13 @@ class Config:
             mysql_host=_text(env, "MYSQL_HOST", "localhost"),
             mysql_port=_int(env, "MYSQL_PORT", 3306),
             mysql_user=_text(env, "MYSQL_USER", "user"),
-            mysql_password=_secret(env, "MYSQL_PASSWORD", "mysql"),
+            mysql_password=_secret(env, "MYSQL_PASSWORD", "MYSQL_PASSWORD_FILE", "mysql"),
             mysql_database=_text(env, "MYSQL_DATABASE", "images"),
             mysql_tls=_tls_context(env),
             port=_int(env, "PORT", 3000),
             cors_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
             image_path=Path(_text(env, "IMAGE_PATH", cls.image_path)).absolute(),
-            giphy_key=_secret(env, "GIPHY", "").strip(),
+            giphy_key=_secret(env, "GIPHY", "GIPHY_FILE", "").strip(),
             caption_service=caption_service,
             caption_font=font,
             notes=notes,
@@ -106,16 +106,16 @@ def _bool(env, name):
     return None
 
 
-def _secret(env, name, default):
-    """A mounted secret (Docker, Kubernetes), name_FILE, wins over name."""
-    path = env.get(f"{name}_FILE", "").strip()
+def _secret(env, name, file_name, default):
+    """A mounted secret (Docker, Kubernetes), file_name, wins over name."""
+    path = env.get(file_name, "").strip()
     if not path:
         return env.get(name, default)
     try:
         # A secret file often ends with a newline that is not part of the secret.
         return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise ConfigError(f"{name}_FILE {path!r} cannot be read: {exc.strerror}") from None
+        raise ConfigError(f"{file_name} {path!r} cannot be read: {exc.strerror}") from None
 
 
 def _host_port(env, name):
