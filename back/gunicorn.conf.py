@@ -5,15 +5,13 @@ import runpy
 import sys
 from pathlib import Path
 
-# The app's package, named here only: rename the folder api/, then this line.
+# The app's package, named here only (the Dockerfile's CMD and make dev name this file).
 APP_PACKAGE = "api"
-# gunicorn's APP_MODULE, written here so that no command (the Dockerfile's CMD, make dev)
-# names the package.
 wsgi_app = f"{APP_PACKAGE}:create_app()"
 
-# Settings checked before the app loads: a bad value is one clear line, not a traceback in
-# every worker. config.py is run by its path: importing the package in gunicorn's master
-# would leave workers restarted by --reload (make dev) on the old code.
+# A bad setting is one clear line before the app loads, not a traceback in every worker.
+# config.py is run by its path: importing the package in gunicorn's master would leave
+# workers restarted by --reload (make dev) on the old code.
 settings = runpy.run_path(str(Path(__file__).with_name(APP_PACKAGE) / "config.py"))
 try:
     _config = settings["Config"].from_env()
@@ -24,15 +22,14 @@ bind = f"0.0.0.0:{_config.port}"
 # Threaded workers: a request that waits for the database holds one thread, not a process.
 worker_class = "gthread"
 threads = 4
-# A client's connection stays open 1 s for its next request (a new connection per request
-# cost a quarter of /images' throughput); at shutdown gthread waits that 1 s, not the default 2.
+# A connection stays open 1 s for its next request (a new connection per request cost a
+# quarter of /images' throughput); at shutdown gthread waits that 1 s, not the default 2.
 keepalive = 1
 # `docker stop` kills after 10 s; a request in progress takes at most 3 s.
 graceful_timeout = 5
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
-# gunicorn 27's control socket would write to ~/.gunicorn; nothing here uses it.
-control_socket_disable = True
+control_socket_disable = True  # gunicorn 27's, which would write to ~/.gunicorn
 
 
 def when_ready(server):

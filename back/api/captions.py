@@ -1,7 +1,6 @@
-"""POST /gifs/<name>/captions: the GIF `name` with a caption drawn into every frame, stored
-as a new GIF. Drawn here (Part 1's monolith), or, with GIF_CAPTION_SVC set (lesson 02-13),
-by the captioning service: this same route in its own container (create_captioner), which
-stores the new GIF on the volume that both share as IMAGE_PATH.
+"""POST /gifs/<name>/captions: a new GIF, the caption drawn into every frame. Drawn here
+(Part 1's monolith), or with GIF_CAPTION_SVC (lesson 02-13) by the captioning service: this
+route in its own container (create_captioner), storing on the volume both mount at IMAGE_PATH.
 """
 
 import http.client
@@ -12,7 +11,7 @@ import urllib.request
 from flask import Blueprint, abort, current_app
 
 from . import draw, storage
-from .images import json_object
+from .images import caption_of, json_object
 
 bp = Blueprint("captions", __name__)
 
@@ -27,16 +26,14 @@ SERVICE_HINT = (
 
 @bp.post("/gifs/<name>/captions")
 def caption_gif(name):
-    caption = json_object("caption").get("caption")
-    if not isinstance(caption, str) or len(caption) > 100 or not caption.strip():
-        abort(400, "caption must be a string of 1 to 100 characters.")
+    caption = caption_of(json_object("caption"))
     storage.check_name(name)
     config = current_app.config["API"]
     if config.caption_service:
-        return ask_service(config, name, caption.strip())
+        return ask_service(config, name, caption)
     data = storage.read(config.image_path, name)
     try:
-        captioned = draw.caption_gif(data, caption.strip(), config.caption_font)
+        captioned = draw.caption_gif(data, caption, config.caption_font)
     except draw.CaptionError as exc:
         abort(422, str(exc))
     new = storage.save(config.image_path, captioned)
@@ -44,9 +41,8 @@ def caption_gif(name):
 
 
 def ask_service(config, name, caption):
-    """The service's answer, passed on as it is. When it cannot be reached, or answers
-    something else than JSON (another program at that port), a 503 with a hint: captions
-    fail, everything else works."""
+    """The service's answer, passed on as it is; a 503 with a hint when it cannot be reached
+    or answers something else than JSON (another program at that port)."""
     where = f"The captioning service (GIF_CAPTION_SVC={config.caption_service})"
     request = urllib.request.Request(
         f"http://{config.caption_service}/gifs/{name}/captions",

@@ -1,7 +1,6 @@
 """One PyMySQL connection per gunicorn thread (threading.local), kept between requests:
-never used by two requests at once, and no TCP and auth handshake per request. Nothing
-connects at start-up: the app starts with the database down, and each request that needs it
-tries again.
+never used by two requests at once, and no handshake per request. Nothing connects at
+start-up: the app starts with the database down, and each request tries again.
 """
 
 import threading
@@ -27,7 +26,7 @@ class SchemaMismatch(Exception):
 class Database:
     def __init__(self, config):
         self.config = config
-        self.local = threading.local()  # .conn: this thread's connection, or None
+        self.local = threading.local()
 
     def connect(self):
         c = self.config
@@ -60,7 +59,7 @@ class Database:
         return self._read(read)
 
     def ping(self):
-        """One round trip (MySQL's COM_PING): as real a check as SELECT 1, and cheaper."""
+        """One round trip (MySQL's COM_PING)."""
         self._read(lambda conn: conn.ping())
 
     def execute(self, sql, args=()):
@@ -89,7 +88,7 @@ class Database:
             return self._use(operation)
 
     def _use(self, operation):
-        """Run operation(connection) on this thread's connection; drop it if it broke."""
+        """operation(connection) on this thread's connection, dropped if it broke."""
         if getattr(self.local, "conn", None) is None:
             self.local.conn = self.connect()
         conn = self.local.conn

@@ -1,9 +1,6 @@
-"""A caption drawn into every frame of a GIF, with Pillow: the one module that imports it.
-
-The course's look: the caption in capitals at the bottom, white with a black outline so it
-reads on light and dark frames. Each frame keeps its duration, the GIF its loop count and
-its transparency. Pillow merges a frame identical to the one before it into one frame of
-the summed duration: the GIF plays the same.
+"""A caption drawn into every frame of a GIF, with Pillow (the one module that imports it):
+the course's capitals at the bottom, white with a black outline to read on light and dark
+frames. Each frame keeps its duration, the GIF its loop count and transparency.
 """
 
 import unicodedata
@@ -15,20 +12,20 @@ from PIL import Image, ImageDraw, ImageFont, ImageSequence, UnidentifiedImageErr
 
 from .storage import MAX_GIF_BYTES
 
-# Limits on the work and the memory of one caption: every frame is kept (1 byte a pixel)
-# until the GIF is written, so 20 million pixels are 20 MB, and Pillow's copies as it writes.
+# Every frame is kept (1 byte a pixel) until the GIF is written: 20 million pixels are
+# 20 MB, and Pillow's copies as it writes.
 MAX_FRAMES = 300
 MAX_FRAME_PIXELS = 1024 * 1024
 MAX_TOTAL_PIXELS = 20_000_000
-# Pillow's own guard against decompression bombs, checked as it reads each frame: a frame
-# over twice this is an error (over it, a warning in the log; _draw refuses it).
+# Pillow's guard against decompression bombs: a frame over twice this is an error as it is
+# read (over it, a warning; _draw refuses it).
 Image.MAX_IMAGE_PIXELS = MAX_FRAME_PIXELS
 
 MAX_LINES = 3
 
 
 class CaptionError(Exception):
-    """The GIF or the caption cannot be drawn; the message says why, for the caller."""
+    """The GIF or the caption cannot be drawn; the message says why."""
 
 
 def caption_gif(data, caption, font_path):
@@ -63,19 +60,18 @@ def _draw(gif, text, font_path):
         )
     caption = _caption_layer(text, gif.size, font_path)
     top = height - caption.height
-    out, durations, transparent = [], [], False
+    out, durations = [], []
     for frame in ImageSequence.Iterator(gif):
         if frame.size != (width, height):  # a frame that overflows the GIF grows it
             raise CaptionError("A frame of the GIF is larger than the GIF.")
         rgba = frame.convert("RGBA")
         rgba.alpha_composite(caption, (0, top))
         out.append(_palette_frame(rgba))
-        transparent = transparent or "transparency" in out[-1].info
         durations.append(frame.info.get("duration", 0))
     options = {"duration": durations}
     if "loop" in gif.info:  # no loop count: the GIF plays once, and stays so
         options["loop"] = gif.info["loop"]
-    if transparent:
+    if any("transparency" in frame.info for frame in out):
         # Each frame is whole: clear it before the next, or what moved leaves a trail.
         options["disposal"] = 2
     result = BytesIO()
@@ -84,9 +80,9 @@ def _draw(gif, text, font_path):
 
 
 def _palette_frame(rgba):
-    """The frame in 255 colours of its own, chosen by Pillow's median cut (which keeps the
-    colours that many pixels have: the picture's, above the caption, stay as they were),
-    and colour 255 for its transparent pixels, if any: a GIF's pixel is seen or not."""
+    """The frame in 255 colours of its own, by Pillow's median cut (which keeps the colours
+    many pixels have: the picture's, above the caption), and colour 255 for its transparent
+    pixels: a GIF's pixel is seen or not."""
     frame = rgba.convert("RGB").quantize(255, dither=Image.Dither.NONE)
     alpha = rgba.getchannel("A")
     if alpha.getextrema()[0] < 128:
@@ -142,9 +138,8 @@ def _wrap(text, font, width):
 
 
 def undrawable(text, font_path):
-    """The characters of `text` that the font has no glyph for (each would be drawn as the
-    font's "missing glyph" box), and the invisible ones but spaces (controls, format marks,
-    a newline), each as U+XXXX, with the character itself when it is visible."""
+    """The characters of `text` that the font would draw as its "missing glyph" box, and the
+    invisible ones but spaces (controls, format marks), each as U+XXXX."""
     font = _font(font_path, 24)
     missing_glyph = _ink(font, "\uffff")  # a noncharacter: no font has it
     missing = []
@@ -164,8 +159,7 @@ def _ink(font, ch):
 
 @lru_cache(maxsize=64)
 def _font(path, size):
-    # A TrueType font: DejaVu Sans Bold where Debian installs it (the image does), or
-    # CAPTION_FONT. Without it, Pillow's own, which has basic Latin letters only.
+    # Without the file, Pillow's own font, which has basic Latin letters only.
     if Path(path).is_file():
         return ImageFont.truetype(path, size)
     return ImageFont.load_default(size)

@@ -1,7 +1,5 @@
-"""Every error is JSON, never an HTML page or a stack trace.
-
-As in Flask's docs ("Handling Application Errors"), but the handlers return a dict: Flask
-writes errors as it writes every other answer.
+"""Every error as JSON, never an HTML page or a stack trace: Flask's "Handling Application
+Errors", with handlers that return a dict, so that Flask writes errors as every other answer.
 """
 
 from werkzeug.exceptions import (

@@ -1,8 +1,4 @@
-"""The /gifs routes: a GIF for a keyword (POST /gifs), and a GIF by its name (GET).
-
-A GIF's name is what POST /gifs or POST /gifs/<name>/captions answered: a row of /images
-keeps it as its filename, and the page shows it from GET /gifs/<name>.
-"""
+"""The /gifs routes: a GIF for a keyword (POST /gifs), and a GIF by its name (GET)."""
 
 import secrets
 
@@ -28,7 +24,7 @@ def gif_for_keyword():
         abort(400, "keyword must be a string of 1 to 50 printable characters.")
     config = current_app.config["API"]
     if not config.giphy_key:
-        # No account, no network: one of the scenes this API ships, whatever the keyword.
+        # No account, no network: a scene this API ships, whatever the keyword.
         name, source = secrets.choice(storage.SCENES), "shipped"
     else:
         try:
@@ -44,13 +40,10 @@ def get_gif(name):
     path = storage.find(current_app.config["API"].image_path, name)
     if path is None:
         # The page shows a picture where a row's file is gone, and the status says so.
-        response = send_file(storage.MISSING, mimetype="image/gif", conditional=False)
-        response.status_code = 404
-        response.cache_control.no_cache = True
-        return response
+        return send_file(storage.MISSING, conditional=False), 404
     if storage.CONTENT_NAME.fullmatch(name):
-        response = send_file(path, mimetype="image/gif", max_age=FOR_EVER)
+        response = send_file(path, max_age=FOR_EVER)
         response.cache_control.immutable = True
         return response
     # A shipped GIF may change with the next image: the browser asks again, with its ETag.
-    return send_file(path, mimetype="image/gif", max_age=0)
+    return send_file(path, max_age=0)

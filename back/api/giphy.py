@@ -1,7 +1,5 @@
-"""A random GIF for a keyword from Giphy's search API, with the standard library (urllib).
-
-Only Giphy's https media hosts are fetched (redirects included), each answer within a
-timeout and a byte limit: a slow, huge or strange answer is cut off and said, as a 502 or a
+"""A random GIF for a keyword from Giphy's search API, with urllib. Only Giphy's https media
+hosts are fetched, each answer within a timeout and a byte limit; a failure is a 502 or a
 504 (Giphy failed us, not the caller). The API key is in the URL: no URL is ever logged or
 put in a message.
 """
@@ -19,7 +17,6 @@ from .storage import MAX_GIF_BYTES
 
 MAX_SEARCH_BYTES = 2 * 2**20  # 50 results are about 0.5 MB
 MEDIA_HOSTS = re.compile(r"(media\d*|i)\.giphy\.com")
-GIF_MAGIC = (b"GIF87a", b"GIF89a")
 
 
 class GiphyError(Exception):
@@ -37,14 +34,17 @@ def random_gif(keyword, config):
     try:
         originals = [item["images"]["original"] for item in json.loads(answer)["data"]]
         # Giphy says each file's size: only those within the limit.
-        urls = [o["url"] for o in originals if int(o.get("size") or 0) <= MAX_GIF_BYTES]
-        urls = [url for url in urls if isinstance(url, str)]
+        urls = [
+            o["url"]
+            for o in originals
+            if int(o.get("size") or 0) <= MAX_GIF_BYTES and isinstance(o["url"], str)
+        ]
     except (ValueError, TypeError, KeyError, AttributeError):
         raise GiphyError(502, "Giphy's answer is not the search API's JSON.") from None
     if not urls:
         raise GiphyError(404, f"Giphy has no GIF for {keyword!r}.")
     data = _fetch(secrets.choice(urls), MAX_GIF_BYTES, config)
-    if not data.startswith(GIF_MAGIC):
+    if not data.startswith((b"GIF87a", b"GIF89a")):
         raise GiphyError(502, "Giphy's answer is not a GIF.")
     return data
 
@@ -76,22 +76,18 @@ def _fetch(url, limit, config):
     if not allowed(url, config):
         raise GiphyError(502, "Giphy's answer points at a host this API does not fetch from.")
     opener = urllib.request.build_opener(_OnlyAllowedRedirects(config))
-    too_big = GiphyError(502, f"Giphy's answer is over {limit // 2**20} MiB: cut off.")
     too_slow = GiphyError(504, f"Giphy did not answer within {config.giphy_timeout:g} s.")
     deadline = time.monotonic() + 4 * config.giphy_timeout
     try:
         with opener.open(url, timeout=config.giphy_timeout) as answer:
-            declared = int(answer.headers.get("Content-Length") or 0)
-            if declared > limit:
-                raise too_big
             body = bytearray()
             while chunk := answer.read1(65536):  # what has arrived, up to 64 KiB
                 body += chunk
                 if len(body) > limit:
-                    raise too_big
+                    raise GiphyError(502, f"Giphy's answer is over {limit // 2**20} MiB: cut off.")
                 if time.monotonic() > deadline:
                     raise GiphyError(504, "Giphy's answer is too slow: cut off.")
-            if len(body) < declared:  # the connection closed early
+            if len(body) < int(answer.headers.get("Content-Length") or 0):  # closed early
                 raise GiphyError(502, f"Giphy's answer broke off after {len(body)} bytes.")
             return bytes(body)
     except urllib.error.HTTPError as exc:

@@ -61,7 +61,7 @@ def health():
 
 
 def short_error(exc, password):
-    """The error as Python prints it, at most 200 characters, the password masked just in case."""
+    """The error as Python prints it, at most 200 characters, the password masked."""
     message = str(exc) or type(exc).__name__
     if password:
         message = message.replace(password, "***")

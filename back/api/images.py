@@ -42,7 +42,16 @@ def get_image(image_id):
 
 @bp.post("/images")
 def create_image():
-    caption, filename = _validate(json_object("caption and filename"))
+    body = json_object("caption and filename")
+    caption, filename = caption_of(body), body.get("filename")
+    if SURROGATE.search(caption):
+        abort(400, "caption must be Unicode text: it holds an unpaired surrogate.")
+    if not isinstance(filename, str) or not NAME.fullmatch(filename):  # 255 at most
+        abort(
+            400,
+            "filename must be 1 to 255 characters: letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit.",
+        )
     _, image_id = db().execute(
         "INSERT INTO images (caption, filename) VALUES (%s, %s)", (caption, filename)
     )
@@ -85,17 +94,9 @@ def json_object(fields):
     return body
 
 
-def _validate(body):
-    caption, filename = body.get("caption"), body.get("filename")
-    # 100 characters as sent (what the schema promises), and not only blanks.
+def caption_of(body):
+    caption = body.get("caption")
+    # 100 characters as sent (what openapi.json promises), and not only blanks.
     if not isinstance(caption, str) or len(caption) > 100 or not caption.strip():
         abort(400, "caption must be a string of 1 to 100 characters.")
-    if SURROGATE.search(caption):
-        abort(400, "caption must be Unicode text: it holds an unpaired surrogate.")
-    if not isinstance(filename, str) or not NAME.fullmatch(filename):  # 255 at most
-        abort(
-            400,
-            "filename must be 1 to 255 characters: letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit.",
-        )
-    return caption.strip(), filename
+    return caption.strip()

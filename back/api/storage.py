@@ -1,7 +1,5 @@
 """The GIF files: the ones this API ships (api/gifs/), and the ones it makes, stored under
-IMAGE_PATH by a name made from their content. No name reaches outside its folder, and a
-file appears whole or not at all.
-"""
+IMAGE_PATH by a name made from their content."""
 
 import hashlib
 import os
@@ -12,8 +10,8 @@ from pathlib import Path
 from flask import abort
 from werkzeug.exceptions import HTTPException
 
-# The GIFs the repository ships (back/draw_gifs.py draws them): the seed row's picture, the
-# picture served for a name that has no file, and the scenes a keyword gets without GIPHY.
+# The seed row's picture (hello-caption.gif), the one for a name with no file, and the
+# scenes a keyword gets without GIPHY: drawn by tools/draw-gifs.py.
 SHIPPED = Path(__file__).with_name("gifs")
 MISSING = SHIPPED / "missing.gif"
 SCENES = ("bounce.gif", "rain.gif", "sun.gif", "stars.gif")
@@ -26,7 +24,7 @@ CONTENT_NAME = re.compile(r"[0-9a-f]{32}\.gif")
 
 
 class InsufficientStorage(HTTPException):
-    """507, which Werkzeug leaves out (it is WebDAV's): the server has no room for the GIF."""
+    """507, which Werkzeug leaves out (it is WebDAV's): Flask's docs' way to raise it."""
 
     code = 507
 
@@ -38,16 +36,15 @@ def check_name(name):
             "A GIF's name is 1 to 255 characters: letters, digits, '.', '_' or '-', "
             "starting with a letter or digit.",
         )
-    return name
 
 
 def find(folder, name):
-    """The path of the GIF `name`: shipped, or stored under `folder`; None if neither."""
-    if not check_name(name).endswith(".gif"):
-        return None
-    for path in (SHIPPED / name, Path(folder) / name):
-        if path.is_file():
-            return path
+    """The path of the GIF `name`, shipped or under `folder`; None if neither has it."""
+    check_name(name)
+    if name.endswith(".gif"):
+        for path in (SHIPPED / name, Path(folder) / name):
+            if path.is_file():
+                return path
     return None
 
 
@@ -55,9 +52,7 @@ def read(folder, name):
     path = find(folder, name)
     if path is None:
         abort(404, f"No GIF named {name}.")
-    with path.open("rb") as file:
-        data = file.read(MAX_GIF_BYTES + 1)  # one byte more says "too big"
-    return data
+    return path.read_bytes()
 
 
 def save(folder, data):
@@ -82,9 +77,8 @@ def save(folder, data):
         os.replace(temporary, folder / name)
         temporary = None
     except OSError as exc:  # a full disk, a folder not ours (a volume of root's)
-        why = exc.strerror or exc
         raise InsufficientStorage(
-            f"The GIF cannot be stored in IMAGE_PATH {folder}: {why}."
+            f"The GIF cannot be stored in IMAGE_PATH {folder}: {exc.strerror}."
         ) from None
     finally:
         if temporary:  # whatever stopped the write

@@ -1,10 +1,6 @@
-"""Fixtures for the backend tests.
-
-Unit tests use Flask's test client with no database, or with one on a port where nothing
-listens. Integration tests (marked `integration`) share one real MariaDB server, started
-once per session by mariadb_server.py on a free port with a throw-away datadir (the
-`mariadb` and `live_db` fixtures of tests/conftest.py).
-"""
+"""Fixtures for the backend tests: Flask's test client with no database (a port where
+nothing listens), or on the session's real MariaDB (`integration`, tests/conftest.py's
+`mariadb` and `live_db`); Giphy's stand-in."""
 
 import pytest
 
@@ -35,23 +31,5 @@ def offline_client():
 @pytest.fixture
 def giphy():
     """A stand-in for Giphy on loopback (giphy_standin.py)."""
-    standin = Giphy()
-    standin.thread.start()
-    yield standin
-    standin.server.shutdown()
-    standin.server.server_close()
-
-
-@pytest.fixture
-def gifs_app(tmp_path, giphy):
-    """An app with no database, its IMAGE_PATH in tmp_path, and Giphy's stand-in (with a
-    key) answering in 0.5 s or never."""
-    config = Config(
-        mysql_host="127.0.0.1",
-        mysql_port=free_port(),
-        image_path=tmp_path / "gifs",
-        giphy_key="test-key",
-        giphy_api=giphy.origin,
-        giphy_timeout=0.5,
-    )
-    return create_app(config)
+    with Giphy() as standin:
+        yield standin

@@ -18,18 +18,25 @@ class Giphy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.giphy = self
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
 
     def results(self, *urls, size=1000):
         """The search API answers with these media URLs (a path means one of ours)."""
-        data = [{"images": {"original": {"url": self.url(u), "size": str(size)}}} for u in urls]
-        self.answers["/v1/gifs/search"] = body(json.dumps({"data": data}).encode())
+        urls = [self.origin + u if u.startswith("/") else u for u in urls]
+        self.answers["/v1/gifs/search"] = body(search_answer(*urls, size=size))
 
-    def url(self, path):
-        return self.origin + path if path.startswith("/") else path
 
-    def paths(self):
-        return [path for path, _ in self.asked]
+def search_answer(*urls, size=1000):
+    """The search API's JSON with these media URLs, each of that size."""
+    data = [{"images": {"original": {"url": url, "size": str(size)}}} for url in urls]
+    return json.dumps({"data": data}).encode()
 
 
 def body(data, status=200, length=True, delay=0.0, drip=0.0, headers=()):

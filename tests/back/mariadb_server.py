@@ -43,9 +43,9 @@ def _binary(name):
 
 
 def installed_datadir():
-    """A datadir as mariadb-install-db makes it (root with an empty password), made once for
-    this machine's MariaDB in the temp folder and copied for each server: the install takes
-    seconds, a copy milliseconds. Never written to: each server starts from a copy."""
+    """A datadir as mariadb-install-db makes it, made once for this machine's MariaDB in the
+    temp folder, never written to: each server starts from a copy (the install takes seconds,
+    a copy milliseconds)."""
     version = subprocess.run(
         [_binary("mariadbd"), "--version"], capture_output=True, text=True, check=True
     ).stdout

@@ -1,12 +1,7 @@
-"""mutmut on back/api, with its settings kept out of back/ (tests/README.md, "Mutation testing").
-
-mutmut reads its settings from setup.cfg in the folder it runs in, and names a module by
-its path from there: it must run where api/ is a child folder, so that api/images.py is
-the module the tests import, api.images. back/ is for learners to copy and carries no
-maintainer's settings, so this lays out a folder of its own, artifacts/mutmut/ (kept
-between runs, for mutmut's cache, `results` and `show`): a copy of back/api, the settings
-below, and a link to tests/ in mutants/, where mutmut runs pytest. Then it runs mutmut
-there with the arguments it was given:
+"""mutmut on back/api, with its settings kept out of back/ (tests/README.md, "Mutation testing"):
+in artifacts/mutmut/ (kept for mutmut's cache), a copy of back/api, the settings below, and a
+link to tests/ in mutants/, where mutmut runs pytest. Then mutmut runs there with the
+arguments given:
 
     .venv/bin/python tests/back/mutate.py run --max-children 4
     .venv/bin/python tests/back/mutate.py results
@@ -67,9 +62,7 @@ def lay_out(work=WORK):
 
 
 def check(work=WORK):
-    """0 when every mutant of the last run that survived is named in tests/README.md's
-    "Mutation testing" (its table of survivors, each with why it stays); else 1, naming
-    the others."""
+    """0 when every survivor of the last run is named in tests/README.md's table; else 1."""
     results = subprocess.run(
         [MUTMUT, "results", "--all", "true"], cwd=work, capture_output=True, text=True
     )

@@ -1,32 +1,25 @@
 """db.py against the real server: one connection per thread, kept; dropped when it breaks;
-a read tried once more on a new connection, a write never repeated."""
+a read tried once more on a new connection, a write never repeated; MYSQL_SSL=1 against a
+server that refuses the app's user without TLS."""
 
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pymysql
 import pytest
-from kit import wait_until
+from kit import missing_part, wait_until
 
+from api.config import Config
 from api.db import UNAVAILABLE, Database, SchemaMismatch
-from mariadb_server import db_config
+from mariadb_server import APP_PASSWORD, APP_USER, MariaDB, db_config, missing_binaries
 
 pytestmark = pytest.mark.integration
 
-CONNECTION_ID = "SELECT CONNECTION_ID() AS id"
-
 
 def connection_id(db):
-    return db.query(CONNECTION_ID)[0]["id"]
-
-
-def in_another_thread(function):
-    result = []
-    thread = threading.Thread(target=lambda: result.append(function()))
-    thread.start()
-    thread.join(10)
-    return result[0]
+    return db.query("SELECT CONNECTION_ID() AS id")[0]["id"]
 
 
 def kill(server, conn_id):
@@ -42,31 +35,18 @@ def inserts_sent(server):
         return int(cur.fetchone()[1])
 
 
-def waiting_on_lock(server, conn_id):
-    """Whether connection conn_id's statement waits on a GET_LOCK (the processlist says so)."""
-    with server.root() as conn, conn.cursor() as cur:
-        cur.execute("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = %s", (conn_id,))
-        row = cur.fetchone()
-    return row is not None and row[0] == "User lock"
-
-
-def test_a_thread_keeps_its_connection_between_calls(live_db):
+def test_a_thread_keeps_its_connection_between_calls_and_threads_never_share_one(live_db):
     db = Database(db_config(live_db))
     first = connection_id(db)
     db.ping()
     db.execute("DELETE FROM images WHERE id = 0")
     assert connection_id(db) == first
-    assert in_another_thread(lambda: connection_id(db)) != first
-
-
-def test_connections_are_at_most_one_per_thread(live_db):
-    db = Database(db_config(live_db))
     with ThreadPoolExecutor(max_workers=4) as pool:
         used = set(pool.map(lambda _: connection_id(db), range(200)))
-    assert 1 <= len(used) <= 4
+    assert first not in used and 1 <= len(used) <= 4
 
 
-def test_a_read_on_a_connection_the_server_closed_gets_a_new_one(live_db):
+def test_a_read_or_write_on_a_connection_the_server_closed_gets_a_new_one(live_db, empty_images):
     db = Database(db_config(live_db))
     first = connection_id(db)
     kill(live_db, first)
@@ -74,13 +54,10 @@ def test_a_read_on_a_connection_the_server_closed_gets_a_new_one(live_db):
     second = connection_id(db)
     kill(live_db, second)
     db.ping()  # no error either: the ping reconnects
-    assert connection_id(db) not in (first, second)
-
-
-def test_a_write_on_a_connection_the_server_closed_is_sent_once_on_a_new_one(live_db, empty_images):
-    db = Database(db_config(live_db))
-    kill(live_db, connection_id(db))
-    rows, new_id = db.execute(
+    third = connection_id(db)
+    assert third not in (first, second)
+    kill(live_db, third)
+    rows, new_id = db.execute(  # sent once, on a new connection
         "INSERT INTO images (caption, filename) VALUES (%s, %s)", ("once", "a.gif")
     )
     assert rows == 1
@@ -99,13 +76,15 @@ def test_a_write_that_fails_is_not_repeated(live_db, empty_images):
     lock = "k8scourse-test-write"
     killed = []
 
+    def waiting_on_lock():
+        with live_db.root() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = %s", (conn_id,)
+            )
+            return cur.fetchone() == ("User lock",)
+
     def kill_once_waiting():
-        wait_until(
-            lambda: waiting_on_lock(live_db, conn_id),
-            timeout=10,
-            what=f"connection {conn_id}'s INSERT waiting on the lock",
-            every=0.01,
-        )
+        wait_until(waiting_on_lock, 10, f"connection {conn_id}'s INSERT on the lock", every=0.01)
         kill(live_db, conn_id)
         killed.append(conn_id)
 
@@ -186,3 +165,65 @@ def test_a_read_that_failed_after_more_than_a_second_is_not_repeated(live_db):
         db.query("SELECT SLEEP(IF(CONNECTION_ID() = %s, 5, 0)) AS slept", (conn_id,))
     killer.join(10)
     assert killed == ["killed"], "the query failed, but not because the killer killed it"
+
+
+# TLS: the database module on config.py's settings, read from the environment.
+
+
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1, which is also its own CA, and its key (openssl's)."""
+    cert, key = directory / "server-cert.pem", directory / "server-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        + ["-nodes", "-days", "1", "-subj", "/CN=k8scourse test db", "-keyout", key, "-out", cert]
+        + [
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_db(tmp_path_factory):
+    if missing_binaries():
+        missing_part("mariadb-server not installed")  # conftest's mariadb fixture says more
+    base = tmp_path_factory.mktemp("tls-db")
+    cert, key = self_signed_certificate(base)
+    server = MariaDB(base, options=[f"--ssl-cert={cert}", f"--ssl-key={key}"]).create()
+    with server.root() as conn, conn.cursor() as cur:
+        cur.execute("ALTER USER %s@'%%' REQUIRE SSL", (APP_USER,))
+    yield server, cert
+    server.stop()
+
+
+def database(server, **env):
+    settings = {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(server.port)}
+    return Database(Config.from_env(settings | {"MYSQL_PASSWORD": APP_PASSWORD} | env))
+
+
+def test_the_apps_connection_is_encrypted(tls_db):
+    server, cert = tls_db
+    db = database(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(cert))
+    [row] = db.query("SHOW SESSION STATUS LIKE 'Ssl_version'")
+    assert row["Value"].startswith("TLS")
+
+
+def test_without_mysql_ssl_the_app_tries_no_tls(tls_db):
+    # The server refuses it: the test above really needed TLS. PyMySQL alone would try TLS
+    # with an unverified context (its "preferred" mode).
+    server, _ = tls_db
+    with pytest.raises(pymysql.err.OperationalError, match="Access denied"):
+        database(server).ping()
+
+
+def test_the_ca_is_checked(tls_db, tmp_path):
+    server, _ = tls_db
+    other_ca, _ = self_signed_certificate(tmp_path)
+    db = database(server, MYSQL_SSL="1", MYSQL_SSL_CA=str(other_ca))
+    with pytest.raises(pymysql.err.OperationalError, match="CERTIFICATE_VERIFY_FAILED"):
+        db.ping()

@@ -6,40 +6,51 @@ refusal leaves IMAGE_PATH as it was."""
 import time
 
 import pytest
+from kit import free_port
 
+from api import create_app
 from api.config import Config
 from api.giphy import allowed
-from giphy_standin import body, redirect, reset
-from mariadb_server import free_port
+from giphy_standin import body, redirect, reset, search_answer
 
-GIF = b"GIF89a" + bytes(100)
-
-
-def post(gifs_app, keyword="cat"):
-    return gifs_app.test_client().post("/gifs", json={"keyword": keyword})
+GIF = b"GIF87a" + bytes(100)  # GIF89a's: test_back_openapi.py
+OFF_HOST = search_answer("https://evil.example/cat.gif")
+TOO_BIG = search_answer("https://i.giphy.com/a.gif", size=10 * 2**20 + 1)
 
 
-def stored(gifs_app):
-    folder = gifs_app.config["API"].image_path
+@pytest.fixture
+def app(tmp_path, giphy):
+    """An app with its IMAGE_PATH in tmp_path, and Giphy's stand-in (with a key) answering in
+    0.5 s or never."""
+    config = Config(
+        image_path=tmp_path / "gifs",
+        giphy_key="test-key",
+        giphy_api=giphy.origin,
+        giphy_timeout=0.5,
+    )
+    return create_app(config)
+
+
+def post(app, keyword="cat"):
+    return app.test_client().post("/gifs", json={"keyword": keyword})
+
+
+def stored(app):
+    folder = app.config["API"].image_path
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(gifs_app, giphy):
+def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(app, giphy):
     giphy.results("/moved")
-    giphy.answers["/moved"] = redirect(giphy.url("/cat.gif"))  # the same origin: allowed
+    giphy.answers["/moved"] = redirect(giphy.origin + "/cat.gif")  # the same origin: allowed
     giphy.answers["/cat.gif"] = body(GIF)
-    made = post(gifs_app, " cat ")
+    made = post(app, " cat ")
     assert made.status_code == 201 and made.json["source"] == "giphy", made.json
-    assert stored(gifs_app) == [made.json["name"]]
-    assert gifs_app.test_client().get(made.location).data == GIF
-    (path, query), *_ = giphy.asked
-    assert path == "/v1/gifs/search" and query == {
-        "api_key": ["test-key"],
-        "q": ["cat"],
-        "limit": ["50"],
-        "rating": ["g"],
-    }
-    assert giphy.paths() == ["/v1/gifs/search", "/moved", "/cat.gif"]
+    assert stored(app) == [made.json["name"]]
+    assert app.test_client().get(made.location).data == GIF
+    query = {"api_key": ["test-key"], "q": ["cat"], "limit": ["50"], "rating": ["g"]}
+    assert giphy.asked[0] == ("/v1/gifs/search", query)
+    assert [path for path, _ in giphy.asked] == ["/v1/gifs/search", "/moved", "/cat.gif"]
 
 
 @pytest.mark.parametrize(
@@ -69,61 +80,42 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(gifs_ap
         ({"gif": body(b"", status=500)}, 502, "Giphy answered HTTP 500."),
         ({"search": body(b'{"data": []}')}, 404, "Giphy has no GIF for 'cat'."),
         ({"gif": redirect("https://evil.example/a.gif")}, 502, "Giphy redirected to a host"),
+        ({"search": body(OFF_HOST)}, 502, "Giphy's answer points at a host this API does not"),
+        ({"search": body(TOO_BIG)}, 404, "Giphy has no GIF for 'cat'."),  # left out unfetched
     ],
 )
-def test_a_slow_huge_or_strange_answer_is_cut_off_and_said(
-    gifs_app, giphy, answers, status, message
-):
+def test_a_slow_huge_or_strange_answer_is_cut_off_and_said(app, giphy, answers, status, message):
     giphy.results("/cat.gif")
     giphy.answers["/v1/gifs/search"] = answers.get("search", giphy.answers["/v1/gifs/search"])
     giphy.answers["/cat.gif"] = answers.get("gif", body(GIF))
     started = time.monotonic()
-    response = post(gifs_app)
+    response = post(app)
     assert time.monotonic() - started < 4  # 4 x 0.5 s at most, for the whole answer
     assert response.status_code == status
     assert response.json["message"].startswith(message), response.json
-    assert stored(gifs_app) == []
+    assert stored(app) == []
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "fetched"),
     [
-        "https://evil.example/cat.gif",
-        "http://media.giphy.com/cat.gif",  # not https
-        "https://media.giphy.com.evil.example/cat.gif",
-        "https://evil.example/media.giphy.com/cat.gif",
-        "http://127.0.0.1:1/cat.gif",  # this machine, but not the API's origin
-        "file:///etc/passwd",
+        ("https://media.giphy.com/media/abc/giphy.gif", True),
+        ("https://media4.giphy.com/media/abc/giphy.gif?cid=x&rid=giphy.gif", True),
+        ("https://i.giphy.com/abc.gif", True),
+        ("https://evil.example/cat.gif", False),
+        ("http://media.giphy.com/cat.gif", False),  # not https
+        ("https://media.giphy.com.evil.example/cat.gif", False),
+        ("https://evil.example/media.giphy.com/cat.gif", False),
+        ("http://127.0.0.1:1/cat.gif", False),  # this machine, but not the API's origin
+        ("file:///etc/passwd", False),
     ],
 )
-def test_only_giphys_media_hosts_are_fetched(gifs_app, giphy, url):
-    giphy.results(url)
-    response = post(gifs_app)
-    assert response.status_code == 502
-    assert response.json["message"] == (
-        "Giphy's answer points at a host this API does not fetch from."
-    )
-    assert giphy.paths() == ["/v1/gifs/search"] and stored(gifs_app) == []
+def test_only_giphys_media_hosts_are_fetched(url, fetched):
+    assert allowed(url, Config()) is fetched
 
 
-def test_a_giphy_that_cannot_be_reached_is_said(gifs_app):
-    gifs_app.config["API"] = Config(giphy_key="k", giphy_api=f"http://127.0.0.1:{free_port()}")
-    response = post(gifs_app)
+def test_a_giphy_that_cannot_be_reached_is_said(app):
+    app.config["API"] = Config(giphy_key="k", giphy_api=f"http://127.0.0.1:{free_port()}")
+    response = post(app)
     assert response.status_code == 502
     assert response.json["message"] == "Giphy cannot be reached: [Errno 111] Connection refused."
-
-
-def test_giphys_own_media_urls_are_allowed():
-    config = Config()
-    for url in (
-        "https://media.giphy.com/media/abc/giphy.gif",
-        "https://media4.giphy.com/media/abc/giphy.gif?cid=x&rid=giphy.gif",
-        "https://i.giphy.com/abc.gif",
-    ):
-        assert allowed(url, config), url
-
-
-def test_results_over_the_size_limit_are_left_out(gifs_app, giphy):
-    giphy.results("/big.gif", size=10 * 2**20 + 1)
-    response = post(gifs_app)
-    assert response.status_code == 404 and giphy.paths() == ["/v1/gifs/search"]

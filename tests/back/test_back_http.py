@@ -1,6 +1,5 @@
 """HTTP behaviour that needs no working database: errors, validation, CORS, /livez, a down db."""
 
-import io
 import socket
 import time
 
@@ -20,7 +19,6 @@ FILENAME_REASON = (
     "starting with a letter or digit."
 )
 SURROGATE_REASON = "caption must be Unicode text: it holds an unpaired surrogate."
-REASONS = {"JSON object": BODY_REASON, "caption": CAPTION_REASON, "filename": FILENAME_REASON}
 
 
 def error_of(response):
@@ -30,16 +28,17 @@ def error_of(response):
     return body
 
 
-def test_livez_needs_no_database(offline_client):
-    response = offline_client.get("/livez")
-    assert response.status_code == 200
-    assert response.get_json()["status"] == "running"
-
-
-def test_unknown_route_is_a_json_404(offline_client):
+def test_errors_are_json_written_like_every_other_answer(offline_client):
+    # Flask's own JSON: compact, sorted keys, one final newline, the same for errors. /livez
+    # needs no database.
+    assert offline_client.get("/livez").data.startswith(b'{"status":"running","timestamp":')
     response = offline_client.get("/nope")
-    assert response.status_code == 404
-    assert error_of(response)["error"] == "Not Found"
+    assert response.status_code == 404 and error_of(response)["error"] == "Not Found"
+    assert response.data.startswith(b'{"error":"Not Found","message":')
+    assert response.data.endswith(b"}\n")
+    response = offline_client.post("/images", data="caption=hi", content_type="text/plain")
+    assert response.status_code == 415
+    assert error_of(response)["message"] == "Send JSON with Content-Type: application/json."
 
 
 def test_wrong_method_is_a_json_405_with_allow(offline_client):
@@ -47,35 +46,38 @@ def test_wrong_method_is_a_json_405_with_allow(offline_client):
     assert response.status_code == 405
     assert error_of(response)["error"] == "Method Not Allowed"
     assert {"GET", "POST"} <= set(response.allow)
-
-
-def test_non_json_body_is_415(offline_client):
-    response = offline_client.post("/images", data="caption=hi", content_type="text/plain")
-    assert response.status_code == 415
-    assert "application/json" in error_of(response)["message"]
-    assert error_of(response)["message"] == "Send JSON with Content-Type: application/json."
+    assert error_of(offline_client.post("/livez"))["error"] == "Method Not Allowed"  # probes too
 
 
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ("not json", "JSON object"),
-        ([1, 2], "JSON object"),
-        ({"filename": "a.gif"}, "caption"),
-        ({"caption": "", "filename": "a.gif"}, "caption"),
-        ({"caption": "   ", "filename": "a.gif"}, "caption"),
-        ({"caption": "x" * 101, "filename": "a.gif"}, "caption"),
-        ({"caption": " " + "x" * 100, "filename": "a.gif"}, "caption"),  # 101 as sent
-        ({"caption": " \t\n", "filename": "a.gif"}, "caption"),
-        ({"caption": 5, "filename": "a.gif"}, "caption"),
-        ({"caption": "hi"}, "filename"),
-        ({"caption": "hi", "filename": ""}, "filename"),
-        ({"caption": "hi", "filename": "../etc/passwd"}, "filename"),
-        ({"caption": "hi", "filename": "cats/../../etc/passwd"}, "filename"),  # no path
-        ({"caption": "hi", "filename": ".hidden"}, "filename"),
-        ({"caption": "hi", "filename": "a b.gif"}, "filename"),
-        ({"caption": "hi", "filename": "a.gif\n"}, "filename"),
-        ({"caption": "hi", "filename": "a" * 256}, "filename"),
+        ("not json", BODY_REASON),
+        ([1, 2], BODY_REASON),
+        ("[" * 5000 + "]" * 5000, BODY_REASON),  # deeper than the JSON parser's recursion
+        ('{"caption": ' + "[" * 5000 + "]" * 5000 + "}", BODY_REASON),
+        ({"filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": "", "filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": "   ", "filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": "x" * 101, "filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": " " + "x" * 100, "filename": "a.gif"}, CAPTION_REASON),  # 101 as sent
+        ({"caption": " \t\n", "filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": 5, "filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": None, "filename": "a.gif"}, CAPTION_REASON),
+        ({"caption": "\u00a0", "filename": "a.gif"}, CAPTION_REASON),  # NBSP is a blank
+        ({"caption": "\u001c", "filename": "a.gif"}, CAPTION_REASON),  # so are U+001C-U+001F
+        ({"caption": "\U0001f600" * 101, "filename": "a.gif"}, CAPTION_REASON),  # characters
+        # A lone surrogate: no UTF-8 for it.
+        ('{"caption": "\\ud800", "filename": "a.gif"}', SURROGATE_REASON),
+        ('{"caption": "a\\udfffb", "filename": "a.gif"}', SURROGATE_REASON),
+        ({"caption": "hi"}, FILENAME_REASON),
+        ({"caption": "hi", "filename": ""}, FILENAME_REASON),
+        ({"caption": "hi", "filename": "../etc/passwd"}, FILENAME_REASON),
+        ({"caption": "hi", "filename": "cats/../../etc/passwd"}, FILENAME_REASON),  # no path
+        ({"caption": "hi", "filename": ".hidden"}, FILENAME_REASON),
+        ({"caption": "hi", "filename": "a b.gif"}, FILENAME_REASON),
+        ({"caption": "hi", "filename": "a.gif\n"}, FILENAME_REASON),
+        ({"caption": "hi", "filename": "a" * 256}, FILENAME_REASON),
     ],
 )
 def test_invalid_images_are_400_with_the_reason(offline_client, body, reason):
@@ -85,36 +87,7 @@ def test_invalid_images_are_400_with_the_reason(offline_client, body, reason):
     else:
         response = offline_client.post("/images", json=body)
     assert response.status_code == 400
-    assert reason in error_of(response)["message"]
-    assert error_of(response)["message"] == REASONS[reason]
-
-
-@pytest.mark.parametrize(
-    ("raw", "reason"),
-    [
-        # A lone surrogate: no UTF-8 for it.
-        ('{"caption": "\\ud800", "filename": "a.gif"}', SURROGATE_REASON),
-        ('{"caption": "a\\udfffb", "filename": "a.gif"}', SURROGATE_REASON),
-        # Nested deeper than the JSON parser's recursion.
-        ("[" * 5000 + "]" * 5000, BODY_REASON),
-        ('{"caption": ' + "[" * 5000 + "]" * 5000 + "}", BODY_REASON),
-    ],
-)
-def test_json_that_cannot_be_stored_is_400(offline_client, raw, reason):
-    response = offline_client.post("/images", data=raw, content_type="application/json")
-    assert response.status_code == 400
     assert error_of(response)["message"] == reason
-
-
-def post_chunked(client, body):
-    # gunicorn decodes a chunked body and says so with wsgi.input_terminated (the WSGI
-    # extension Werkzeug reads); Flask's test client sets it only when asked.
-    return client.post(
-        "/images",
-        input_stream=io.BytesIO(body),
-        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
-        environ_overrides={"wsgi.input_terminated": True},
-    )
 
 
 def test_16_kib_is_the_limit_to_the_byte(offline_client):
@@ -128,22 +101,9 @@ def test_16_kib_is_the_limit_to_the_byte(offline_client):
         error_of(response)
 
 
-def test_a_chunked_body_over_16_kib_is_413_not_cut(offline_client):
-    padded = b'{"caption": "hi", "filename": "a.gif"}' + b" " * 64 * 1024
-    response = post_chunked(offline_client, padded)
-    assert response.status_code == 413
-    error_of(response)
-
-
-def test_a_small_chunked_body_is_read(offline_client):
-    response = post_chunked(offline_client, b'{"caption": "hi", "filename": "../x"}')
-    assert response.status_code == 400  # read and parsed: the filename is refused
-    assert "filename" in error_of(response)["message"]
-
-
 @pytest.mark.parametrize(
-    "query",
     # The last: 11 digits, refused before int() reads it, though its value is 1.
+    "query",
     ["limit=0", "limit=201", "limit=abc", "limit=²", "cursor=-1", "cursor=00000000001"],
 )
 def test_bad_paging_is_400(offline_client, query):
@@ -154,7 +114,7 @@ def test_bad_paging_is_400(offline_client, query):
     assert error_of(response)["message"] == f"{name} must be a whole number from 1 to {high}."
 
 
-def test_api_answers_503_json_when_the_database_is_down(offline_client):
+def test_api_answers_503_json_when_the_database_is_down_and_logs_why(offline_client, caplog):
     for response in (
         offline_client.get("/images"),
         offline_client.get("/images/1"),
@@ -162,12 +122,10 @@ def test_api_answers_503_json_when_the_database_is_down(offline_client):
         offline_client.delete("/images/1"),
     ):
         assert response.status_code == 503
-        assert error_of(response)["error"] == "Service Unavailable"
-        assert error_of(response)["message"] == "The database is unavailable, try again later."
-
-
-def test_the_log_says_why_the_database_is_unavailable(offline_client, caplog):
-    assert offline_client.get("/images").status_code == 503
+        assert error_of(response) == {
+            "error": "Service Unavailable",
+            "message": "The database is unavailable, try again later.",
+        }
     logged = [record.getMessage() for record in caplog.records]
     assert any(m.startswith("database unavailable: (2003, \"Can't connect") for m in logged), logged
 
@@ -212,31 +170,32 @@ def test_health_is_503_with_host_and_error_when_the_database_is_down(offline_cli
     assert offline_client.get("/readyz").status_code == 503
 
 
-def test_hint_for_localhost_inside_a_container():
-    config = Config(mysql_host="localhost", mysql_port=free_port(), in_container=True)
-    body = create_app(config).test_client().get("/health").get_json()
-    assert "MYSQL_HOST" in body["hint"]
-    assert "same" in body["hint"] and "network" in body["hint"]
-
-
-def test_hint_when_the_database_name_does_not_resolve():
-    # Two containers on different Docker networks: neither can resolve the other's name.
-    config = Config(mysql_host="no-such-db.invalid", in_container=True)
-    response = create_app(config).test_client().get("/health")
-    assert response.status_code == 503
-    body = response.get_json()
-    assert "Name or service not known" in body["error"] or "name resolution" in body["error"]
-    assert body["hint"].startswith("MYSQL_HOST=no-such-db.invalid does not resolve")
-    assert "--network <network>" in body["hint"]
-    assert "-e MYSQL_HOST=<db container name>" in body["hint"]
-
-
-def test_no_hint_when_the_host_is_a_container_name():
-    config = Config(mysql_host="127.0.0.2", mysql_port=free_port(), in_container=True)
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        ("localhost", ["Inside a container, localhost is", "MYSQL_HOST", "same", "network"]),
+        # Two containers on different Docker networks: neither resolves the other's name.
+        (
+            "no-such-db.invalid",
+            [
+                "MYSQL_HOST=no-such-db.invalid does not resolve",
+                "--network <network>",
+                "-e MYSQL_HOST=<db container name>",
+            ],
+        ),
+        ("127.0.0.2", None),  # a container's name or address: nothing to say
+    ],
+)
+def test_health_hints_name_the_usual_mistakes_in_a_container(host, said):
+    config = Config(mysql_host=host, mysql_port=free_port(), in_container=True)
     response = create_app(config).test_client().get("/health")
     body = response.get_json()
-    assert (response.status_code, body["db"], body["mysql_host"]) == (503, False, "127.0.0.2")
-    assert "hint" not in body
+    assert (response.status_code, body["db"], body["mysql_host"]) == (503, False, host)
+    if said is None:
+        assert "hint" not in body
+    else:
+        assert body["hint"].startswith(said[0]), body["hint"]
+        assert all(words in body["hint"] for words in said[1:]), body["hint"]
 
 
 def test_health_error_is_short_and_masks_the_password():
@@ -245,10 +204,7 @@ def test_health_error_is_short_and_masks_the_password():
     assert "hunter2" not in message
     assert "Access denied, tried ***" in message
     assert len(message) <= 200
-
-
-def test_health_error_without_text_is_the_errors_name():
-    assert short_error(pymysql.err.InterfaceError(), "hunter2") == "InterfaceError"
+    assert short_error(pymysql.err.InterfaceError(), "hunter2") == "InterfaceError"  # no text
 
 
 CORS = {"Origin": "http://localhost:8080"}
@@ -279,9 +235,10 @@ def test_cors_default_allows_the_courses_page_origins_only(origin, allowed):
         assert "Origin" in response.vary
 
 
-def test_cors_preflight(offline_client):
+@pytest.mark.parametrize(("path", "method"), [("/images", "POST"), ("/health", "GET")])
+def test_cors_preflight(offline_client, path, method):
     response = offline_client.options(
-        "/images", headers=CORS | {"Access-Control-Request-Method": "POST"}
+        path, headers=CORS | {"Access-Control-Request-Method": method}
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
@@ -295,21 +252,3 @@ def test_cors_origins_come_from_config():
     response = client.get("/livez", headers={"Origin": "https://front.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "https://front.example"
     assert "Access-Control-Allow-Origin" not in client.get("/livez", headers=CORS).headers
-
-
-def test_other_methods_on_probes_are_still_flask_answers(offline_client):
-    response = offline_client.post("/livez")
-    assert response.status_code == 405
-    assert error_of(response)["error"] == "Method Not Allowed"
-    preflight = offline_client.options(
-        "/health", headers=CORS | {"Access-Control-Request-Method": "GET"}
-    )
-    assert preflight.status_code == 200
-    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
-
-
-def test_errors_are_written_like_every_other_answer(offline_client):
-    # Flask's own JSON: compact, sorted keys, one final newline, the same for errors.
-    assert offline_client.get("/livez").data.startswith(b'{"status":"running","timestamp":')
-    error = offline_client.get("/nope").data
-    assert error.startswith(b'{"error":"Not Found","message":') and error.endswith(b"}\n")

@@ -17,15 +17,12 @@ from mariadb_server import free_port
 SPEC = json.loads(Path(api.__file__).with_name("openapi.json").read_text(encoding="utf-8"))
 
 
-def documented_path(rule):
-    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
-
-
 def test_every_route_is_described_with_its_methods():
     app = create_app(Config())
     routes = {}
     for rule in app.url_map.iter_rules():
-        routes.setdefault(documented_path(rule), set()).update(rule.methods - {"HEAD", "OPTIONS"})
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # /images/{image_id}
+        routes.setdefault(path, set()).update(rule.methods - {"HEAD", "OPTIONS"})
     described = {path: {m.upper() for m in ops} for path, ops in SPEC["paths"].items()}
     assert routes == described
 
@@ -60,8 +57,7 @@ def gif_calls(tmp_path, giphy):
     giphy.answers["/cat.gif"] = body(b"GIF89a")
 
     def post(path, data, image_path=gifs, search=None, port=None):
-        """POST data to an app with Giphy's stand-in answering `search` (no key: none), or
-        the captioning service on `port` (where nothing listens)."""
+        """POST to an app whose Giphy answers `search` (none: no key), or service is `port`."""
         giphy.results("/cat.gif")
         if search and search != b"results":
             giphy.answers["/v1/gifs/search"] = body(search, delay=1 if search == b"slow" else 0)

@@ -1,7 +1,7 @@
 """Draws the GIFs that back/api/gifs/ ships: simple animated scenes, made here rather than copied,
-so that the app works with no Giphy account and no network.
+so that the app works with no Giphy account and no network. A maintainer's tool, not the app's:
 
-    cd back && python draw_gifs.py      # rewrites api/gifs/*.gif
+    .venv/bin/python tools/draw-gifs.py      # rewrites back/api/gifs/*.gif
 
 The output is the same bytes on every run with the same Pillow and font (a test checks the
 committed files against a fresh run). Each scene is drawn on a palette image (a few flat
@@ -10,15 +10,18 @@ seed row) and missing.gif get their captions from the API's own api/draw.py.
 """
 
 import math
+import sys
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from api.config import DEFAULT_FONT
-from api.draw import caption_gif
+BACK = Path(__file__).resolve().parents[1] / "back"
+sys.path.insert(0, str(BACK))  # the API's package, api/, whose captions this uses
+from api.config import DEFAULT_FONT  # noqa: E402
+from api.draw import caption_gif  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "api" / "gifs"
+OUT = BACK / "api" / "gifs"
 SIZE = (320, 240)
 
 
