@@ -157,6 +157,7 @@ down: ## Stop this project's containers, remove its networks
 	@$(RUN) --if-running $(FRONT_NAME) '$(DOCKER) stop $(FRONT_NAME)'
 	@$(RUN) --if-running $(BACK_NAME) '$(DOCKER) stop $(BACK_NAME)'
 	@$(RUN) --if-running $(DB_NAME) '$(DOCKER) stop $(DB_NAME)'
+	$(MORE_DOWN)
 ifeq ($(PROJECT),$(LESSON_PROJECT))
 	@$(RUN) --if-running one '$(DOCKER) kill one'
 	@$(RUN) --if-running two '$(DOCKER) kill two'
@@ -173,7 +174,7 @@ lesson: ## Walk lesson 5, checking each step (make lesson 6: 6)
 
 # ---- The rest, a file per concern (each optional: a copy without mk/ runs the lesson) ----
 -include mk/project.mk mk/images.mk mk/engine.mk mk/machine.mk
--include mk/compose.mk mk/dev.mk mk/swarm.mk mk/k8s.mk mk/backup.mk mk/tests.mk mk/course.mk
+-include mk/compose.mk mk/dev.mk mk/swarm.mk mk/split.mk mk/k8s.mk mk/backup.mk mk/tests.mk mk/course.mk
 
 .PHONY: help names
 # Descriptions say $(NAME): help prints this project's value in its place.

@@ -34,7 +34,7 @@ secrets: ## Write your DB_PASSWORD for Compose and Swarm
 
 compose-up: $(if $(LESSON_PASSWORDS),,secrets) ## Run the three tiers with Compose (compose.yaml)
 	@$(NOT_BESIDE_RUN_STACK) $(NETWORK)
-	@$(RUN) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT) up -d $(if $(REGISTRY),--no-build,--build)'
+	@$(RUN) '$(COMPOSE_ENV) $(COMPOSE) -p $(PROJECT)$(if $(COMPOSE_FILES), $(COMPOSE_FILES)) up -d $(if $(REGISTRY),--no-build,--build)'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up with Compose: http://localhost:$(FRONT_PORT)"
 

@@ -21,7 +21,7 @@ endif
 swarm-up: $(if $(LESSON_PASSWORDS),,secrets) build build-front ## Deploy the tiers as a Swarm stack
 	@$(NOT_BESIDE_RUN_STACK) ''
 	@if [ "$(SWARM_STATE)" != active ]; then $(RUN) '$(DOCKER) swarm init$(if $(SWARM_ADVERTISE), --advertise-addr $(SWARM_ADVERTISE))'; fi
-	@$(RUN) '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never -c swarm/stack.yaml $(STACK)'
+	@$(RUN) '$(COMPOSE_ENV) $(DOCKER) stack deploy --resolve-image never $(or $(STACK_FILES),-c swarm/stack.yaml) $(STACK)'
 	@$(HEALTH) '' $(HEALTH_TIMEOUT) 'curl localhost:$(BACK_PORT)/health'
 	@echo "The app is up on Swarm: http://localhost:$(FRONT_PORT)  ($(DOCKER) stack ps $(STACK))"
 

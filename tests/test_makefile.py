@@ -185,6 +185,8 @@ def test_every_name_follows_project_and_the_lesson_keeps_its_own():
         "FRONT_NAME": "photoshare-front",
         "FRONT_IMAGE": "photoshare-front",
         "STACK": "photoshare",
+        "CAPTION_NAME": "photoshare-microgifcap",
+        "GIFS_VOLUME": "photoshare-gifs",
     }
     # From the environment too, as every other variable.
     assert "NETWORK=photoshare" in make("names", env={"PROJECT": "photoshare"})

@@ -1,7 +1,8 @@
 """compose.yaml and swarm/stack.yaml as their engines read them, offline: a tier starts only
 once the one it needs is healthy, every health check probes what it says (the images'
 HEALTHCHECKs included, the backend's run against the real app), and Swarm's edge passes
-each port it publishes on to the tier behind it. The stacks on a real engine:
+each port it publishes on to the tier behind it; the split's files laid over them. The
+stacks on a real engine:
 tests/e2e/test_compose.py and tests/e2e/test_swarm.py."""
 
 import json
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kit import REPO, free_port, serving
+from kit import REPO, free_port, make, serving
 
-from api import create_app
+from api import create_app, create_captioner
 from api.config import Config
 
 FRONT_TEMPLATE = REPO / "front" / "templates" / "default.conf.template"
@@ -265,3 +266,33 @@ def test_swarms_edge_follows_replicas_that_come_and_go_and_never_repeats_a_write
     [retry] = re.findall(r"^\s*proxy_next_upstream\s+([^;]*);", code, re.M)
     assert "error" in retry.split() and "non_idempotent" not in retry.split()
     assert re.findall(r"^\s*proxy_pass\s+(\S+);", code, re.M) == ["$back", "$front"]
+
+
+def test_the_split_files_run_the_captioner_the_backend_asks_on_the_volume_both_mount():
+    """compose.split.yaml and swarm/split.yaml: the backend's image runs create_captioner()
+    on the port and under the name (make names' CAPTION_NAME) of the backend's
+    GIF_CAPTION_SVC; both mount one named volume at the image's IMAGE_PATH; the captioner's
+    health check asks its /livez (it has no /health), and passes against the real app.
+    Without the split's file, the backend draws its captions itself."""
+    names = dict(line.split("=", 1) for line in make("names", "PROJECT=photoshare").stdout.split())
+    image_path = re.search(r"IMAGE_PATH=(\S+)", (REPO / "back/Dockerfile").read_text())[1]
+    checks = []
+    for base, split in {
+        "compose.yaml": "compose.split.yaml",
+        "swarm/stack.yaml": "swarm/split.yaml",
+    }.items():
+        alone, laid = interpolated(base, **CHOSEN)["services"], interpolated(split, **CHOSEN)
+        captioner, back = laid["services"]["microgifcap"], laid["services"]["back"]
+        assert "GIF_CAPTION_SVC" not in alone["back"]["environment"]
+        assert captioner["image"] == alone["back"]["image"]
+        assert captioner["command"][-1] == "api:create_captioner()"
+        host, port = back["environment"]["GIF_CAPTION_SVC"].split(":")
+        assert captioner["networks"]["default"]["aliases"] == [host] == [names["CAPTION_NAME"]]
+        assert captioner["environment"]["PORT"] == port == names["CAPTION_PORT"]
+        assert back["volumes"] == captioner["volumes"] == [f"gifs:{image_path}"]
+        assert "gifs" in laid["volumes"]
+        checks.append(captioner["healthcheck"]["test"])
+    assert checks[0] == checks[1] and f"127.0.0.1:{port}/livez" in checks[0][-1]
+    with serving(create_captioner(Config())) as served:
+        command = [*checks[0][1:-1], checks[0][-1].replace(f":{port}/", f":{served}/")]
+        assert subprocess.run(command, capture_output=True, timeout=30).returncode == 0

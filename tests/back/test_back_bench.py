@@ -24,7 +24,7 @@ def test_the_benchmark_runs_and_prints_every_target():
     result = subprocess.run(
         [sys.executable, "bench/bench.py", "--against", "HEAD"],
         cwd=REPO,
-        env=os.environ | {"BENCH_SECONDS": "1", "BENCH_ROUNDS": "1"},
+        env=os.environ | {"BENCH_SECONDS": "1", "BENCH_ROUNDS": "1", "BENCH_NODE": "off"},
         capture_output=True,
         text=True,
         timeout=600,
@@ -54,6 +54,11 @@ def test_the_benchmark_runs_and_prints_every_target():
     assert "- /images first page (50 rows) at c=32, this vs HEAD" in result.stdout
     assert "- /health vs /livez at c=32:" in result.stdout
     assert "- /images at c=32, 1,000,000 rows vs 50 rows:" in result.stdout
+    # The captions (bench/captions.py): Pillow's rate, and /health while 4 are drawn by the
+    # backend itself, then by its service (each answered 201: the exit status).
+    assert re.search(r"^\| back/api/draw\.py \| [\d.]+ \| [\d.]+ \| \|$", result.stdout, re.M)
+    health = re.findall(r"^\| ([^|]+) \| (\d) \| [1-9]\d* \|", result.stdout, re.M)
+    assert health == [("monolith, idle", "0"), ("monolith", "4"), ("split", "4")]
     listing = subprocess.run(
         ["git", "worktree", "list", "--porcelain"], cwd=REPO, capture_output=True, text=True
     ).stdout

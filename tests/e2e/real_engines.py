@@ -33,11 +33,13 @@ LESSON_CONTAINERS = (
     *(f"{OTHER_PROJECT}-{part}" for part in ("db", "back", "front")),
     # The README's own project: its copies of back/ and front/, and the Makefile's stack.
     *("myapp-api", "myapp-web", "myapp-db", "myapp-back", "myapp-front"),
+    "k8scourse-microgifcap",  # make split's
 )
 LESSON_NETWORKS = ("k8scourse", "alpine-network", OTHER_PROJECT, "myapp")
 COMPOSE_PROJECTS = ("k8scourse", OTHER_PROJECT)
 # compose.yaml's opt-in named volume, as Compose names it: a learner's data.
 LESSON_VOLUMES = tuple(f"{project}_db-data" for project in COMPOSE_PROJECTS)
+LESSON_VOLUMES += ("k8scourse-gifs", "k8scourse_gifs")  # make split's, the split files' GIFs
 LESSON_IMAGES = (
     "alpine",
     os.environ.get("DB_IMAGE", "mysql:5.7"),
