@@ -40,6 +40,9 @@ from kit import (
 from api import create_app
 from api.config import Config
 from api.db import SchemaMismatch
+from api.health import NO_RIGHTS_HINT
+
+NO_RIGHTS = "(1044, \"Access denied for user 'user'@'%' to database 'images'\")"
 
 NO_VALUE = "<no value>\n"  # a missing label, as `inspect -f '{{index .Config.Labels ...}}'`
 NOT_RUNNING = {"stderr": "Error response from daemon: No such container\n", "status": 1}
@@ -803,22 +806,26 @@ def test_a_database_looked_for_on_localhost_stops_the_wait_naming_the_fix(host, 
     assert "-e MYSQL_HOST=<db container name>" in answered["hint"], answered["hint"]
 
 
-def test_a_table_unlike_init_sql_stops_the_wait_with_the_backends_hint(tmp_path):
-    """The database answers, but its table was made from an older db/init.sql: /health's
-    503 (tests/back holds the backend's side) is read once, and its hint said."""
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [
+        ("Unknown column 'filename' in 'field list'", SchemaMismatch.HINT),
+        (NO_RIGHTS, NO_RIGHTS_HINT.format(database="images")),
+    ],
+    ids=["older-table", "no-init-sql"],
+)
+def test_a_table_unlike_init_sql_stops_the_wait_with_the_backends_hint(error, hint, tmp_path):
+    """The database answers, but its table was made from an older db/init.sql, or init.sql
+    never ran (MySQL's 1044, "Access denied", which is not a refused password): /health's 503
+    (tests/back holds the backend's side) is read once, and its hint said."""
     app = Flask(__name__)
-    body = {
-        "db": False,
-        "error": "Unknown column 'filename' in 'field list'",
-        "hint": SchemaMismatch.HINT,
-        "mysql_host": "photoshare-db",
-    }
+    body = {"db": False, "error": error, "hint": hint, "mysql_host": "photoshare-db"}
     app.get("/health")(lambda: (body, 503))
     engine = Engine(tmp_path, [], env=NAMES)
     with serving(app) as port:
         health = engine.run("scripts/check-health", "", "0", f"curl localhost:{port}/health")
     assert health.returncode == 1, health.output
-    assert last_line(health) == f"make: the backend says: {SchemaMismatch.HINT}"
+    assert last_line(health) == f"make: the backend says: {hint}"
 
 
 def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
