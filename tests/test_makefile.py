@@ -185,6 +185,7 @@ def test_every_name_follows_project_and_the_lesson_keeps_its_own():
         "FRONT_NAME": "photoshare-front",
         "FRONT_IMAGE": "photoshare-front",
         "STACK": "photoshare",
+        "DB_VOLUME": "photoshare-db-data",
     }
     # From the environment too, as every other variable.
     assert "NETWORK=photoshare" in make("names", env={"PROJECT": "photoshare"})
