@@ -62,7 +62,7 @@ def lessons_copy(tmp_path_factory):
     [
         ("docker", "3", 43),
         ("podman", "3", 43),
-        ("docker", "4", 9),
+        ("docker", "4", 8),
         ("docker", "6", 14),
         ("docker", "7", 11),
         ("docker", "8", 12),
