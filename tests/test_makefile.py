@@ -168,6 +168,13 @@ def test_an_arm64_engine_gets_a_multi_arch_database_image_as_the_readme_says(tmp
     for target in ("compose-up", "swarm-up"):
         stack = printed_commands(make("-n", target, "ENGINE_ARCH=amd64"))
         assert any(" DB_IMAGE=mysql:8.4 " in command for command in stack), (target, stack)
+    # Lesson 10's file starts the image make db would: the file's mysql:5.7 unless on ARM.
+    for arch, db in (("arm64", "DB_IMAGE=mysql:8.4 "), ("amd64", "")):
+        dry = make(
+            "-n", "lesson10-up", "REGISTRY=you", f"ENGINE_ARCH={arch}", "COMPOSE=docker-compose"
+        )
+        [up] = printed_commands(dry)
+        assert up == f"cd lessons/01-10-docker-compose && {db}docker-compose up -d", up
 
 
 def test_every_name_follows_project_and_the_lesson_keeps_its_own():
