@@ -127,6 +127,14 @@ def test_help_lists_every_target_with_a_description_in_80_columns():
     assert [line for line in shown.splitlines() if len(line) > 80] == []
 
 
+def test_make_ping_says_what_its_flags_do_where_it_prints_them():
+    """make ping runs the lesson's `ping two` with -c 1 -W 2, which the lesson never types."""
+    dry = make("-n", "ping").splitlines()
+    said = next(i for i, line in enumerate(dry) if line.startswith("echo '# ping two"))
+    assert "-c 1 (one packet, then it ends" in dry[said] and "-W 2 (2 s at most" in dry[said]
+    assert printed_commands("\n".join(dry[said + 1 :])) == ["docker exec one ping -c 1 -W 2 two"]
+
+
 def test_a_changed_password_is_never_printed():
     dry = make("-n", "db", "back", "DB_PASSWORD=s3cret-pw", "DB_ROOT_PASSWORD=r00t-pw")
     commands = printed_commands(dry)
