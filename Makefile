@@ -80,7 +80,10 @@ shell: ## Open a shell in "one" (a terminal; try ls, ping two, exit)
 ls: ## Show the file system inside "one", without a terminal
 	@$(RUN) --needs one $(DEMO_NETWORK) '$(DOCKER) exec one ls'
 
+# The lesson types `ping two` in one's shell, and stops it with Ctrl+C: here it runs without
+# a terminal, so it must end by itself.
 ping: ## From "one", ping "two" (fails on the default bridge)
+	@echo '# ping two, as the lesson types it in one, with -c 1 (one packet, then it ends: no Ctrl+C) and -W 2 (2 s at most for the answer)'
 	@$(RUN) --needs one $(DEMO_NETWORK) --lesson-failure one alpine-network '$(DOCKER) exec one ping -c 1 -W 2 two'
 
 # /bin/sh as PID 1 ignores SIGTERM: each stop waits 10 s, then kills. Both at once.

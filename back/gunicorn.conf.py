@@ -40,3 +40,25 @@ def when_ready(server):
     server.log.info("GIFs stored in %s, captions drawn %s", _config.image_path, captions)
     for note in _config.notes:
         server.log.warning(note)
+
+
+def post_worker_init(worker):
+    # The course's backend connects at start, and its log shows why it cannot (lesson 4's
+    # foreground run). This one asks its own /health once, in the first worker the server
+    # starts (gunicorn numbers them from 1: worker.age), and logs the answer's error and
+    # hint; it serves all the same, and each request tries the database again. (Answered,
+    # that check's connection stays in the worker's main thread, idle: requests run in its
+    # other threads.)
+    app = worker.wsgi
+    if worker.age != 1 or not hasattr(app, "test_client"):
+        return
+    answer = app.test_client().get("/health")
+    if answer.status_code == 503:  # the captioning service has no /health: a 404
+        body = answer.get_json()
+        hint = f" ({body['hint']})" if "hint" in body else ""
+        worker.log.warning(
+            "Database %s unavailable, each request tries it again: %s%s",
+            _config.db_address,
+            body["error"],
+            hint,
+        )

@@ -127,6 +127,14 @@ def test_help_lists_every_target_with_a_description_in_80_columns():
     assert [line for line in shown.splitlines() if len(line) > 80] == []
 
 
+def test_make_ping_says_what_its_flags_do_where_it_prints_them():
+    """make ping runs the lesson's `ping two` with -c 1 -W 2, which the lesson never types."""
+    dry = make("-n", "ping").splitlines()
+    said = next(i for i, line in enumerate(dry) if line.startswith("echo '# ping two"))
+    assert "-c 1 (one packet, then it ends" in dry[said] and "-W 2 (2 s at most" in dry[said]
+    assert printed_commands("\n".join(dry[said + 1 :])) == ["docker exec one ping -c 1 -W 2 two"]
+
+
 def test_a_changed_password_is_never_printed():
     dry = make("-n", "db", "back", "DB_PASSWORD=s3cret-pw", "DB_ROOT_PASSWORD=r00t-pw")
     commands = printed_commands(dry)
@@ -168,6 +176,13 @@ def test_an_arm64_engine_gets_a_multi_arch_database_image_as_the_readme_says(tmp
     for target in ("compose-up", "swarm-up"):
         stack = printed_commands(make("-n", target, "ENGINE_ARCH=amd64"))
         assert any(" DB_IMAGE=mysql:8.4 " in command for command in stack), (target, stack)
+    # Lesson 10's file starts the image make db would: the file's mysql:5.7 unless on ARM.
+    for arch, db in (("arm64", "DB_IMAGE=mysql:8.4 "), ("amd64", "")):
+        dry = make(
+            "-n", "lesson10-up", "REGISTRY=you", f"ENGINE_ARCH={arch}", "COMPOSE=docker-compose"
+        )
+        [up] = printed_commands(dry)
+        assert up == f"cd lessons/01-10-docker-compose && {db}docker-compose up -d", up
 
 
 def test_every_name_follows_project_and_the_lesson_keeps_its_own():
@@ -187,6 +202,7 @@ def test_every_name_follows_project_and_the_lesson_keeps_its_own():
         "STACK": "photoshare",
         "CAPTION_NAME": "photoshare-microgifcap",
         "GIFS_VOLUME": "photoshare-gifs",
+        "DB_VOLUME": "photoshare-db-data",
     }
     # From the environment too, as every other variable.
     assert "NETWORK=photoshare" in make("names", env={"PROJECT": "photoshare"})

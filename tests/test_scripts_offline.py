@@ -40,6 +40,9 @@ from kit import (
 from api import create_app
 from api.config import Config
 from api.db import SchemaMismatch
+from api.health import NO_RIGHTS_HINT
+
+NO_RIGHTS = "(1044, \"Access denied for user 'user'@'%' to database 'images'\")"
 
 NO_VALUE = "<no value>\n"  # a missing label, as `inspect -f '{{index .Config.Labels ...}}'`
 NOT_RUNNING = {"stderr": "Error response from daemon: No such container\n", "status": 1}
@@ -803,22 +806,26 @@ def test_a_database_looked_for_on_localhost_stops_the_wait_naming_the_fix(host, 
     assert "-e MYSQL_HOST=<db container name>" in answered["hint"], answered["hint"]
 
 
-def test_a_table_unlike_init_sql_stops_the_wait_with_the_backends_hint(tmp_path):
-    """The database answers, but its table was made from an older db/init.sql: /health's
-    503 (tests/back holds the backend's side) is read once, and its hint said."""
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [
+        ("Unknown column 'filename' in 'field list'", SchemaMismatch.HINT),
+        (NO_RIGHTS, NO_RIGHTS_HINT.format(database="images")),
+    ],
+    ids=["older-table", "no-init-sql"],
+)
+def test_a_table_unlike_init_sql_stops_the_wait_with_the_backends_hint(error, hint, tmp_path):
+    """The database answers, but its table was made from an older db/init.sql, or init.sql
+    never ran (MySQL's 1044, "Access denied", which is not a refused password): /health's 503
+    (tests/back holds the backend's side) is read once, and its hint said."""
     app = Flask(__name__)
-    body = {
-        "db": False,
-        "error": "Unknown column 'filename' in 'field list'",
-        "hint": SchemaMismatch.HINT,
-        "mysql_host": "photoshare-db",
-    }
+    body = {"db": False, "error": error, "hint": hint, "mysql_host": "photoshare-db"}
     app.get("/health")(lambda: (body, 503))
     engine = Engine(tmp_path, [], env=NAMES)
     with serving(app) as port:
         health = engine.run("scripts/check-health", "", "0", f"curl localhost:{port}/health")
     assert health.returncode == 1, health.output
-    assert last_line(health) == f"make: the backend says: {SchemaMismatch.HINT}"
+    assert last_line(health) == f"make: the backend says: {hint}"
 
 
 def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
@@ -1166,10 +1173,12 @@ STEPS = {
     "logs": [("[INFO] Server running on port 3000, database k8scourse-db:3306/images", 0)],
 }
 # A fake make (sh: a Python one would start 18 times): the n-th run of a command line
-# answers the n-th (or the last) of its target's answers, files in $WALK_STEPS.
+# answers the n-th (or the last) of its target's answers, files in $WALK_STEPS. Its make
+# down turns the engine's answers into those of after the walk.
 FAKE_MAKE = r"""#!/bin/sh
 printf '%s\n' "$*" >>"$WALK_LOG"
 for target; do :; done
+[ "$target" != down ] || cp "$WALK_AFTER" "$STUB_ENGINE"
 n=$(grep -cxF -- "$*" "$WALK_LOG")
 while [ ! -e "$WALK_STEPS/$target.$n" ]; do n=$((n - 1)); done
 cat "$WALK_STEPS/$target.$n"
@@ -1179,7 +1188,8 @@ exit "$(cat "$WALK_STEPS/$target.$n.status")"
 
 def walk(tmp_path, steps, left="", path=None):
     """scripts/walk-lesson with `make` answering as `steps` say, and the engine with the
-    containers `left` running: its result, and the make command lines it ran."""
+    containers `left` running and both networks there; after it, back and k8scourse-db
+    running, and only alpine-network: its result, and the make command lines it ran."""
     (tmp_path / "make").write_text(FAKE_MAKE)
     (tmp_path / "make").chmod(0o755)
     answers = tmp_path / "steps"
@@ -1188,14 +1198,29 @@ def walk(tmp_path, steps, left="", path=None):
         for n, (output, status) in enumerate(outputs, 1):
             (answers / f"{target}.{n}").write_text(f"{output}\n" if output else "")
             (answers / f"{target}.{n}.status").write_text(str(status))
+    steps_answers = [
+        answer("exec one sh -c docker ps", stderr="sh: docker: not found\n", status=127),
+        answer("exec one ping -c 1 -W 2 redhat.com", status=1),
+        answer("network inspect alpine-network", "[]\n"),
+    ]
+    after = [
+        answer("ps --format {{.Names}}", "back\nk8scourse-db\nelse\n"),
+        *(running(name, name != "one") for name in ("back", "k8scourse-db", "one")),
+        answer("network inspect k8scourse", **NOT_RUNNING),
+    ]
+    (tmp_path / "after.json").write_text(json.dumps({"answers": steps_answers + after}))
     engine = Engine(
         tmp_path,
         [
             answer("ps --format {{.Names}}", left),
-            answer("exec one sh -c docker ps", stderr="sh: docker: not found\n", status=127),
-            answer("exec one ping -c 1 -W 2 redhat.com", status=1),
+            answer("network inspect *", "[]\n"),
+            *steps_answers,
         ],
-        env={"WALK_LOG": str(tmp_path / "walked"), "WALK_STEPS": str(answers)},
+        env={
+            "WALK_LOG": str(tmp_path / "walked"),
+            "WALK_STEPS": str(answers),
+            "WALK_AFTER": str(tmp_path / "after.json"),
+        },
         path=path,
     )
     engine.env["PATH"] = f"{tmp_path}:{engine.env['PATH']}"
@@ -1218,8 +1243,9 @@ def test_the_walk_checks_every_step_of_lesson_5(tmp_path, tools):
     assert len([line for line in lines if line.startswith("   ok: ")]) == 19, lesson.stdout
     assert "NOT AS IN THE LESSON" not in lesson.stdout
     assert lines[-1] == (
-        "19 steps, all as the lesson says. Still running: back, k8scourse-db and one (make down "
-        "PROJECT=k8scourse stops them)."
+        "19 steps, all as the lesson says. Still running: back and k8scourse-db (make down "
+        "PROJECT=k8scourse stops them). Removed: one and the network k8scourse (make network "
+        "makes it again)."
     )
     # Under the lesson's own names, whatever this copy's PROJECT: its stack is left alone.
     assert made[0] == "--no-print-directory -s PROJECT=k8scourse down"
@@ -1230,6 +1256,25 @@ def test_the_walk_checks_every_step_of_lesson_5(tmp_path, tools):
         "alpine-stop", "network", "db", "build", "back-broken", "health", "back", "health",
         "ps", "logs",
     ]  # fmt: skip
+
+
+def test_a_stand_ins_notice_is_said_once_per_walk(tmp_path):
+    """Lesson 3's steps each make sure of their image first: the walk names a file where
+    standins/pull-or-build keeps the notices it gave (STANDIN_NOTICES)."""
+    label = '{{index .Config.Labels "org.k8scourse.standin"}}'
+    what = "busybox v1.35.0 from Debian, standing in for alpine"
+    engine = Engine(
+        tmp_path,
+        [
+            answer("info"),
+            answer(f"image inspect -f {label} alpine", f"{what}\n"),
+            answer("image *"),
+        ],
+    )
+    env = {"STANDIN_NOTICES": str(tmp_path / "said")}
+    steps = [engine.run("standins/pull-or-build", "alpine", env=env) for _ in range(2)]
+    notice = f"notice: alpine is a stand-in: {what}, built from Debian packages by "
+    assert [step.output for step in steps] == [f"{notice}standins/pull-or-build\n", ""]
 
 
 def test_steps_that_are_not_as_in_the_lesson_are_counted(tmp_path):

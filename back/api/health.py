@@ -19,6 +19,15 @@ LOCALHOST_HINT = (
 )
 # What the resolver (glibc, musl) says when no network we are on knows the name.
 UNRESOLVED = ("Name or service not known", "Temporary failure in name resolution")
+# MySQL's 1044: the user may not use this database. The image creates MYSQL_USER without
+# rights; db/init.sql makes the database and grants them (not a MySQL of your own in the way:
+# that one would refuse the password, 1045).
+NO_RIGHTS = 1044
+NO_RIGHTS_HINT = (
+    "The database {database} is not there for this user: db/init.sql creates it and grants "
+    "the rights, and MySQL runs it only on its first start with an empty data directory. Start "
+    "the database with -v $(pwd)/init.sql:/docker-entrypoint-initdb.d/init.sql, from db/ (make db)"
+)
 UNRESOLVED_HINT = (
     "MYSQL_HOST={host} does not resolve here. In Docker: the name has a typo, or the backend "
     "and the database are not on the same network: start both containers with "
@@ -52,6 +61,8 @@ def health():
         }
         if isinstance(exc, SchemaMismatch):
             body["hint"] = exc.HINT
+        elif exc.args and exc.args[0] == NO_RIGHTS:
+            body["hint"] = NO_RIGHTS_HINT.format(database=config.mysql_database)
         elif config.in_container and config.mysql_host in LOCAL_HOSTS:
             body["hint"] = LOCALHOST_HINT
         elif any(text in error for text in UNRESOLVED):

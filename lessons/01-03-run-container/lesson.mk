@@ -2,10 +2,18 @@
 
 # The course's Node container (node -e "console.log(...)") is Python's here: the image the
 # backend builds on, with python -c. Its hello.txt is written in this lesson's folder.
+# Each step first makes sure of its image (mk/images.mk: pulled, or a stand-in where no
+# registry answers; standins/pull-or-build says which, before the step).
 LESSON_3     := lessons/01-03-run-container
 HELLO_NAME   ?= World
-hello-world hello-file shell-in-app python-version hello-name db-alone db-with-rm db-with-init: | pull-lesson-3
-.PHONY: hello-world hello-file shell-in-app python-version hello-name db-alone db-stop db-rm db-with-rm db-with-init
+# The named volume that keeps the database's files (make db-with-volume).
+DB_VOLUME    ?= $(DB_NAME)-data
+MORE_NAMES   += DB_VOLUME
+hello-world: pull-hello-world
+hello-file shell-in-app: pull-alpine
+python-version hello-name: pull-python
+db-alone db-with-rm db-with-init db-with-volume: pull-db
+.PHONY: hello-world hello-file shell-in-app python-version hello-name db-alone db-stop db-rm db-with-rm db-with-init db-with-volume pull-hello-world
 hello-world: ## docker run hello-world
 	@$(RUN) '$(DOCKER) run hello-world'
 
@@ -37,8 +45,11 @@ db-with-rm: ## MySQL with --rm: gone once stopped
 db-with-init: ## MySQL with db/init.sql, on no network yet
 	@$(RUN) --port-var DB_PORT 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(DB_PASSWORD_ARG) -e MYSQL_ROOT_PASSWORD$(ROOT_PASSWORD_ARG) --rm -v $(SHELL_PWD)/init.sql:/docker-entrypoint-initdb.d/init.sql$(MOUNT_OPTIONS) $(DB_IMAGE)'
 
-# The images of this lesson (mk/images.mk pulls them, or builds stand-ins), make
-# pull-images' too.
-pull-images: pull-lesson-3
-pull-lesson-3:
-	@$(if $(PULL_OR_BUILD),$(PULL_OR_BUILD) hello-world $(ALPINE_IMAGE) $(PYTHON_IMAGE) $(DB_IMAGE),:)
+# Not in the course (its Part 2 keeps the data on a volume): the files of the database in
+# a named volume, which outlives the container; init.sql runs only while it is empty.
+db-with-volume: ## MySQL with init.sql, its data in volume $(DB_VOLUME)
+	@$(RUN) --port-var DB_PORT 'cd db && $(DOCKER) run -p $(DB_PORT):3306 -d --name $(DB_NAME) -e MYSQL_USER=$(DB_USER) -e MYSQL_PASSWORD$(DB_PASSWORD_ARG) -e MYSQL_ROOT_PASSWORD$(ROOT_PASSWORD_ARG) --rm -v $(SHELL_PWD)/init.sql:/docker-entrypoint-initdb.d/init.sql$(MOUNT_OPTIONS) -v $(DB_VOLUME):/var/lib/mysql $(DB_IMAGE)'
+
+pull-images: pull-hello-world
+pull-hello-world:
+	@$(if $(PULL_OR_BUILD),$(PULL_OR_BUILD) hello-world,:)

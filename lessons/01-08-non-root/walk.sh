@@ -3,8 +3,6 @@
 chapter "Both images, rebuilt: non-root already"
 run pass "" "the front image" -- "${MAKE_CMD[@]}" build-front
 run pass "" "the backend image" -- "${MAKE_CMD[@]}" build
-run pass "^101$" "the front image runs as uid 101 (nginx)" -- "$DOCKER" image inspect -f '{{.Config.User}}' k8scourse-front
-run pass "^10001:10001$" "the backend image runs as uid 10001" -- "$DOCKER" image inspect -f '{{.Config.User}}' k8scourse-back
 chapter "The three containers again, the front on 8080"
 run pass "" "the k8scourse network" -- "${MAKE_CMD[@]}" network
 run pass "" "MySQL as k8scourse-db" -- "${MAKE_CMD[@]}" db
@@ -13,4 +11,7 @@ run pass "-p 8080:8080 --name front --rm -e BASE_URL=http://localhost:3001 " "th
     "${MAKE_CMD[@]}" front BACK_PORT=3001
 run pass "-p 3001:3000" "the backend on port 3001" -- "${MAKE_CMD[@]}" back BACK_PORT=3001
 run pass '"db": ?true' "/health on 3001: the page's BASE_URL" -- "${MAKE_CMD[@]}" health BACK_PORT=3001
-run pass "<title>k8scourse · memes</title>" "http://localhost:8080 serves the page" -- scripts/wait-for-http localhost:8080/
+run pass "<title>k8scourse · memes</title>" "http://localhost:8080 serves the page" -- cut_to "<title>" scripts/wait-for-http localhost:8080/
+chapter "Who runs them"
+run pass "^nginx$" "whoami in front: nginx (uid 101), not root" -- "${MAKE_CMD[@]}" front-whoami
+run pass "^app$" "whoami in back: app (uid 10001), not root" -- "${MAKE_CMD[@]}" back-whoami

@@ -63,19 +63,30 @@ def without_db(tmp_path_factory):
 
 
 def test_starts_without_a_database_and_never_logs_the_password(tmp_path):
+    """Lesson 4's run in the foreground: in a container, the database looked for on
+    localhost; the log says why it fails, once, with /health's hint, and the server runs."""
     db_port = free_port()
     process, base, out, err = run_gunicorn(
-        tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(db_port), MYSQL_PASSWORD="Zebra-Secret-42"
+        tmp_path,
+        MYSQL_HOST="localhost",
+        MYSQL_PORT=str(db_port),
+        MYSQL_PASSWORD="Zebra-Secret-42",
+        RUNNING_IN_CONTAINER="1",
+        WEB_CONCURRENCY="2",
     )
     try:
         assert get(base + "/livez")[0] == 200
         status, body = get(base + "/health")
-        assert status == 503 and body["mysql_host"] == "127.0.0.1"
+        assert status == 503 and body["mysql_host"] == "localhost"
     finally:
         stop(process)
     logs = out.read_text() + err.read_text()
     port = base.rsplit(":", 1)[1]
-    assert f"Server running on port {port}, database 127.0.0.1:{db_port}/images" in logs
+    assert f"Server running on port {port}, database localhost:{db_port}/images" in logs
+    [failure] = [line for line in logs.splitlines() if "unavailable" in line]
+    assert f"[WARNING] Database localhost:{db_port}/images unavailable, each request" in failure
+    assert "Can't connect to MySQL server on 'localhost'" in failure
+    assert failure.endswith(f"({body['hint']})")
     assert "Zebra-Secret-42" not in logs + json.dumps(body)
     assert '"GET /health HTTP/1.1" 503' in out.read_text()  # access log on stdout
 

@@ -9,6 +9,7 @@ from kit import quoted, troubleshooting_row
 
 from api import create_app
 from api.db import SchemaMismatch
+from api.health import NO_RIGHTS_HINT
 from api.images import PAGE_SQL
 from mariadb_server import APP_PASSWORD, APP_USER, DB_TIMEOUT, INIT_SQL, db_config
 
@@ -52,6 +53,16 @@ def test_wrong_password_is_503_without_the_password(live_db):
     assert response.status_code == 503
     assert "Access denied" in response.get_json()["error"]
     assert "not-the-Secret" not in response.get_data(as_text=True)
+
+
+def test_a_user_without_rights_on_the_database_is_told_of_init_sql(live_db):
+    """MySQL's 1044, as before db/init.sql ran (lesson 3): the hint names init.sql, not a
+    MySQL of your own (the course's lesson 2 reads "Access denied" so)."""
+    app = create_app(db_config(live_db, mysql_database="images_never_made"))
+    body = app.test_client().get("/health").get_json()
+    assert body["error"].startswith("(1044, \"Access denied for user 'user'")
+    assert body["hint"] == NO_RIGHTS_HINT.format(database="images_never_made")
+    assert "db/init.sql" in body["hint"]
 
 
 def test_create_read_delete(client):

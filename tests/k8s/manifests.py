@@ -12,8 +12,8 @@ takes -R). A lesson with two steps keeps the first in a folder of its own (02-02
 
 A CronJob's container run here (`Run`): its command with the environment its pod gets (the
 Secret's files copied out), its volume a folder here, and mysqldump and mysql replaced by
-stand-ins that record what they were given. For the database's backup and restore
-(k8s/base/backup.yaml, k8s/lessons/02-14-cronjob/).
+stand-ins that record what they were given (mysql answers STUB_ROWS). For the database's
+backup and restore (k8s/base/backup.yaml, k8s/lessons/02-14-cronjob/), and 02-14's cleanup.
 """
 
 import base64
@@ -280,7 +280,7 @@ LESSONS = REPO / "k8s" / "lessons"
 LESSONS_NAMESPACE = "k8scourse-lessons"
 EXTENSIONS = (".json", ".yaml", ".yml")  # kubectl's, for the files of a folder
 # Every folder a lesson's README applies, literally: a lesson that creates or changes
-# objects, and the second step of two of them. 02-01, 02-13 and 02-15 create none here.
+# objects, and the second step of two of them. 02-01 and 02-15 create none.
 FOLDERS = (
     "02-02-pod",
     "02-02-pod/nginx",
@@ -295,6 +295,7 @@ FOLDERS = (
     "02-10-persist-data",
     "02-11-database",
     "02-12-seed-db",
+    "02-13-unmonolithize",
     "02-14-cronjob",
 )
 
@@ -325,7 +326,8 @@ printf '%s\\n' "$@" > "$STUB_LOG/$(basename "$0").args"
 printf '%s' "${MYSQL_PWD-unset}" > "$STUB_LOG/$(basename "$0").pwd"
 case "$(basename "$0")" in
   mysqldump) printf '%s' "$STUB_DUMP"; exit "${STUB_STATUS:-0}" ;;
-  mysql) cat >> "$STUB_LOG/mysql.stdin" ;;
+  mysql) cat >> "$STUB_LOG/mysql.stdin"; printf '%s' "${STUB_ROWS-}"
+         exit "${STUB_MYSQL_STATUS:-0}" ;;
 esac
 """
 

@@ -160,7 +160,7 @@ def test_every_lesson_is_scanned(report):
         if {d["kind"] for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))}
         - UNCHECKED_KINDS
     }
-    assert len(expected) == 15
+    assert len(expected) == 17
     assert scanned == expected
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import pytest
 from kubernetes_validate import utils as kv
@@ -29,6 +30,7 @@ from manifests import (
     pod_spec,
     schema_failures,
 )
+from policies import reaches, spec_of, template_labels
 
 from api import create_app
 from api.config import Config
@@ -348,6 +350,61 @@ def test_02_14_the_backup_dumps_the_lessons_database(lessons, tmp_path):
     assert run.recorded("mysqldump", "args").split()[:2] == ["--host=mysql", "--user=root"]
     assert run.recorded("mysqldump", "pwd") == "root"
     assert len(run.dumps()) == 1
+
+
+def lesson_pod(doc):
+    """A workload's pods as policies.reaches reads them."""
+    return {
+        "namespace": LESSONS_NAMESPACE,
+        "labels": template_labels(doc),
+        "containers": spec_of(doc)["containers"],
+    }
+
+
+def test_02_13_the_split_shares_one_claim_and_only_the_api_calls_the_service(lessons):
+    docs = lessons["02-13-unmonolithize"]
+    back, service = find(docs, "Deployment", "microback"), find(docs, "Deployment", "microgifcap")
+    env = env_of(only_container(back))
+    assert env["GIF_CAPTION_SVC"]["value"] == "microgifcap"
+    assert find(docs, "Service", "microgifcap")["spec"]["selector"] == {
+        "microservice": "microgifcap"
+    }
+    for doc in (back, service):  # the same claim, where IMAGE_PATH says
+        container = only_container(doc)
+        path = env_of(container)["IMAGE_PATH"]["value"]
+        [volume] = [v for v in pod_spec(doc)["volumes"] if "persistentVolumeClaim" in v]
+        assert volume["persistentVolumeClaim"]["claimName"] == "micro-pvc"
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        assert mounts[volume["name"]] == path == "/tmp/gifcaptionizer"
+    caller, callee = lesson_pod(back), lesson_pod(service)
+    front = lesson_pod(find(lessons["02-04-front-deployment"], "Deployment", "k8scourse-front"))
+    assert reaches(docs, caller, callee, 4000)
+    assert not reaches(docs, front, callee, 4000), "nothing else reaches the service"
+    assert not reaches(docs, callee, caller, 3000), "the service calls nothing"
+
+
+def test_02_14_the_cleanup_removes_only_old_gifs_no_row_names(lessons, tmp_path):
+    lesson = lessons["02-14-cronjob"]
+    run = Run(lesson, find(lesson, "CronJob", "cleanup"), tmp_path)
+    gifs = tmp_path / "gifs"
+    gifs.mkdir()
+    day_old = time.time() - 2 * 86400
+    for name, mtime in (
+        ("saved.gif", day_old),
+        ("unsaved.gif", day_old),
+        ("fresh.gif", None),
+        (".left.gif.part", day_old),
+    ):
+        (gifs / name).write_bytes(b"GIF89a")
+        if mtime:
+            os.utime(gifs / name, (mtime, mtime))
+    failed = run(IMAGE_PATH=str(gifs), STUB_MYSQL_STATUS="1")
+    assert failed.returncode != 0 and len(list(gifs.iterdir())) == 4, "no rows: nothing removed"
+    result = run(IMAGE_PATH=str(gifs), STUB_ROWS="saved.gif\nother.gif\n")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in gifs.iterdir()) == ["fresh.gif", "saved.gif"]
+    assert "removed unsaved.gif" in result.stdout
+    assert run.recorded("mysql", "pwd") == "root"
 
 
 def test_02_09_the_pages_image_accepts_a_relative_base_url(lessons):
