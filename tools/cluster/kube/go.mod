@@ -2,7 +2,8 @@
 // Go modules. k8s.io/kubernetes is not meant to be required as a library: its
 // go.mod points each k8s.io/<staging> module at ./staging, so this module
 // replaces each with the published v0.<minor>.<patch> of the same release.
-// One release for all: change KUBE below and every v0.35.4 together.
+// One release for all: change k8s.io/kubernetes below and every v0.35.4
+// together (tools/cluster/cluster reads the version from this line).
 module k8scourse.test/tools/cluster/kube
 
 go 1.25.0
@@ -20,7 +21,7 @@ tool (
 	k8s.io/kubernetes/cmd/kubelet
 )
 
-// KUBE
+// The release.
 require k8s.io/kubernetes v1.35.4 // indirect
 
 // etcd: the version k8s.io/kubernetes v1.35.4 itself requires.
