@@ -16,7 +16,7 @@ lint: venv ## ruff, shellcheck and hadolint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	shellcheck scripts/* lessons/*/walk.sh standins/pull-or-build standins/*/*.sh bench/run \
-		front/*.sh .ci/* tests/e2e/run-alone
+		front/*.sh .ci/* tests/e2e/run-alone tools/cluster/cluster
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile standins/*/Dockerfile
 
 test: lint ## Lint, then every test (Docker and Podman too)
