@@ -23,7 +23,7 @@ test: lint ## Lint, then every test (Docker and Podman too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-offline: venv ## Every test that needs no engine
-	$(PY) -m pytest --ignore=tests/e2e --ignore=tests/images $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/e2e --ignore=tests/images --ignore=tests/cluster $(PYTEST_ARGS)
 
 test-back: venv ## The backend's tests (a real MariaDB, no engine)
 	$(PY) -m pytest tests/back $(PYTEST_ARGS)
