@@ -39,6 +39,14 @@ def captions():
     return set(sql("SELECT caption FROM images", user="user").split("\n")) - {""}
 
 
+def volume_of(claim):
+    """The folder of a claim's volume on the node (local-path's hostPath)."""
+    volume = jsonpath("pvc", claim, "{.spec.volumeName}")
+    path = Path(jsonpath("pv", volume, "{.spec.hostPath.path}", ns=""))
+    assert path.is_relative_to(CLUSTER_DIR), path
+    return path
+
+
 def toolbox(replicas):
     """The toolbox turned on (1) or off (0), as k8s/README.md does."""
     kubectl("-n", NS, "scale", "deployment/k8scourse-toolbox", f"--replicas={replicas}")
@@ -77,6 +85,9 @@ def test_every_pod_is_ready_as_its_manifest_says_and_the_services_answer(stack):
         check=False,
     ).output
     assert db.startswith("999 /tmp\n") and "Read-only file system" in db, db
+    # Its claim: a folder of mode 0777 that fsGroup left alone (hostPath), as the comment says.
+    data = volume_of("data-k8scourse-db-0").stat()
+    assert (data.st_mode & 0o7777, data.st_gid) == (0o777, 0)
     status, body = get(f"{service_url('k8scourse-back')}/health")
     assert status == 200 and json.loads(body)["db"] is True
     status, page = get(service_url("k8scourse-front"))
@@ -104,15 +115,7 @@ def test_a_backup_restores_and_a_damaged_dump_is_refused_losing_nothing(stack):
     post_image(f"after-{tag}")
     before = captions()
     # A dump damaged in its middle, beside the good one on the claim's folder on the node.
-    volume = Path(
-        jsonpath(
-            "pv",
-            jsonpath("pvc", "k8scourse-db-backup", "{.spec.volumeName}"),
-            "{.spec.hostPath.path}{.spec.local.path}",
-            ns="",
-        )
-    )
-    assert volume.is_relative_to(CLUSTER_DIR)
+    volume = volume_of("k8scourse-db-backup")
     lines = (volume / dump).read_text().splitlines(keepends=True)
     inserts = [n for n, line in enumerate(lines) if line.startswith("INSERT INTO")]
     lines[inserts[len(inserts) // 2]] = "INSERT INTO `images` VALUES (garbage\n"
@@ -178,3 +181,33 @@ def test_the_toolbox_reaches_the_database_and_the_tiers(stack):
     )
     assert out.stdout.startswith("42\n") and '"db":true' in out.stdout, out.output
     toolbox(0)
+
+
+def test_a_drain_evicts_the_api_while_the_database_is_down(stack):
+    """The PodDisruptionBudgets let unready pods go (unhealthyPodEvictionPolicy)."""
+    node = kubectl("get", "nodes", "-o", "name").stdout.strip()
+    kubectl("-n", NS, "scale", "statefulset/k8scourse-db", "--replicas=0")
+    try:
+        kubectl(
+            "-n",
+            NS,
+            "wait",
+            "--for=condition=Ready=false",
+            "pod",
+            "-l",
+            "app.kubernetes.io/name=back",
+            "--timeout=90s",
+        )
+        kubectl(
+            "drain",
+            node,
+            "--pod-selector=app.kubernetes.io/name=back",
+            "--delete-emptydir-data",
+            "--timeout=60s",
+            timeout=90,
+        )
+    finally:
+        kubectl("uncordon", node)
+        kubectl("-n", NS, "scale", "statefulset/k8scourse-db", "--replicas=1")
+    for workload in ("statefulset/k8scourse-db", "deployment/k8scourse-back"):
+        kubectl("-n", NS, "rollout", "status", workload, "--timeout=180s", timeout=200)
