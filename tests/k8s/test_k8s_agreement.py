@@ -310,3 +310,13 @@ def test_compose_db_healthcheck_is_the_startup_probe(docs, compose):
     ours = " ".join(container["startupProbe"]["exec"]["command"])
     for needle in ("--protocol=TCP", "-h127.0.0.1", "SELECT 1", "MYSQL_PWD"):
         assert needle in compose_check and needle in ours, needle
+
+
+def test_the_ingress_class_is_the_controller_the_wall_lets_in(docs):
+    """ingressClassName nginx is ingress-nginx's (minikube's addon, its kind manifests),
+    and the wall lets in ingress-nginx's namespace: one controller, named twice."""
+    ingress = find(docs, "Ingress", f"{PROJECT}-ingress")
+    policy = find(docs, "NetworkPolicy", f"{PROJECT}-from-ingress-controller")
+    [source] = policy["spec"]["ingress"][0]["from"]
+    namespace = source["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+    assert (ingress["spec"]["ingressClassName"], namespace) == ("nginx", "ingress-nginx")
