@@ -6,7 +6,7 @@ where every part must be there, they fail instead."""
 import os
 
 import pytest
-from clusterkit import NS, kubectl
+from clusterkit import k, sh
 from kit import make, missing_part
 
 
@@ -20,7 +20,7 @@ def cluster():
     if up.returncode != 0:
         make("cluster-down")
         pytest.fail(f"make cluster-up failed:\n{up.output[-4000:]}", pytrace=False)
-    yield kubectl
+    yield sh
     down = make("cluster-down", timeout=300)
     assert down.returncode == 0, down.output
 
@@ -29,12 +29,8 @@ def cluster():
 def stack(cluster):
     """k8s/ applied as the README says, on a cluster without it (its data, Jobs and
     claims of an earlier run gone with its namespace), every pod Ready."""
-    kubectl("delete", "namespace", NS, "--ignore-not-found", "--timeout=180s", timeout=200)
-    kubectl("apply", "-k", "k8s/")
-    for workload in (
-        "statefulset/k8scourse-db",
-        "deployment/k8scourse-back",
-        "deployment/k8scourse-front",
-    ):
-        kubectl("-n", NS, "rollout", "status", workload, "--timeout=300s", timeout=320)
-    return kubectl
+    sh("kubectl delete namespace k8scourse --ignore-not-found --timeout=180s")
+    sh("kubectl apply -k k8s/")
+    for workload in ("statefulset/k8scourse-db", "deployment/k8scourse-back",
+                     "deployment/k8scourse-front"):  # fmt: skip
+        k(f"rollout status {workload} --timeout=300s")

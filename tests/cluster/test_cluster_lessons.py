@@ -10,11 +10,9 @@ cluster: k8s/README.md); the same requests reach the Services from the toolbox i
 
 import re
 import shutil
-import subprocess
-import time
 
 import pytest
-from clusterkit import CLUSTER_DIR, ENV, REPO, kubectl
+from clusterkit import CLUSTER_DIR, ENV, REPO, sh
 
 pytestmark = pytest.mark.cluster
 
@@ -29,34 +27,19 @@ def readme_commands(lesson):
 
 @pytest.fixture(scope="module")
 def walk(cluster, tmp_path_factory):
-    """walk(LESSON, COMMAND, EXPECT): COMMAND through bash from the repository's root; it
-        must succeed and print EXPECT (a regular expression), within TRIES seconds where a
-    Service's new endpoints may still be on their way to kube-proxy. A COMMAND starting with "$ " is
-        typed as the lesson's README gives it, word for word (the test checks that it does)."""
+    """walk(LESSON, COMMAND, EXPECT, TRIES): clusterkit.sh in the lessons' kubeconfig. A
+    COMMAND starting with "$ " is typed as the lesson's README gives it, word for word (the
+    test checks that it does)."""
     kubeconfig = tmp_path_factory.mktemp("lessons") / "kubeconfig"
     shutil.copy(CLUSTER_DIR / "admin.kubeconfig", kubeconfig)
     env = {**ENV, "KUBECONFIG": str(kubeconfig)}
-    kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=180s")
+    sh(f"kubectl delete namespace {NAMESPACE} --ignore-not-found --timeout=180s")
 
     def step(lesson, command, expect="", tries=1):
         if command.startswith("$ "):
             command = command[2:]
             assert command in readme_commands(lesson), f"{lesson}'s README: {command}"
-        for _ in range(tries):
-            done = subprocess.run(
-                ["bash", "-c", command],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=REPO,
-                timeout=360,
-                check=False,
-            )
-            out = done.stdout + done.stderr
-            if done.returncode == 0 and re.search(expect, out):
-                return out
-            time.sleep(1)
-        pytest.fail(f"{lesson}: {command}\n{out}", pytrace=False)
+        return sh(command, expect, tries, env=env, where=f"{lesson}: ")
 
     step("", f"kubectl config set-context --current --namespace={NAMESPACE}")
     yield step
