@@ -177,7 +177,7 @@ lesson: ## Walk lesson 5, checking each step (make lesson 6: 6)
 
 # ---- The rest, a file per concern (each optional: a copy without mk/ runs the lesson) ----
 -include mk/project.mk mk/images.mk mk/engine.mk mk/machine.mk
--include mk/compose.mk mk/dev.mk mk/swarm.mk mk/split.mk mk/k8s.mk mk/backup.mk mk/tests.mk mk/course.mk
+-include mk/compose.mk mk/dev.mk mk/swarm.mk mk/split.mk mk/k8s.mk mk/cluster.mk mk/backup.mk mk/tests.mk mk/course.mk
 
 .PHONY: help names
 # Descriptions say $(NAME): help prints this project's value in its place.

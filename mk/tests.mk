@@ -16,14 +16,14 @@ lint: venv ## ruff, shellcheck and hadolint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	shellcheck scripts/* lessons/*/walk.sh standins/pull-or-build standins/*/*.sh bench/run \
-		front/*.sh .ci/* tests/e2e/run-alone
+		front/*.sh .ci/* tests/e2e/run-alone tools/cluster/cluster
 	$(VENV)/bin/hadolint back/Dockerfile front/Dockerfile standins/*/Dockerfile
 
 test: lint ## Lint, then every test (Docker and Podman too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-offline: venv ## Every test that needs no engine
-	$(PY) -m pytest --ignore=tests/e2e --ignore=tests/images $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/e2e --ignore=tests/images --ignore=tests/cluster $(PYTEST_ARGS)
 
 test-back: venv ## The backend's tests (a real MariaDB, no engine)
 	$(PY) -m pytest tests/back $(PYTEST_ARGS)

@@ -162,8 +162,8 @@ BREAKAGES = (
       "test_makefile_parts::test_swarm_deploys_the_local_images_and_waits_for_its_updates",
       "Swarm asks a registry for images built here: 'could not be accessed on a registry'"),
     B("mk-tests-offline-engines", "mk/tests.mk",
-      "-m pytest --ignore=tests/e2e --ignore=tests/images $(PYTEST_ARGS)",
-      "-m pytest --ignore=tests/e2e $(PYTEST_ARGS)",
+      "-m pytest --ignore=tests/e2e --ignore=tests/images --ignore=tests/cluster $(PYTEST_ARGS)",
+      "-m pytest --ignore=tests/e2e --ignore=tests/cluster $(PYTEST_ARGS)",
       "test_makefile_parts::test_make_test_offline_leaves_out_only_the_tests_that_need_"
       "an_engine",
       "make test-offline builds images on the engines, or fails where there is none"),

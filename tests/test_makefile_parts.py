@@ -243,7 +243,7 @@ def test_make_lint_checks_every_script_and_every_dockerfile_of_the_product():
 def test_make_test_offline_leaves_out_only_the_tests_that_need_an_engine():
     [line] = [x for x in lines_of(make("-n", "test-offline")) if " -m pytest " in x]
     ignored = re.findall(r"--ignore=(\S+)", line)
-    assert sorted(ignored) == ["tests/e2e", "tests/images"]
-    for folder in ignored:  # they run the engines (tests/e2e/real_engines.py)
+    assert sorted(ignored) == ["tests/cluster", "tests/e2e", "tests/images"]
+    for folder in ignored:  # they run the engines (tests/e2e/real_engines.py), the cluster
         texts = " ".join(p.read_text() for p in (REPO / folder).glob("*.py"))
-        assert "real_engines" in texts or "imagekit" in texts, folder
+        assert any(word in texts for word in ("real_engines", "imagekit", "cluster-up")), folder

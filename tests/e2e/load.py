@@ -1,10 +1,10 @@
 """A bounded load on the API while something happens to the stack (an update, a fault).
 
-`Load` runs `connections` clients on 127.0.0.1, each on its own kept-alive connection as a
-browser's, sending GET /images and every `write_every`-th request a POST /images, until
-stopped or `seconds` are up: it always stops by itself. Every request is kept with its
-start, end and outcome, so that a test can count failures, find the error window and
-check that every write answered 201 is in the database afterwards.
+`Load` runs `connections` clients on 127.0.0.1 (or `host`), each on its own kept-alive
+connection as a browser's, sending GET /images and every `write_every`-th request a POST
+/images, until stopped or `seconds` are up: it always stops by itself. Every request is
+kept with its start, end and outcome, so that a test can count failures, find the error
+window and check that every write answered 201 is in the database afterwards.
 """
 
 import json
@@ -33,8 +33,10 @@ class Request:
 
 
 class Load:
-    def __init__(self, port, tag, connections=32, seconds=60, write_every=4, timeout=10):
-        self.port, self.tag, self.seconds = port, tag, seconds
+    def __init__(
+        self, port, tag, connections=32, seconds=60, write_every=4, timeout=10, host="127.0.0.1"
+    ):
+        self.host, self.port, self.tag, self.seconds = host, port, tag, seconds
         self.write_every, self.timeout = write_every, timeout
         self.requests, self.acknowledged = [], {}  # acknowledged: row id -> caption
         self.lock, self.stopping = threading.Lock(), threading.Event()
@@ -78,7 +80,7 @@ class Load:
         while not self.stopping.is_set() and time.monotonic() < deadline:
             n += 1
             if connection is None:
-                connection = HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                connection = HTTPConnection(self.host, self.port, timeout=self.timeout)
             if n % self.write_every == 0:
                 caption = f"{self.tag}-{number}-{n}"
                 body = json.dumps({"caption": caption, "filename": f"{caption}.gif"})

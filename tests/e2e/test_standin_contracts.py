@@ -13,13 +13,15 @@ import os
 import uuid
 
 import pytest
-from kit import wait_until
+from kit import run, wait_until
 from real_engines import CONTRACT_PREFIX, docker
 
 pytestmark = pytest.mark.e2e
 
 DB_IMAGE = os.environ.get("DB_IMAGE", "mysql:5.7")
 NGINX_IMAGE = os.environ.get("NGINX_IMAGE", "nginx:1.28")
+# k8s/lessons' 02-02 and 02-04 (mk/cluster.mk pulls it, or builds its stand-in).
+NGINX_UNPRIVILEGED = "nginxinc/nginx-unprivileged:1.28"
 
 
 @pytest.fixture
@@ -247,3 +249,17 @@ def test_nginx_stops_when_an_entrypoint_script_fails(container, tmp_path):
     )
     assert run.returncode != 0
     assert "BASE_URL is not a URL" in run.stderr
+
+
+def test_nginx_unprivileged_serves_on_8080_as_101_on_a_read_only_root(container):
+    """As k8s/lessons' pods run it: uid 101, read-only root, /tmp its only scratch, no
+    capabilities; bash and curl for the lessons' `kubectl exec`."""
+    pulled = run("standins/pull-or-build", NGINX_UNPRIVILEGED, timeout=600)
+    assert pulled.returncode == 0, pulled.output
+    locked = ("--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--user", "101:101")
+    name, started = container(NGINX_UNPRIVILEGED, *locked, "--security-opt", "no-new-privileges")
+    assert started.returncode == 0, started.output
+    page = ("exec", name, "bash", "-c", "id -u; curl -sf localhost:8080")
+    wait_until(lambda: docker(*page).returncode == 0, 20, "nginx on 8080")
+    out = docker(*page).stdout
+    assert out.startswith("101\n") and "Welcome to nginx!" in out, out

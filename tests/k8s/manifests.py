@@ -7,8 +7,8 @@ k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' s
 The course's Part 2, lesson by lesson (k8s/lessons/): what `kubectl apply -f <folder>`
 reads from each folder. kubectl, given a folder, reads the files in it whose names end in
 .json, .yaml or .yml, in the order of their names, and not the folders inside it (that
-takes -R). A lesson with two steps keeps the first in a folder of its own (02-02-pod/nginx/,
-02-04-front-deployment/hello/), applied by its own command.
+takes -R). A lesson with two steps keeps one in a folder of its own (02-02-pod/nginx/,
+02-04-front-deployment/hello/, 02-12-seed-db/backend/), applied by its own command.
 
 A CronJob's container run here (`Run`): its command with the environment its pod gets (the
 Secret's files copied out), its volume a folder here, and mysqldump and mysql replaced by
@@ -295,6 +295,7 @@ FOLDERS = (
     "02-10-persist-data",
     "02-11-database",
     "02-12-seed-db",
+    "02-12-seed-db/backend",
     "02-13-unmonolithize",
     "02-14-cronjob",
 )

@@ -294,10 +294,11 @@ def test_compose_env_names_match(docs, compose, part):
     kind = "StatefulSet" if name == DB else "Deployment"
     ours = env_of(only_container(find(docs, kind, name)))
     theirs = compose_env(compose["services"][part])
-    # Kubernetes may spell out a default (MYSQL_PORT); otherwise the same variables,
-    # with the password in both as a mounted file.
+    # Kubernetes may spell out a default (MYSQL_PORT), and the db's HOME (it starts as
+    # mysql, whose home is the data: kubectl exec's history files would land there);
+    # otherwise the same variables, with the password in both as a mounted file.
     assert set(theirs) <= set(ours), f"{name}: only in compose: {set(theirs) - set(ours)}"
-    assert set(ours) - set(theirs) <= {"MYSQL_PORT"}, f"{name}: only in k8s"
+    assert set(ours) - set(theirs) <= {"MYSQL_PORT", "HOME"}, f"{name}: only in k8s"
     if "MYSQL_HOST" in theirs:
         assert theirs["MYSQL_HOST"] == ours["MYSQL_HOST"]["value"]
 
@@ -309,3 +310,13 @@ def test_compose_db_healthcheck_is_the_startup_probe(docs, compose):
     ours = " ".join(container["startupProbe"]["exec"]["command"])
     for needle in ("--protocol=TCP", "-h127.0.0.1", "SELECT 1", "MYSQL_PWD"):
         assert needle in compose_check and needle in ours, needle
+
+
+def test_the_ingress_class_is_the_controller_the_wall_lets_in(docs):
+    """ingressClassName nginx is ingress-nginx's (minikube's addon, its kind manifests),
+    and the wall lets in ingress-nginx's namespace: one controller, named twice."""
+    ingress = find(docs, "Ingress", f"{PROJECT}-ingress")
+    policy = find(docs, "NetworkPolicy", f"{PROJECT}-from-ingress-controller")
+    [source] = policy["spec"]["ingress"][0]["from"]
+    namespace = source["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+    assert (ingress["spec"]["ingressClassName"], namespace) == ("nginx", "ingress-nginx")

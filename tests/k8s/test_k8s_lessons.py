@@ -282,7 +282,7 @@ def test_02_11_the_database(lessons, make_vars):
 
 def test_02_12_connects_the_back_end_and_nothing_else(lessons):
     before = copy.deepcopy(find(lessons["02-07-back"], "Deployment", "k8scourse-back"))
-    after = find(lessons["02-12-seed-db"], "Deployment", "k8scourse-back")
+    after = find(lessons["02-12-seed-db/backend"], "Deployment", "k8scourse-back")
     only_container(before)["env"] = [
         {"name": "MYSQL_HOST", "value": "mysql"},
         {"name": "MYSQL_USER", "value": "user"},
@@ -291,7 +291,7 @@ def test_02_12_connects_the_back_end_and_nothing_else(lessons):
     only_container(before)["readinessProbe"]["httpGet"]["path"] = "/readyz"
     assert after == before
     assert "/readyz" in routes_of_the_api()
-    assert find(lessons["02-12-seed-db"], "Service", "k8scourse-back") == find(
+    assert find(lessons["02-12-seed-db/backend"], "Service", "k8scourse-back") == find(
         lessons["02-07-back"], "Service", "k8scourse-back"
     )
 
@@ -299,7 +299,7 @@ def test_02_12_connects_the_back_end_and_nothing_else(lessons):
 def test_02_12_the_back_end_logs_in_as_the_databases_user(lessons):
     """The API's settings from the lesson's variables (MYSQL_PASS being the course's
     MYSQL_PASSWORD, or the same default): the database's address, user and password."""
-    back = only_container(find(lessons["02-12-seed-db"], "Deployment", "k8scourse-back"))
+    back = only_container(find(lessons["02-12-seed-db/backend"], "Deployment", "k8scourse-back"))
     config = Config.from_env({k: v["value"] for k, v in env_of(back).items()})
     mysql = env_of(only_container(find(lessons["02-11-database"], "Deployment", "mysql")))
     assert (
@@ -320,6 +320,11 @@ def test_02_12_seeds_with_the_databases_root_password(lessons):
         commands
     )
     assert "kubectl cp" not in commands, "no tar in the mysql image"
+    # The course's order: seeded and checked first, the back end connected last.
+    seeded = commands.index("< db/init.sql")
+    checked = commands.index("kubectl run -it --rm --image=mysql:5.7")
+    assert seeded < checked < commands.index("kubectl apply -f k8s/lessons/02-12-seed-db/backend/")
+    assert "--image=mysql:8.4" in (LESSONS / "02-12-seed-db" / "README.md").read_text()
 
 
 def test_02_14_backup_and_restore_are_the_end_states(lessons, docs):

@@ -79,3 +79,14 @@ def test_it_is_killed_only_after_it_has_finished(rendered):
         assert grace > sleep + graceful[part], (
             f"{target}:{part}: {grace} s <= {sleep} s + {graceful[part]} s"
         )
+
+
+def test_a_drain_is_never_blocked_by_pods_that_serve_nothing(rendered):
+    """With the database down every API pod is unready; the default eviction policy of a
+    PodDisruptionBudget (IfHealthyBudget) would then refuse to evict any of them."""
+    for target in TARGETS:
+        for part in SERVED:
+            budget = find(
+                rendered[target], "PodDisruptionBudget", f"{TARGET_PROJECT[target]}-{part}"
+            )
+            assert budget["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow", f"{target}:{part}"
