@@ -121,87 +121,60 @@ def last_line(result):
 
 # ---- scripts/run-step and explain-error.sh: the engine's refusals, one line each --------
 
+BACK = "docker run -p 3000:3000 --name back --rm -d k8scourse-back"
+MISSING = (
+    "Unable to find image '{0}:latest' locally\ndocker: Error response from daemon: pull access "
+    "denied for {0}, repository does not exist or may require 'docker login'\n"
+)
+# The engine, the command, its refusal, and the line that names the fix.
+# fmt: off
 REFUSALS = {
-    "docker-not-running": (
-        "docker",
-        "docker run -p 3000:3000 --name back --rm -d k8scourse-back",
-        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
-        "Is the docker daemon running?\n",
+    "docker-not-running": ("docker", BACK,
+        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker "
+        "daemon running?\n",
         "make: Docker is not running: start Docker Desktop, or 'sudo systemctl start docker' "
-        "on Linux, then retry.",
-    ),
-    "podman-not-running": (
-        "podman",
-        "podman run -p 3000:3000 --name back --rm -d k8scourse-back",
+        "on Linux, then retry."),
+    "podman-not-running": ("podman", BACK.replace("docker", "podman"),
         "Cannot connect to Podman. Please verify your connection to the Linux system using "
         "`podman system connection list`, or try `podman machine init` and `podman machine "
         "start` to manage a new Linux VM\nError: unable to connect to Podman socket\n",
         "make: Podman is not running: 'podman machine start' on macOS and Windows; on Linux, "
-        "check CONTAINER_HOST and 'podman system connection list', then retry.",
-    ),
-    "name-taken": (
-        "docker",
-        "docker run -p 3000:3000 --name back --rm -d k8scourse-back",
+        "check CONTAINER_HOST and 'podman system connection list', then retry."),
+    "name-taken": ("docker", BACK,
         'docker: Error response from daemon: Conflict. The container name "/back" is already '
         'in use by container "4b6f3c0a1d2e". You have to remove (or rename) that container to '
         "be able to reuse that name.\n",
         "make: the name 'back' is taken by a container that is not running: remove it with "
-        "'docker rm back', then retry.",
-    ),
-    "name-taken-podman": (
-        "podman",
-        "podman run -p 3000:3000 --name back --rm -d k8scourse-back",
+        "'docker rm back', then retry."),
+    "name-taken-podman": ("podman", BACK.replace("docker", "podman"),
         'Error: creating container storage: the container name "back" is already in use by '
         "4b6f3c0a1d2e. You have to remove that container to be able to reuse that name: that "
         "name is already in use\n",
         "make: the name 'back' is taken by a container that is not running: remove it with "
-        "'podman rm back', then retry.",
-    ),
-    "back-image-not-built": (
-        "docker",
-        "docker run -p 3000:3000 --name back --rm -d k8scourse-back",
-        "Unable to find image 'k8scourse-back:latest' locally\ndocker: Error response from "
-        "daemon: pull access denied for k8scourse-back, repository does not exist or may "
-        "require 'docker login'\n",
-        "make: image 'k8scourse-back:latest' is missing: build it first with 'make build'.",
-    ),
-    "front-image-not-built": (
-        "docker",
-        "docker run -p 8080:8080 --name front --rm -d k8scourse-front",
-        "Unable to find image 'k8scourse-front:latest' locally\ndocker: Error response from "
-        "daemon: pull access denied for k8scourse-front, repository does not exist or may "
-        "require 'docker login'\n",
-        "make: image 'k8scourse-front:latest' is missing: build it first with 'make build-front'.",
-    ),
-    "arm-machine": (
-        "docker",
-        "docker run -p 3306:3306 -d --name k8scourse-db mysql:5.7",
+        "'podman rm back', then retry."),
+    "back-image-not-built": ("docker", BACK, MISSING.format("k8scourse-back"),
+        "make: image 'k8scourse-back:latest' is missing: build it first with 'make build'."),
+    "front-image-not-built": ("docker", "docker run -p 8080:8080 --name front --rm -d "
+        "k8scourse-front", MISSING.format("k8scourse-front"),
+        "make: image 'k8scourse-front:latest' is missing: build it first with 'make build-front'."),
+    "arm-machine": ("docker", "docker run -p 3306:3306 -d --name k8scourse-db mysql:5.7",
         "docker: no matching manifest for linux/arm64/v8 in the manifest list entries.\n",
         "make: this image has no build for your ARM machine (mysql:5.7 is amd64-only): use a "
-        "multi-arch image, e.g. make db DB_IMAGE=mysql:8.4.",
-    ),
-    "default-bridge": (
-        "docker",
-        "docker exec one ping -c 1 -W 2 two",
+        "multi-arch image, e.g. make db DB_IMAGE=mysql:8.4."),
+    "default-bridge": ("docker", "docker exec one ping -c 1 -W 2 two",
         "ping: bad address 'two'\n",
         "make: the containers cannot find each other by name: put both on one user-defined "
-        "network (make alpine-network).",
-    ),
-    "podman-net-raw": (
-        "podman",
-        "podman exec one ping -c 1 -W 2 two",
+        "network (make alpine-network)."),
+    "podman-net-raw": ("podman", "podman exec one ping -c 1 -W 2 two",
         "ping: permission denied (are you root?)\n",
         "make: ping needs the NET_RAW capability, which Podman drops by default: 'make "
         "alpine-network' starts one and two with --cap-add=NET_RAW (and replaces those "
-        "without it).",
-    ),
-    "no-such-container": (
-        "docker",
-        "docker exec one ls",
+        "without it)."),
+    "no-such-container": ("docker", "docker exec one ls",
         "Error response from daemon: No such container: one\n",
-        "make: container 'one' is not running: start it first (see 'make help').",
-    ),
+        "make: container 'one' is not running: start it first (see 'make help')."),
 }
+# fmt: on
 
 
 @ON_A_MAC_TOO
@@ -236,38 +209,28 @@ def holders(ps_lines, labels=None):
     return [*found, answer(f"container inspect -f {label} *", NO_VALUE)]
 
 
+# fmt: off
 TAKEN_PORTS = {
     # the port, make's variable, who holds it (ps), their Compose projects, the advice
-    "front-of-another-copy": (
-        8080,
-        "FRONT_PORT",
-        ["photoshare-front 0.0.0.0:8080->8080/tcp, [::]:8080->8080/tcp"],
-        {},
+    "front-of-another-copy": (8080, "FRONT_PORT",
+        ["photoshare-front 0.0.0.0:8080->8080/tcp, [::]:8080->8080/tcp"], {},
         "make: port 8080 is already used by container 'photoshare-front': stop it ('make "
         "down PROJECT=photoshare'), or publish the front on another port: make up "
-        "FRONT_PORT=8081 (the backend's CORS_ORIGINS follows FRONT_PORT).",
-    ),
-    "database-of-a-compose-stack": (
-        3306,
-        "DB_PORT",
-        ["photoshare-db-1 0.0.0.0:3306->3306/tcp"],
-        {"photoshare-db-1": "photoshare"},
+        "FRONT_PORT=8081 (the backend's CORS_ORIGINS follows FRONT_PORT)."),
+    "database-of-a-compose-stack": (3306, "DB_PORT",
+        ["photoshare-db-1 0.0.0.0:3306->3306/tcp"], {"photoshare-db-1": "photoshare"},
         "make: port 3306 is already used by container 'photoshare-db-1': stop it ('make "
         "compose-down PROJECT=photoshare'), or publish the database on another port: make db "
         "DB_PORT=3307 (only your machine uses it: the backend reaches the database over the "
-        "network).",
-    ),
-    "back-of-the-lesson-under-another-project": (
-        3000,
-        "BACK_PORT",
-        ["back 0.0.0.0:3000->3000/tcp"],
-        {},
+        "network)."),
+    "back-of-the-lesson-under-another-project": (3000, "BACK_PORT",
+        ["back 0.0.0.0:3000->3000/tcp"], {},
         "make: port 3000 is already used by container 'back': stop it ('make down "
         "PROJECT=k8scourse'), or publish the backend on another port: make back "
         "BACK_PORT=3001 (make health and the front's BASE_URL follow BACK_PORT; make up "
-        "BACK_PORT=3001 starts all three on it)",
-    ),
+        "BACK_PORT=3001 starts all three on it)"),
 }
+# fmt: on
 
 
 @ON_A_MAC_TOO
@@ -337,9 +300,6 @@ def test_a_guard_skips_the_command_and_says_why(tmp_path):
         said = said or "# network k8scourse already exists"
         assert step.stdout.splitlines() == [said], (guard, step.output)
     assert not [line for line in engine.asked() if " inspect " not in f" {line}"]
-
-
-BACK = "docker run -p 3000:3000 --name back --rm -d k8scourse-back"
 
 
 @pytest.mark.parametrize("engine_name", ["docker", "podman"])
@@ -709,42 +669,42 @@ def test_wait_for_http_prints_the_answer_and_with_ok_wants_a_success(tmp_path):
 NAMES = {"DB_NAME": "photoshare-db", "NETWORK": "photoshare"}
 
 
-def plain_app(status, body):
-    app = Flask("other")
-    app.add_url_rule("/health", "health", lambda: (body, status))
-    return app
-
-
-def test_a_refused_password_stops_the_wait_naming_the_fix(tmp_path):
-    """The backend's 503 when MySQL refuses its login (its words, error 1045)."""
-    body = {
-        "db": False,
-        "error": "(1045, \"Access denied for user 'user'@'172.18.0.3' (using password: YES)\")",
-        "mysql_host": "photoshare-db",
-        "status": "running",
-        "timestamp": 1,
-    }
-    engine = Engine(tmp_path, [], env=NAMES)
-    with serving(plain_app(503, body)) as port:
-        health = engine.run("scripts/check-health", "", "2", f"curl localhost:{port}/health")
-    assert health.returncode == 1, health.output
-    assert last_line(health) == (
+# /health's answers that waiting cannot mend: the backend's 503 when MySQL refuses its login
+# (1045), when its table was made from an older db/init.sql, or init.sql never ran (1044,
+# "Access denied", which is not a refused password; tests/back holds the backend's side);
+# another program's page. Then the line that names the fix ({port}: the port asked).
+# fmt: off
+WONT_MEND = {
+    "refused-password": (503, {"db": False, "mysql_host": "photoshare-db", "status": "running",
+        "error": "(1045, \"Access denied for user 'user'@'172.18.0.3' (using password: YES)\")"},
         "make: the database refuses the backend's user or password (Access denied): start the "
-        "backend with the database's, e.g. make back DB_PASSWORD=... as given to make db."
-    )
-    assert engine.asked() == []
-
-
-def test_another_program_on_the_port_is_named(tmp_path):
-    engine = Engine(tmp_path, [], env=NAMES)
-    with serving(plain_app(404, "<h1>Not Found</h1>")) as port:
-        health = engine.run("scripts/check-health", "", "30", f"curl localhost:{port}/health")
-    assert health.returncode == 1
-    assert last_line(health) == (
-        f"make: port {port} answers /health with HTTP 404, not the backend's JSON: another "
+        "backend with the database's, e.g. make back DB_PASSWORD=... as given to make db."),
+    "older-table": (503, {"db": False, "mysql_host": "photoshare-db", "hint": SchemaMismatch.HINT,
+        "error": "Unknown column 'filename' in 'field list'"},
+        f"make: the backend says: {SchemaMismatch.HINT}"),
+    "no-init-sql": (503, {"db": False, "mysql_host": "photoshare-db", "error": NO_RIGHTS,
+        "hint": NO_RIGHTS_HINT.format(database="images")},
+        f"make: the backend says: {NO_RIGHTS_HINT.format(database='images')}"),
+    "another-program": (404, "<h1>Not Found</h1>",
+        "make: port {port} answers /health with HTTP 404, not the backend's JSON: another "
         "program has the port? Stop it, or publish the backend on another port: make up "
-        f"BACK_PORT={port + 1}."
-    )
+        "BACK_PORT={next}."),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("case", WONT_MEND)
+def test_an_answer_waiting_cannot_mend_stops_the_wait_naming_the_fix(case, tmp_path):
+    """Read at once (a wait would end in "not 200 after 0 s"), no engine asked."""
+    status, body, line = WONT_MEND[case]
+    app = Flask("other")
+    app.get("/health")(lambda: (body, status))
+    engine = Engine(tmp_path, [], env=NAMES)
+    with serving(app) as port:
+        health = engine.run("scripts/check-health", "", "0", f"curl localhost:{port}/health")
+    assert health.returncode == 1, health.output
+    assert last_line(health) == line.replace("{port}", str(port)).replace("{next}", str(port + 1))
+    assert engine.asked() == []
 
 
 @pytest.mark.parametrize("db", [True, False], ids=["db-runs", "nothing-runs"])
@@ -804,28 +764,6 @@ def test_a_database_looked_for_on_localhost_stops_the_wait_naming_the_fix(host, 
     answered = json.loads(health.stdout.splitlines()[-1])
     assert answered["mysql_host"] == host and answered["db"] is False
     assert "-e MYSQL_HOST=<db container name>" in answered["hint"], answered["hint"]
-
-
-@pytest.mark.parametrize(
-    ("error", "hint"),
-    [
-        ("Unknown column 'filename' in 'field list'", SchemaMismatch.HINT),
-        (NO_RIGHTS, NO_RIGHTS_HINT.format(database="images")),
-    ],
-    ids=["older-table", "no-init-sql"],
-)
-def test_a_table_unlike_init_sql_stops_the_wait_with_the_backends_hint(error, hint, tmp_path):
-    """The database answers, but its table was made from an older db/init.sql, or init.sql
-    never ran (MySQL's 1044, "Access denied", which is not a refused password): /health's 503
-    (tests/back holds the backend's side) is read once, and its hint said."""
-    app = Flask(__name__)
-    body = {"db": False, "error": error, "hint": hint, "mysql_host": "photoshare-db"}
-    app.get("/health")(lambda: (body, 503))
-    engine = Engine(tmp_path, [], env=NAMES)
-    with serving(app) as port:
-        health = engine.run("scripts/check-health", "", "0", f"curl localhost:{port}/health")
-    assert health.returncode == 1, health.output
-    assert last_line(health) == f"make: the backend says: {hint}"
 
 
 def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
