@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from kit import offline_env
+from kit import offline_env, run
 
 REPO = Path(__file__).resolve().parents[1]
 # The recorded forms (tests/engines/*.json) and the command each answers to.
@@ -26,15 +26,7 @@ class StubEngine:
         self.unanswered = folder / "unanswered"  # what the Makefile asked and hid (2>/dev/null)
 
     def run(self, *args, env=None):
-        result = subprocess.run(
-            args,
-            cwd=REPO,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        result.output = result.stdout + result.stderr
+        result = run(*args, env={**self.env, **(env or {})}, timeout=60)
         assert "no recorded answer" not in result.stderr, result.stderr
         assert not self.unanswered.exists(), self.unanswered.read_text()
         return result

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from kit import REPO
+from kit import REPO, run
 
 FRONT = REPO / "front"
 HEADERS_FILE = "/etc/nginx/security-headers.conf"
@@ -89,18 +89,9 @@ def test_the_backend_image_runs_gunicorn_as_pid_1_on_the_port_it_exposes():
     assert last("back/Dockerfile", "ENTRYPOINT") is None
     assert last("back/Dockerfile", "WORKDIR") == "/app" and copies("back/Dockerfile")["."] == ["."]
     env = env_of("back/Dockerfile")
-    settings = subprocess.run(
-        [
-            "python3",
-            "-c",
-            "import runpy; s = runpy.run_path('gunicorn.conf.py'); print(s['bind'])",
-        ],
-        cwd=REPO / "back",
-        env={"PATH": "/usr/bin:/bin", **{k: v for k, v in env.items() if k != "PATH"}},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bind = "import runpy; s = runpy.run_path('gunicorn.conf.py'); print(s['bind'])"
+    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in env.items() if k != "PATH"}}
+    settings = run("python3", "-c", bind, cwd=REPO / "back", env=env)
     assert settings.returncode == 0, settings.stderr
     assert (
         settings.stdout.strip() == f"0.0.0.0:{last('back/Dockerfile', 'EXPOSE')}" == "0.0.0.0:3000"
@@ -157,13 +148,7 @@ def check_base_url(base_url, app_name=None):
     env = {"PATH": "/usr/bin:/bin", "BASE_URL": base_url}
     if app_name is not None:
         env["APP_NAME"] = app_name
-    return subprocess.run(
-        ["sh", str(FRONT / "05-check-base-url.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return run("sh", str(FRONT / "05-check-base-url.sh"), env=env, timeout=30)
 
 
 ACCEPTED = [

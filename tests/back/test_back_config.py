@@ -2,11 +2,11 @@
 
 import locale
 import ssl
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from kit import run
 
 from api.config import Config, ConfigError, _in_container
 
@@ -130,14 +130,8 @@ def test_bad_values_are_named(env, message):
 
 
 def test_gunicorn_refuses_a_bad_setting_with_one_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=BACK,
-        env={"MYSQL_PORT": "abc", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    env = {"MYSQL_PORT": "abc", "PATH": "/usr/bin:/bin"}
+    result = run(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", cwd=BACK, env=env)
     assert result.returncode != 0
     assert result.stderr.splitlines() == [
         "Configuration error: MYSQL_PORT must be a whole number, got 'abc'"

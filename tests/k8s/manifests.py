@@ -20,13 +20,12 @@ import base64
 import re
 import shutil
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 from copies import project_name
-from kit import offline_make
+from kit import offline_make, run
 from kubernetes_validate import utils as kv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,13 +53,7 @@ def kubectl():
 
 def kustomize(path):
     """`kubectl kustomize <path>`: what `kubectl apply -k <path>` would apply, as YAML."""
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run(kubectl(), "kustomize", str(path), timeout=60)
     assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"
     return result.stdout
 
@@ -365,15 +358,7 @@ class Run:
         )
 
     def __call__(self, **env):
-        return subprocess.run(
-            self.container["command"],
-            env={**self.env, **env},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
+        return run(*self.container["command"], env={**self.env, **env}, timeout=30)
 
     def dumps(self):
         return sorted(p.name for p in self.backups.glob("images-*.sql"))

@@ -4,11 +4,11 @@ backend's settings and routes, the front's files, and compose.yaml. So they cann
 import ast
 import os
 import re
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from kit import run
 from manifests import (
     PROJECT,
     REPO,
@@ -218,13 +218,8 @@ def test_front_base_url_is_the_apis_ingress_host(docs):
     assert urlsplit(base_url).hostname == ingress_hosts(docs)[BACK]
     assert urlsplit(base_url).path in ("", "/"), "the API's routes are at the root"
     # The image's own start-up check must accept it, or the pod never starts.
-    check = subprocess.run(
-        ["sh", str(REPO / "front/05-check-base-url.sh")],
-        env={"PATH": os.environ["PATH"], "BASE_URL": base_url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = {"PATH": os.environ["PATH"], "BASE_URL": base_url}
+    check = run("sh", str(REPO / "front/05-check-base-url.sh"), env=env)
     assert check.returncode == 0, check.stderr
 
 

@@ -4,11 +4,11 @@ stand-ins for mysqldump and mysql that record what they were given. A dump witho
 mysqldump's last line, "-- Dump completed", is never kept, and never restored."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from kit import run
 from manifests import (
     COMPLETE,
     CUT,
@@ -221,14 +221,8 @@ def test_kubectl_set_env_chooses_the_dump(docs, tmp_path):
     --local, on its rendered copy) gives the Job it makes the chosen dump."""
     source = tmp_path / "restore.yaml"
     source.write_text(yaml.safe_dump(find(docs, "CronJob", RESTORE)), encoding="utf-8")
-    result = subprocess.run(
-        [kubectl(), "set", "env", "--local", "-f", str(source), "-o", "yaml"]
-        + ["DUMP=images-20261201T031700Z.sql"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    dump = "DUMP=images-20261201T031700Z.sql"
+    result = run(kubectl(), "set", "env", "--local", "-f", str(source), "-o", "yaml", dump)
     assert result.returncode == 0, result.stderr
     chosen = yaml.safe_load(result.stdout)
     assert env_of(container_of(chosen))["DUMP"]["value"] == "images-20261201T031700Z.sql"

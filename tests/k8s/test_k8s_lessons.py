@@ -8,7 +8,6 @@ import copy
 import json
 import os
 import re
-import subprocess
 import time
 
 import pytest
@@ -18,7 +17,6 @@ from manifests import (
     FOLDERS,
     LESSONS,
     LESSONS_NAMESPACE,
-    REPO,
     Run,
     container_of,
     cronjob_pod,
@@ -410,15 +408,3 @@ def test_02_14_the_cleanup_removes_only_old_gifs_no_row_names(lessons, tmp_path)
     assert sorted(p.name for p in gifs.iterdir()) == ["fresh.gif", "saved.gif"]
     assert "removed unsaved.gif" in result.stdout
     assert run.recorded("mysql", "pwd") == "root"
-
-
-def test_02_09_the_pages_image_accepts_a_relative_base_url(lessons):
-    container = only_container(find(lessons["02-09-env-vars"], "Deployment", "k8scourse-front"))
-    check = subprocess.run(
-        ["sh", str(REPO / "front/05-check-base-url.sh")],
-        env={"PATH": os.environ["PATH"], "BASE_URL": env_of(container)["BASE_URL"]["value"]},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert check.returncode == 0, check.stderr
