@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -90,20 +89,9 @@ class Engine:
         self.env["STUB_ASKED"] = str(folder / "asked")
         self.env["PATH"] = f"{folder}{os.pathsep}{path or os.environ['PATH']}"
 
-    def run(self, *args, netns=False, **kwargs):
-        command = ["unshare", "--net", *args] if netns else list(args)
-        kwargs.setdefault("stdin", subprocess.DEVNULL)
-        kwargs.setdefault("cwd", REPO)
-        result = subprocess.run(
-            command,
-            env={**self.env, **kwargs.pop("env", {})},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            **kwargs,
-        )
-        result.output = result.stdout + result.stderr
-        return result
+    def run(self, *args, netns=False, env=None, **kwargs):
+        command = ["unshare", "--net", *args] if netns else args
+        return run(*command, env={**self.env, **(env or {})}, timeout=60, **kwargs)
 
     def asked(self):
         path = self.folder / "asked"
@@ -859,11 +847,7 @@ class DatabaseEngine:
             return list(cur.fetchall())
 
     def run(self, *args, **env):
-        result = subprocess.run(
-            args, cwd=REPO, env=self.env | env, capture_output=True, text=True, timeout=60
-        )
-        result.output = result.stdout + result.stderr
-        return result
+        return run(*args, env=self.env | env, timeout=60)
 
 
 LESSON_ROOT = "docker exec -i {} {} -uroot -proot {}"
