@@ -152,16 +152,10 @@ def check_base_url(base_url, app_name=None):
 
 
 ACCEPTED = [
-    "http://localhost:3000",
-    "http://localhost:3001/",
-    "https://api.example.com",
-    "https://a-b.example.org:8443/api/v1",
-    "http://10.0.0.5:30000",
-    "http://localhost:65535",
-    "api",
-    "/api",
-    "api/v1/",
-]
+    "http://localhost:3000", "http://localhost:3001/", "https://api.example.com",
+    "https://a-b.example.org:8443/api/v1", "http://10.0.0.5:30000", "http://localhost:65535",
+    "api", "/api", "api/v1/",
+]  # fmt: skip
 REFUSED = {
     "": "is empty",
     "http://localhost:3000\nhttp://evil": "must be one line",

@@ -209,15 +209,8 @@ def test_every_name_follows_project_and_the_lesson_keeps_its_own():
 
 
 def test_a_renamed_stack_prints_its_own_names_ports_and_image():
-    dry = make(
-        "-n",
-        "up",
-        "PROJECT=photoshare",
-        "BACK_PORT=3100",
-        "FRONT_PORT=8180",
-        "DB_PORT=3406",
-        "DB_IMAGE=mysql:8.4",
-    )
+    chosen = "PROJECT=photoshare BACK_PORT=3100 FRONT_PORT=8180 DB_PORT=3406 DB_IMAGE=mysql:8.4"
+    dry = make("-n", "up", *chosen.split())
     commands = printed_commands(dry)
     assert "docker network create photoshare" in commands
     assert any(

@@ -384,13 +384,8 @@ def test_the_lessons_own_failure_is_said_and_succeeds_only_on_the_default_bridge
             answer("exec one ping -c 1 -W 2 two", stderr="ping: bad address 'two'\n", status=1),
         ],
     )
-    step = engine.run(
-        "scripts/run-step",
-        "--lesson-failure",
-        "one",
-        "alpine-network",
-        "docker exec one ping -c 1 -W 2 two",
-    )
+    ping = "docker exec one ping -c 1 -W 2 two"
+    step = engine.run("scripts/run-step", "--lesson-failure", "one", "alpine-network", ping)
     if bridge:
         assert step.returncode == 0, step.output
         assert step.stdout.splitlines()[-1] == (
@@ -1025,14 +1020,9 @@ def fake(folder, name, text='echo "$0 $*" >>"$OPENED"\n'):
 
 @pytest.mark.parametrize(
     ("machine", "opened_by"),
-    [
-        ("mac", "open"),
-        ("linux-desktop", "xdg-open"),
-        ("linux-ssh", None),
-        ("wsl", "wslview"),
-        ("wsl-without-wslu", "explorer.exe"),
-    ],
-)
+    [("mac", "open"), ("linux-desktop", "xdg-open"), ("linux-ssh", None), ("wsl", "wslview"),
+     ("wsl-without-wslu", "explorer.exe")],
+)  # fmt: skip
 def test_make_open_prints_the_address_and_opens_it_where_a_browser_is(machine, opened_by, tmp_path):
     """WSL (WSL_DISTRO_NAME is set there) may have a DISPLAY (WSLg) and no xdg-open: the
     page opens in Windows' browser, through wslu's wslview, or explorer.exe (which exits 1,

@@ -275,23 +275,11 @@ EXTENSIONS = (".json", ".yaml", ".yml")  # kubectl's, for the files of a folder
 # Every folder a lesson's README applies, literally: a lesson that creates or changes
 # objects, and the second step of two of them. 02-01 and 02-15 create none.
 FOLDERS = (
-    "02-02-pod",
-    "02-02-pod/nginx",
-    "02-03-toolbox",
-    "02-04-front-deployment/hello",
-    "02-04-front-deployment",
-    "02-05-front-service",
-    "02-06-ingress",
-    "02-07-back",
-    "02-08-paths",
-    "02-09-env-vars",
-    "02-10-persist-data",
-    "02-11-database",
-    "02-12-seed-db",
-    "02-12-seed-db/backend",
-    "02-13-unmonolithize",
-    "02-14-cronjob",
-)
+    "02-02-pod", "02-02-pod/nginx", "02-03-toolbox", "02-04-front-deployment/hello",
+    "02-04-front-deployment", "02-05-front-service", "02-06-ingress", "02-07-back",
+    "02-08-paths", "02-09-env-vars", "02-10-persist-data", "02-11-database", "02-12-seed-db",
+    "02-12-seed-db/backend", "02-13-unmonolithize", "02-14-cronjob",
+)  # fmt: skip
 
 
 def manifest_files(folder, recursive=False):

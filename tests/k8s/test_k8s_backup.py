@@ -111,14 +111,9 @@ def test_a_complete_dump_is_kept_under_its_date(backup):
     assert not (backup.backups / ".partial").exists()
     assert dump in result.stdout  # the log lists the dumps kept
     assert backup.recorded("mysqldump", "args").split() == [
-        f"--host={PROJECT}-db",
-        "--user=root",
-        "--single-transaction",
-        "--skip-extended-insert",
-        "--no-autocommit",
-        "--default-character-set=utf8mb4",
-        "images",
-    ]
+        f"--host={PROJECT}-db", "--user=root", "--single-transaction", "--skip-extended-insert",
+        "--no-autocommit", "--default-character-set=utf8mb4", "images",
+    ]  # fmt: skip
     assert backup.recorded("mysqldump", "pwd") == SAMPLE_ROOT_PASSWORD
 
 
