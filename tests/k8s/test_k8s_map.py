@@ -266,33 +266,3 @@ def test_each_lessons_commands_name_what_the_lessons_made(lessons, lesson):
                 problems.append(f"{command}: {what}: {problem}")
     assert not problems, "\n".join(problems)
     assert checked, "no command names anything"
-
-
-# ---- The links between the READMEs ----
-
-
-def slug(heading):
-    """A heading's anchor, as GitHub makes it: lower case, punctuation dropped, - for space."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-
-
-def test_the_links_land():
-    """Every link of k8s/README.md and of the lessons' READMEs to a file of the repository
-    or to a heading of k8s/README.md finds it."""
-    anchors = {slug(h) for h in re.findall(r"^#+ (.+)$", README.read_text(encoding="utf-8"), re.M)}
-    assert "the-course--this-repository" in anchors
-    readmes = [README, *sorted((REPO / "k8s" / "lessons").glob("*/README.md"))]
-    problems, links = [], 0
-    for readme in readmes:
-        for target in re.findall(r"\]\(([^)\s]+)\)", readme.read_text(encoding="utf-8")):
-            if target.startswith("http"):
-                continue
-            links += 1
-            path, _, anchor = target.partition("#")
-            file = (readme.parent / path).resolve() if path else readme
-            if not file.exists():
-                problems.append(f"{readme.relative_to(REPO)}: {target}: no such file")
-            elif anchor and (file != README or anchor not in anchors):
-                problems.append(f"{readme.relative_to(REPO)}: {target}: no such heading")
-    assert not problems, "\n".join(problems)
-    assert links >= 20
