@@ -79,7 +79,7 @@ def test_rename_never_needs_a_stack_stopped_and_names_its_own(tmp_path, whose):
     folder.mkdir()
     source = copy if whose == "this folder's" else tmp_path / "k8scourse"
     mounts = answer("container inspect -f *Mounts* k8scourse-db", f"{source}/db/init.sql\n")
-    engine = Engine(folder, [VERSION, mounts, running("k8scourse-db"), running("*", False)])
+    engine = Engine(folder, VERSION, mounts, running("k8scourse-db"), running("*", False))
     renamed = engine.run("make", "--no-print-directory", "rename", "NAME=photoshare", cwd=copy)
     assert renamed.returncode == 0, renamed.output
     assert "PROJECT=photoshare\n" in (copy / ".env").read_text()
@@ -114,14 +114,12 @@ def test_compose_watch_needs_compose_v2_22(version, ok, tmp_path):
     watch_command = "compose -p k8scourse -f compose.yaml -f compose.watch.yaml watch"
     engine = Engine(
         tmp_path,
-        [
-            VERSION,
-            answer("compose version --short", f"{version}\n"),
-            answer("compose version"),
-            running("*", False),
-            answer("network inspect *", status=1),
-            answer(watch_command),
-        ],
+        VERSION,
+        answer("compose version --short", f"{version}\n"),
+        answer("compose version"),
+        running("*", False),
+        answer("network inspect *", status=1),
+        answer(watch_command),
     )
     watch = engine.run("make", "--no-print-directory", "compose-watch")
     said = f"make: watch needs Compose v2.22 or newer ({version}): update Docker, or use make dev"

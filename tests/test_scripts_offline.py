@@ -80,7 +80,7 @@ class Engine:
     nothing else, first on PATH (this machine's tools, or a Mac's); it logs every command
     line it is asked (asked())."""
 
-    def __init__(self, folder, answers, name="docker", env=None, path=None):
+    def __init__(self, folder, *answers, name="docker", env=None, path=None):
         self.folder = folder
         form = folder / "form.json"
         form.write_text(json.dumps({"answers": answers}))
@@ -172,7 +172,7 @@ def test_a_refused_command_is_one_line_naming_the_fix(case, tmp_path, tools):
     words = command.split(" ", 1)[1]
     engine = Engine(
         tmp_path,
-        [answer(words, stderr=refusal, status=125)],
+        answer(words, stderr=refusal, status=125),
         name=name,
         env={"BACK_IMAGE": "k8scourse-back", "FRONT_IMAGE": "k8scourse-front"},
         path=tools,
@@ -228,7 +228,8 @@ def test_a_taken_port_names_who_holds_it_and_the_port_to_use(case, tmp_path, too
     refusal = f"Bind for 0.0.0.0:{port} failed: port is already allocated\n"
     engine = Engine(
         tmp_path,
-        [answer(f"run -p {port}:*", stderr=refusal, status=125), *holders(ps, labels)],
+        answer(f"run -p {port}:*", stderr=refusal, status=125),
+        *holders(ps, labels),
         env={"PROJECT": "photoshare-not", "LESSON_PROJECT": "k8scourse"},
         path=tools,
     )
@@ -242,17 +243,15 @@ def test_a_network_of_a_compose_stack_names_its_compose_down(tmp_path):
     members = "ps -a --filter network=k8scourse --format {{.Names}}"
     engine = Engine(
         tmp_path,
-        [
-            answer("network inspect k8scourse", "[{}]\n"),
-            answer(
-                "network rm k8scourse",
-                stderr="Error response from daemon: error while removing network: network "
-                "k8scourse id 6d1e0b7c9a2f has active endpoints\n",
-                status=1,
-            ),
-            answer(members, "k8scourse-db-1\nk8scourse-back-1\n"),
-            *holders([], {"k8scourse-back-1": "k8scourse"}),
-        ],
+        answer("network inspect k8scourse", "[{}]\n"),
+        answer(
+            "network rm k8scourse",
+            stderr="Error response from daemon: error while removing network: network "
+            "k8scourse id 6d1e0b7c9a2f has active endpoints\n",
+            status=1,
+        ),
+        answer(members, "k8scourse-db-1\nk8scourse-back-1\n"),
+        *holders([], {"k8scourse-back-1": "k8scourse"}),
     )
     step = engine.run(
         "scripts/run-step", "--if-network", "k8scourse", "docker network rm k8scourse"
@@ -272,11 +271,9 @@ NETWORK = "network inspect {}"
 def test_a_guard_skips_the_command_and_says_why(tmp_path):
     engine = Engine(
         tmp_path,
-        [
-            running("back", False),
-            answer(NETWORK.format("k8scourse"), "[{}]\n"),
-            answer(NETWORK.format("*"), "[]\n", "Error: no such network\n", 1),
-        ],
+        running("back", False),
+        answer(NETWORK.format("k8scourse"), "[{}]\n"),
+        answer(NETWORK.format("*"), "[]\n", "Error: no such network\n", 1),
     )
     for guard, command, said in (
         ("--if-running back", "docker stop back", "# back is not running"),
@@ -302,13 +299,11 @@ def test_replace_removes_the_container_of_its_name_then_runs_the_command(
     words = BACK.replace("docker", engine_name).split(" ", 1)[1]
     engine = Engine(
         tmp_path,
-        [
-            answer("container inspect back", "[{}]\n")
-            if there
-            else answer("container inspect back", **NOT_RUNNING),
-            answer(rm, "back\n"),
-            answer(words, "4b6f3c0a1d2e\n"),
-        ],
+        answer("container inspect back", "[{}]\n")
+        if there
+        else answer("container inspect back", **NOT_RUNNING),
+        answer(rm, "back\n"),
+        answer(words, "4b6f3c0a1d2e\n"),
         name=engine_name,
     )
     step = engine.run("scripts/run-step", "--replace", "back", f"{engine_name} {words}")
@@ -321,9 +316,7 @@ def test_replace_removes_the_container_of_its_name_then_runs_the_command(
 @pytest.mark.parametrize("there", [True, False], ids=["running", "none"])
 def test_keep_leaves_a_running_database_and_says_how_to_start_it_otherwise(there, tmp_path):
     db = "docker run -p 3306:3306 -d --name k8scourse-db mysql:5.7"
-    engine = Engine(
-        tmp_path, [running("k8scourse-db", there), answer(db.split(" ", 1)[1], "9c0d\n")]
-    )
+    engine = Engine(tmp_path, running("k8scourse-db", there), answer(db.split(" ", 1)[1], "9c0d\n"))
     step = engine.run("scripts/run-step", "--keep", "k8scourse-db", db)
     assert step.returncode == 0, step.output
     assert step.stdout.splitlines() == (
@@ -341,12 +334,10 @@ def test_keep_leaves_a_running_database_and_says_how_to_start_it_otherwise(there
 def test_a_step_in_a_container_that_is_not_running_names_the_step_that_starts_it(network, tmp_path):
     engine = Engine(
         tmp_path,
-        [
-            running("one", False),
-            answer(NETWORK.format("alpine-network"), "[{}]\n")
-            if network
-            else answer(NETWORK.format("alpine-network"), "[]\n", "Error: no such network\n", 1),
-        ],
+        running("one", False),
+        answer(NETWORK.format("alpine-network"), "[{}]\n")
+        if network
+        else answer(NETWORK.format("alpine-network"), "[]\n", "Error: no such network\n", 1),
     )
     step = engine.run("scripts/run-step", "--needs", "one", "alpine-network", "docker exec one ls")
     assert step.returncode == 1
@@ -361,7 +352,7 @@ def test_a_step_in_a_container_that_is_not_running_names_the_step_that_starts_it
 
 
 def test_a_shell_without_a_terminal_is_refused_before_it_runs(tmp_path):
-    engine = Engine(tmp_path, [running("one")])
+    engine = Engine(tmp_path, running("one"))
     step = engine.run("scripts/run-step", "--tty", "docker exec -it one /bin/sh")
     assert step.returncode == 1
     assert last_line(step) == (
@@ -378,11 +369,9 @@ def test_the_lessons_own_failure_is_said_and_succeeds_only_on_the_default_bridge
     )
     engine = Engine(
         tmp_path,
-        [
-            running("one"),
-            answer(networks, "bridge \n" if bridge else "alpine-network \n"),
-            answer("exec one ping -c 1 -W 2 two", stderr="ping: bad address 'two'\n", status=1),
-        ],
+        running("one"),
+        answer(networks, "bridge \n" if bridge else "alpine-network \n"),
+        answer("exec one ping -c 1 -W 2 two", stderr="ping: bad address 'two'\n", status=1),
     )
     ping = "docker exec one ping -c 1 -W 2 two"
     step = engine.run("scripts/run-step", "--lesson-failure", "one", "alpine-network", ping)
@@ -401,12 +390,10 @@ def test_stopping_a_shell_says_it_takes_10_s_and_waits_until_it_is_gone(tmp_path
     status = "container inspect -f {{.State.Status}} {{.HostConfig.AutoRemove}} one"
     engine = Engine(
         tmp_path,
-        [
-            running("one"),
-            answer("container inspect -f {{.Path}} one", "/bin/sh\n"),
-            answer("stop one", "one\n"),
-            answer(status, stderr="Error: No such container: one\n", status=1),
-        ],
+        running("one"),
+        answer("container inspect -f {{.Path}} one", "/bin/sh\n"),
+        answer("stop one", "one\n"),
+        answer(status, stderr="Error: No such container: one\n", status=1),
     )
     step = engine.run("scripts/run-step", "--if-running", "one", "docker stop one")
     assert step.returncode == 0, step.output
@@ -429,18 +416,16 @@ LESSON = {"PROJECT": "k8scourse", "LESSON_PROJECT": "k8scourse"}
 def test_ports_held_by_others_are_named_with_free_ones_to_use(tmp_path, tools):
     engine = Engine(
         tmp_path,
-        [
-            running("k8scourse-db", False),
-            *holders(
-                [
-                    "k8scourse-db 0.0.0.0:3306->3306/tcp",  # this project's own: no clash
-                    "photoshare-back 0.0.0.0:3000->3000/tcp, [::]:3000->3000/tcp",
-                    "web 0.0.0.0:8080->80/tcp",
-                    "api 0.0.0.0:3001->3000/tcp",
-                    "cache 0.0.0.0:13002->6379/tcp",
-                ]
-            ),
-        ],
+        running("k8scourse-db", False),
+        *holders(
+            [
+                "k8scourse-db 0.0.0.0:3306->3306/tcp",  # this project's own: no clash
+                "photoshare-back 0.0.0.0:3000->3000/tcp, [::]:3000->3000/tcp",
+                "web 0.0.0.0:8080->80/tcp",
+                "api 0.0.0.0:3001->3000/tcp",
+                "cache 0.0.0.0:13002->6379/tcp",
+            ]
+        ),
         env=LESSON,
         path=tools,
     )
@@ -457,7 +442,8 @@ def test_ports_held_by_others_are_named_with_free_ones_to_use(tmp_path, tools):
 def test_free_ports_pass_in_silence(tmp_path):
     engine = Engine(
         tmp_path,
-        [running("k8scourse-db", False), *holders(["cache 0.0.0.0:13000->3000/tcp"])],
+        running("k8scourse-db", False),
+        *holders(["cache 0.0.0.0:13000->3000/tcp"]),
         env=LESSON,
     )
     ports = engine.run("scripts/check-ports", *UP, netns=True)
@@ -467,9 +453,7 @@ def test_free_ports_pass_in_silence(tmp_path):
 @ON_A_MAC_TOO
 def test_a_port_a_program_listens_on_is_named_with_the_program(tmp_path, tools):
     """ss names the program on Linux; on a Mac, where there is no ss, lsof does."""
-    engine = Engine(
-        tmp_path, [running("k8scourse-db", False), *holders([])], env=LESSON, path=tools
-    )
+    engine = Engine(tmp_path, running("k8scourse-db", False), *holders([]), env=LESSON, path=tools)
     assert (shutil.which("ss", path=engine.env["PATH"]) is None) == (tools != os.environ["PATH"])
     listen = (
         "import socket,sys,time;s=socket.socket();s.bind(('127.0.0.1',3000));s.listen();"
@@ -502,7 +486,9 @@ def test_a_copy_named_as_another_folders_stack_is_refused(folder, tmp_path):
     )
     engine = Engine(
         tmp_path,
-        [running("k8scourse-db"), answer(mounts, f"{source}\n"), *holders([])],
+        running("k8scourse-db"),
+        answer(mounts, f"{source}\n"),
+        *holders([]),
         env=LESSON,
     )
     ports = engine.run("scripts/check-ports", *UP, netns=True)
@@ -547,7 +533,7 @@ SWARM_PS = "ps -q --filter label=com.docker.stack.namespace=k8scourse"
     ids=["compose", "swarm", "neither"],
 )
 def test_the_docker_run_stack_waits_for_compose_and_swarm_to_go(compose, swarm, line, tmp_path):
-    engine = Engine(tmp_path, [answer(COMPOSE_PS, compose), answer(SWARM_PS, swarm)])
+    engine = Engine(tmp_path, answer(COMPOSE_PS, compose), answer(SWARM_PS, swarm))
     check = engine.run("scripts/check-stacks", "--no-compose-or-swarm", "k8scourse", "k8scourse")
     assert check.returncode == (1 if line else 0), check.output
     assert check.stderr.splitlines() == ([line] if line else [])
@@ -576,12 +562,10 @@ def test_compose_and_swarm_wait_for_the_docker_run_stack_to_go(back, label, line
     labels = 'network inspect -f {{index .Labels "com.docker.compose.network"}} k8scourse'
     engine = Engine(
         tmp_path,
-        [
-            running("back", back),
-            running("*", False),
-            answer(labels, f"{label}\n"),
-            answer(NETWORK.format("k8scourse"), "[{}]\n"),
-        ],
+        running("back", back),
+        running("*", False),
+        answer(labels, f"{label}\n"),
+        answer(NETWORK.format("k8scourse"), "[{}]\n"),
     )
     names = "k8scourse-db back front"
     check = engine.run("scripts/check-stacks", "--no-run-stack", names, "k8scourse")
@@ -598,10 +582,8 @@ QUERY = "exec -e MYSQL_PWD k8scourse-db mysql --protocol=TCP -h127.0.0.1 -uuser 
 def test_the_database_is_ready_when_it_answers_a_query_over_tcp(state, tmp_path):
     engine = Engine(
         tmp_path,
-        [
-            answer(QUERY, "1\n1\n") if state == "ready" else answer(QUERY, status=1),
-            running("k8scourse-db", state != "stopped"),
-        ],
+        answer(QUERY, "1\n1\n") if state == "ready" else answer(QUERY, status=1),
+        running("k8scourse-db", state != "stopped"),
         env={"MYSQL_PASSWORD": "s3cret"},
     )
     wait = engine.run("scripts/wait-for-db", "k8scourse-db", "user", "0")
@@ -682,7 +664,7 @@ def test_an_answer_waiting_cannot_mend_stops_the_wait_naming_the_fix(case, tmp_p
     status, body, line = WONT_MEND[case]
     app = Flask("other")
     app.get("/health")(lambda: (body, status))
-    engine = Engine(tmp_path, [], env=NAMES)
+    engine = Engine(tmp_path, env=NAMES)
     with serving(app) as port:
         health = engine.run("scripts/check-health", "", "0", f"curl localhost:{port}/health")
     assert health.returncode == 1, health.output
@@ -693,7 +675,7 @@ def test_an_answer_waiting_cannot_mend_stops_the_wait_naming_the_fix(case, tmp_p
 @pytest.mark.parametrize("db", [True, False], ids=["db-runs", "nothing-runs"])
 def test_nothing_answering_names_the_container_to_start(db, tmp_path):
     engine = Engine(
-        tmp_path, [running("photoshare-back", False), running("photoshare-db", db)], env=NAMES
+        tmp_path, running("photoshare-back", False), running("photoshare-db", db), env=NAMES
     )
     port = free_port()
     health = engine.run(
@@ -710,7 +692,7 @@ def test_nothing_answering_names_the_container_to_start(db, tmp_path):
 
 
 def test_a_stack_that_never_answers_is_waited_for_then_named(tmp_path):
-    engine = Engine(tmp_path, [], env=NAMES)
+    engine = Engine(tmp_path, env=NAMES)
     port = free_port()
     health = engine.run("scripts/check-health", "", "1", f"curl localhost:{port}/health")
     assert health.returncode == 1
@@ -733,7 +715,7 @@ def test_a_database_looked_for_on_localhost_stops_the_wait_naming_the_fix(host, 
     (a wait would end in "not 200 after 0 s"), and names the fix with this project's
     database. No engine is asked with Compose's and Swarm's empty container name."""
     app = create_app(Config(mysql_host=host, mysql_port=free_port(), in_container=True))
-    engine = Engine(tmp_path, [], env=NAMES, path=tools)
+    engine = Engine(tmp_path, env=NAMES, path=tools)
     with serving(app) as port:
         health = engine.run("scripts/check-health", "", "0", f"curl localhost:{port}/health")
     assert engine.asked() == []
@@ -757,11 +739,9 @@ def test_the_lessons_first_try_is_its_failure_and_succeeds(tmp_path):
         env_of = "container inspect -f {{range .Config.Env}}{{println .}}{{end}} back"
         engine = Engine(
             tmp_path,
-            [
-                running("back"),
-                answer("port back", f"3000/tcp -> 0.0.0.0:{port}\n"),
-                answer(env_of, "PATH=/opt/venv/bin:/usr/bin\nPORT=3000\n\n"),
-            ],
+            running("back"),
+            answer("port back", f"3000/tcp -> 0.0.0.0:{port}\n"),
+            answer(env_of, "PATH=/opt/venv/bin:/usr/bin\nPORT=3000\n\n"),
             env={"DB_NAME": "k8scourse-db", "NETWORK": "k8scourse"},
         )
         health = engine.run("scripts/check-health", "back", "30", f"curl localhost:{port}/health")
@@ -1123,11 +1103,9 @@ def walk(tmp_path, steps, left="", path=None):
     (tmp_path / "after.json").write_text(json.dumps({"answers": steps_answers + after}))
     engine = Engine(
         tmp_path,
-        [
-            answer("ps --format {{.Names}}", left),
-            answer("network inspect *", "[]\n"),
-            *steps_answers,
-        ],
+        answer("ps --format {{.Names}}", left),
+        answer("network inspect *", "[]\n"),
+        *steps_answers,
         env={
             "WALK_LOG": str(tmp_path / "walked"),
             "WALK_STEPS": str(answers),
@@ -1177,11 +1155,9 @@ def test_a_stand_ins_notice_is_said_once_per_walk(tmp_path):
     what = "busybox v1.35.0 from Debian, standing in for alpine"
     engine = Engine(
         tmp_path,
-        [
-            answer("info"),
-            answer(f"image inspect -f {label} alpine", f"{what}\n"),
-            answer("image *"),
-        ],
+        answer("info"),
+        answer(f"image inspect -f {label} alpine", f"{what}\n"),
+        answer("image *"),
     )
     env = {"STANDIN_NOTICES": str(tmp_path / "said")}
     steps = [engine.run("standins/pull-or-build", "alpine", env=env) for _ in range(2)]
