@@ -515,23 +515,13 @@ SWARM_PS = "ps -q --filter label=com.docker.stack.namespace=k8scourse"
 
 @pytest.mark.parametrize(
     ("compose", "swarm", "line"),
-    [
-        (
-            "3f2a1b0c9d8e\n",
-            "",
-            "make: the Compose stack k8scourse is up (same names, ports and network): stop it "
-            "with 'make compose-down' first.",
-        ),
-        (
-            "",
-            "7c1d2e3f4a5b\n",
-            "make: the Swarm stack k8scourse is up (same ports): remove it with 'make "
-            "swarm-down' first.",
-        ),
-        ("", "", None),
-    ],
+    [("3f2a1b0c9d8e\n", "", "make: the Compose stack k8scourse is up (same names, ports and "
+      "network): stop it with 'make compose-down' first."),
+     ("", "7c1d2e3f4a5b\n", "make: the Swarm stack k8scourse is up (same ports): remove it with "
+      "'make swarm-down' first."),
+     ("", "", None)],
     ids=["compose", "swarm", "neither"],
-)
+)  # fmt: skip
 def test_the_docker_run_stack_waits_for_compose_and_swarm_to_go(compose, swarm, line, tmp_path):
     engine = Engine(tmp_path, answer(COMPOSE_PS, compose), answer(SWARM_PS, swarm))
     check = engine.run("scripts/check-stacks", "--no-compose-or-swarm", "k8scourse", "k8scourse")
@@ -541,23 +531,13 @@ def test_the_docker_run_stack_waits_for_compose_and_swarm_to_go(compose, swarm, 
 
 @pytest.mark.parametrize(
     ("back", "label", "line"),
-    [
-        (
-            True,
-            "",
-            "make: the docker run stack is running (back): stop it with 'make down' first "
-            "(same names, ports and network).",
-        ),
-        (
-            False,
-            "",
-            "make: network k8scourse was made by the docker run lesson: remove it with 'make "
-            "down' first.",
-        ),
-        (False, "default", None),
-    ],
+    [(True, "", "make: the docker run stack is running (back): stop it with 'make down' first "
+      "(same names, ports and network)."),
+     (False, "", "make: network k8scourse was made by the docker run lesson: remove it with "
+      "'make down' first."),
+     (False, "default", None)],
     ids=["its-backend-runs", "its-network-is-left", "compose-network"],
-)
+)  # fmt: skip
 def test_compose_and_swarm_wait_for_the_docker_run_stack_to_go(back, label, line, tmp_path):
     labels = 'network inspect -f {{index .Labels "com.docker.compose.network"}} k8scourse'
     engine = Engine(
@@ -796,18 +776,11 @@ class DatabaseEngine:
         (folder / "root-password").write_text("root\n")
         default_env = f"MYSQL_ROOT_PASSWORD_FILE={folder / 'root-password'}"
         self.env = {
-            **os.environ,
-            "PATH": f"{folder / 'engine'}:{path or os.environ['PATH']}",
-            "DOCKER": "docker",
-            "ENGINE": "docker",
-            "LOG": str(self.log),
-            "BIN": str(bin_),
-            "SOCKET": str(server.socket),
-            "CUT_DUMP": "",
-            "DB": db,
-            "COMPOSE_DB": compose_db,
+            **os.environ, "PATH": f"{folder / 'engine'}:{path or os.environ['PATH']}",
+            "DOCKER": "docker", "ENGINE": "docker", "LOG": str(self.log), "BIN": str(bin_),
+            "SOCKET": str(server.socket), "CUT_DUMP": "", "DB": db, "COMPOSE_DB": compose_db,
             "DB_ENV": db_env or default_env,
-        }
+        }  # fmt: skip
         with self.connect() as conn, conn.cursor() as cur:
             cur.execute("DROP DATABASE IF EXISTS images_restore")
             cur.execute("DELETE FROM images")
@@ -858,14 +831,8 @@ def test_a_backup_prints_what_it_runs_as_root_and_counts_rows(
 ):
     """The password as the lesson passes it, or read in the container: never printed."""
     compose = stack == "compose"
-    engine = DatabaseEngine(
-        tmp_path,
-        root_mariadb,
-        "none" if compose else "k8scourse-db",
-        "k8scourse-db-1",
-        db_env,
-        path=tools,
-    )
+    live = "none" if compose else "k8scourse-db"
+    engine = DatabaseEngine(tmp_path, root_mariadb, live, "k8scourse-db-1", db_env, path=tools)
     backup = engine.run("scripts/backup-db", "k8scourse", "k8scourse-db", str(tmp_path / "b"))
     db = "k8scourse-db-1" if compose else "k8scourse-db"
     command = form.format(db, "mysqldump", DUMP_ARGS)
@@ -1031,39 +998,26 @@ def test_make_open_prints_the_address_and_opens_it_where_a_browser_is(machine, o
 
 # What each make target of the lesson prints, as it does when it behaves: (target, output,
 # exit status). A target that runs twice in the lesson answers its first line the first time.
+# fmt: off
 STEPS = {
-    "down": [("", 0)],
+    **dict.fromkeys(("down", "alpine-stop", "alpine-network", "network", "db", "build",
+                     "back-broken"), [("", 0)]),
     "alpine": [("$ docker run -it -d --rm --name one alpine /bin/sh", 0)],
     "ls": [("bin\ndev\netc", 0)],
-    "ping": [
-        (
-            "ping: bad address 'two'\n# this is the failure the lesson shows (one is on the "
-            "default bridge, which resolves no names); next: make alpine-network",
-            0,
-        ),
-        ("1 packets transmitted, 1 packets received, 0% packet loss", 0),
-    ],
-    "alpine-stop": [("", 0)],
-    "alpine-network": [("", 0)],
+    "ping": [("ping: bad address 'two'\n# this is the failure the lesson shows (one is on the "
+              "default bridge, which resolves no names); next: make alpine-network", 0),
+             ("1 packets transmitted, 1 packets received, 0% packet loss", 0)],
     "inspect": [('                "Name": "one",\n                "Name": "two",', 0)],
-    "network": [("", 0)],
-    "db": [("", 0)],
-    "build": [("", 0)],
-    "back-broken": [("", 0)],
-    "health": [
-        (
-            "# this is the failure the lesson shows (back runs without MYSQL_HOST, so it looks "
-            "for the database on localhost, which inside its container is the container itself)",
-            0,
-        ),
-        ('{"db":true,"status":"running","timestamp":1}', 0),
-    ],
+    "health": [("# this is the failure the lesson shows (back runs without MYSQL_HOST, so it "
+                "looks for the database on localhost, which inside its container is the "
+                "container itself)", 0),
+               ('{"db":true,"status":"running","timestamp":1}', 0)],
     "back": [("$ docker rm -f back\n$ docker run -p 3000:3000 --name back", 0)],
-    "ps": [
-        ("CONTAINER ID   IMAGE   NAMES\n1   k8scourse-back   back\n2   mysql:5.7   k8scourse-db", 0)
-    ],
+    "ps": [("CONTAINER ID   IMAGE   NAMES\n1   k8scourse-back   back\n2   mysql:5.7   "
+            "k8scourse-db", 0)],
     "logs": [("[INFO] Server running on port 3000, database k8scourse-db:3306/images", 0)],
 }
+# fmt: on
 # A fake make (sh: a Python one would start 18 times): the n-th run of a command line
 # answers the n-th (or the last) of its target's answers, files in $WALK_STEPS. Its make
 # down turns the engine's answers into those of after the walk.
