@@ -60,7 +60,7 @@ def run(*args, timeout=300, text=True, **kwargs):
     """Run a command in the repo (or in cwd=...); never raises on a non-zero exit.
     result.output is stdout then stderr. text=False: bytes, as written (text mode reads
     every \r\n and lone \r as \n)."""
-    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    kwargs.setdefault("stdin", None if "input" in kwargs else subprocess.DEVNULL)
     kwargs.setdefault("cwd", REPO)
     result = subprocess.run(
         args, capture_output=True, text=text, timeout=timeout, check=False, **kwargs

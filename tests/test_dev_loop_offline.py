@@ -4,7 +4,6 @@ The loop on the real engines: tests/e2e/test_dev_loop.py."""
 
 import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
 from copies import learner_copy
@@ -121,8 +120,6 @@ def test_swarm_and_kubernetes_run_none_of_the_development_loop():
     kubectl = REPO / ".venv" / "bin" / "kubectl"
     if not kubectl.exists():
         missing_part("no .venv/bin/kubectl: run make venv")
-    rendered = subprocess.run(
-        [str(kubectl), "kustomize", "k8s"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout
+    rendered = run(kubectl, "kustomize", "k8s").stdout
     for mark in DEV_MARKS:
         assert mark not in rendered, mark

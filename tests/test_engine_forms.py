@@ -8,7 +8,6 @@ the real Docker and Podman 4 run the same scripts in tests/e2e.
 """
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -70,9 +69,7 @@ def test_make_inspect_lists_one_and_two_as_the_lesson_checks(engine):
         assert line in lines, (line, inspect.stdout)
     # The lesson's check (scripts/walk-lesson) finds those two lines, and no other.
     pattern = lesson_check_of_inspect(engine)
-    found = subprocess.run(
-        ["grep", "-iE", "--", pattern], input=inspect.stdout, capture_output=True, text=True
-    )
+    found = run("grep", "-iE", "--", pattern, input=inspect.stdout)
     assert found.stdout.splitlines() == MEMBER_LINES[engine.forms], (pattern, inspect.stdout)
     # Only Podman 4's network inspect lists no containers: only there does make ps them.
     ps_step = f"$ {engine.name} ps --filter network=alpine-network"

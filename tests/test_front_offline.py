@@ -227,13 +227,7 @@ def listen_on_80(tmp_path, port_start, *setpriv, left="", quiet=False):
     env = {"PATH": "/usr/bin:/bin", "PORT_START": str(port_start), "LEFT": left}
     if quiet:
         env["NGINX_ENTRYPOINT_QUIET_LOGS"] = "1"
-    return subprocess.run(
-        ["unshare", "--mount", "--net", "sh", "-c", NAMESPACE, "-", str(folder), *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return run("unshare", "--mount", "--net", "sh", "-c", NAMESPACE, "-", folder, *command, env=env)
 
 
 PLAIN = "PATH=/usr/bin:/bin"
@@ -321,16 +315,11 @@ def render(base_url, app_name="k8scourse"):
     """The template as the image's 20-envsubst-on-templates.sh renders it (envsubst with
     the variables NGINX_ENVSUBST_FILTER lets through)."""
     names = " ".join(f"${{{n}}}" for n in sorted(template_variables()))
-    rendered = subprocess.run(
-        ["envsubst", names],
-        input=(FRONT / "templates/default.conf.template").read_text(),
-        env={"BASE_URL": base_url, "APP_NAME": app_name, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    return parse(rendered)
+    env = {"BASE_URL": base_url, "APP_NAME": app_name, "PATH": "/usr/bin:/bin"}
+    template = (FRONT / "templates/default.conf.template").read_text()
+    rendered = run("envsubst", names, input=template, env=env)
+    assert rendered.returncode == 0, rendered.stderr
+    return parse(rendered.stdout)
 
 
 class Server:

@@ -171,9 +171,7 @@ def test_make_backup_dumps_the_projects_database_into_a_folder_git_ignores():
     [line] = [x for x in make("-n", "backup").splitlines() if x.startswith("scripts/backup-db ")]
     _, project, db, folder = line.split()
     assert (project, db) == ("k8scourse", "k8scourse-db")
-    ignored = subprocess.run(
-        ["git", "check-ignore", "-q", f"{folder}/k8scourse-20261201-100000.sql"], cwd=REPO
-    )
+    ignored = run("git", "check-ignore", "-q", f"{folder}/k8scourse-20261201-100000.sql")
     assert ignored.returncode == 0, f"{folder}/ is not ignored: a dump could be committed"
 
 

@@ -8,13 +8,12 @@ tests/e2e/test_compose.py and tests/e2e/test_swarm.py."""
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from kit import REPO, free_port, make, serving
+from kit import REPO, free_port, make, run, serving
 
 from api import create_app, create_captioner
 from api.config import Config
@@ -91,13 +90,9 @@ def test_the_backends_health_check_passes_with_the_database_down():
     with serving(app) as port:
         with app.test_client() as client:
             assert client.get("/health").status_code == 503  # the database is down indeed
-        up = subprocess.run(
-            command, env={**os.environ, "PORT": str(port)}, capture_output=True, timeout=30
-        )
+        up = run(*command, env={**os.environ, "PORT": str(port)}, timeout=30)
     assert up.returncode == 0, up.stderr
-    down = subprocess.run(
-        command, env={**os.environ, "PORT": str(free_port())}, capture_output=True, timeout=30
-    )
+    down = run(*command, env={**os.environ, "PORT": str(free_port())}, timeout=30)
     assert down.returncode != 0
 
 
@@ -242,11 +237,8 @@ def test_swarm_lets_a_stopping_backend_finish_and_only_its_edge_reach_out():
     gunicorn's graceful_timeout: Swarm must wait longer before it kills it. Only the edge,
     whose ports are published, is on a network with a way out (docs/reliability.md)."""
     swarm = stack("swarm/stack.yaml")
-    gunicorn = subprocess.run(
-        [sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')"
-         "['graceful_timeout'])"],
-        cwd=REPO / "back", capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
+    grace = "import runpy; print(runpy.run_path('gunicorn.conf.py')['graceful_timeout'])"
+    gunicorn = run(sys.executable, "-c", grace, cwd=REPO / "back").stdout
     assert seconds(swarm["services"]["back"]["stop_grace_period"]) > float(gunicorn)
     assert swarm["networks"]["default"]["internal"] is True
     for name, service in swarm["services"].items():
@@ -295,4 +287,4 @@ def test_the_split_files_run_the_captioner_the_backend_asks_on_the_volume_both_m
     assert checks[0] == checks[1] and f"127.0.0.1:{port}/livez" in checks[0][-1]
     with serving(create_captioner(Config())) as served:
         command = [*checks[0][1:-1], checks[0][-1].replace(f":{port}/", f":{served}/")]
-        assert subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+        assert run(*command, timeout=30).returncode == 0
