@@ -151,26 +151,31 @@ def check_base_url(base_url, app_name=None):
     return run("sh", str(FRONT / "05-check-base-url.sh"), env=env, timeout=30)
 
 
+# fmt: off
 ACCEPTED = [
     "http://localhost:3000", "http://localhost:3001/", "https://api.example.com",
     "https://a-b.example.org:8443/api/v1", "http://10.0.0.5:30000", "http://localhost:65535",
-    "api", "/api", "api/v1/",
-]  # fmt: skip
+    "https://api.k8scourse.localhost", "http://10.0.0.5:8080/api/v1",
+    # A path on the page's own origin: the course's 02-09 sets BASE_URL=api.
+    "api", "/api", "api/", "/api/", "api/v1", "api/v1/", "/api/v1/", "my_api-2", "~user",
+]
+LOOKS = ("must look like http(s)://host[:port][/path], or a path such as api or /api, without "
+         "quotes or spaces, got")
 REFUSED = {
     "": "is empty",
-    "http://localhost:3000\nhttp://evil": "must be one line",
+    "http://localhost:3000\nhttp://evil": "must be one line", "api\nv1": "must be one line",
     "http://localhost:65536": "has port 65536, outside 1-65535",
+    "http://localhost:99999": "has port 99999, outside 1-65535",
     "http://localhost:0": "has port 0, outside 1-65535",
-    'http://localhost:3000"}': "must look like",
-    "http://localhost:3000/$host": "must look like",
-    "http://localhost:3000;": "must look like",
-    "http://local host": "must look like",
-    "javascript:alert(1)": "must look like",
-    "ftp://localhost": "must look like",
-    "//evil.example/api": "must look like",
-    "../api": "must look like",
-    "api/../../x": "must look like",
+    **dict.fromkeys([
+        'http://localhost:3000"}', "http://localhost:3000/$host", "http://localhost:3000;",
+        "http://local host", "javascript:alert(1)", "ftp://localhost", "http://",
+        "localhost:3000",  # a scheme, or it is a path named 'localhost:3000'
+        "/", "//evil.example", "//evil.example/api", ".", "..", "./api", "../api", "api/../../x",
+        "/api/../admin", "api//v1", "%2e%2e", "api?x=1", "api#top", "api v1", "'api'", '"api"',
+        "api;", "$api"], LOOKS),
 }
+# fmt: on
 
 
 @pytest.mark.parametrize("value", ACCEPTED)
