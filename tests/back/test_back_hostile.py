@@ -83,12 +83,9 @@ class Fuzzer:
         )
 
         self.checks = [
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-            negative_data_rejection,
-        ]
+            not_a_server_error, status_code_conformance, content_type_conformance,
+            response_schema_conformance, negative_data_rejection,
+        ]  # fmt: skip
         self.deadline = deadline
         self.session = requests.Session()
         self.refused_by_gunicorn = 0

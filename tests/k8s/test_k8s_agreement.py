@@ -232,11 +232,8 @@ def test_ingress_routes_to_existing_service_ports(docs):
 
 
 def test_every_service_selects_a_workload(docs):
-    templates = [
-        d["spec"]["template"]["metadata"]["labels"]
-        for d in docs
-        if d["kind"] in ("Deployment", "StatefulSet")
-    ]
+    workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+    templates = [d["spec"]["template"]["metadata"]["labels"] for d in workloads]
     for service in (d for d in docs if d["kind"] == "Service"):
         selector = service["spec"]["selector"]
         assert any(selector.items() <= labels.items() for labels in templates), service

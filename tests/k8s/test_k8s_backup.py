@@ -45,18 +45,13 @@ def restore(docs, tmp_path):
 # ---- The objects ----
 
 
-def test_the_backup_runs_daily_one_at_a_time(docs):
+def test_the_backup_runs_daily_one_at_a_time_and_the_restore_never_by_itself(docs):
     spec = find(docs, "CronJob", BACKUP)["spec"]
-    assert spec["schedule"] == "17 3 * * *"
-    assert spec["timeZone"] == "Etc/UTC"
+    assert (spec["schedule"], spec["timeZone"]) == ("17 3 * * *", "Etc/UTC")
     assert spec["concurrencyPolicy"] == "Forbid"
     assert spec.get("suspend", False) is False
     assert cronjob_pod(find(docs, "CronJob", BACKUP))["restartPolicy"] == "Never"
-
-
-def test_the_restore_never_runs_by_itself(docs):
-    spec = find(docs, "CronJob", RESTORE)["spec"]
-    assert spec["suspend"] is True
+    assert find(docs, "CronJob", RESTORE)["spec"]["suspend"] is True
     assert env_of(container_of(find(docs, "CronJob", RESTORE)))["DUMP"]["value"] == ""
 
 
@@ -90,11 +85,8 @@ def test_the_dumps_are_on_the_backup_volume(docs):
         cronjob = find(docs, "CronJob", name)
         container = container_of(cronjob)
         volumes = {v["name"]: v for v in cronjob_pod(cronjob)["volumes"]}
-        [mount] = [
-            m
-            for m in container["volumeMounts"]
-            if m["mountPath"] == env_of(container)["BACKUP_DIR"]["value"]
-        ]
+        folder = env_of(container)["BACKUP_DIR"]["value"]
+        [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
         assert volumes[mount["name"]]["persistentVolumeClaim"]["claimName"] == BACKUP, name
         assert mount.get("readOnly", False) is read_only, name
 
@@ -182,10 +174,8 @@ def test_a_dump_of_the_backup_replaces_every_row_or_none(
         assert after == before
         return
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        f"images: 3 rows now, 2 in {name}: replacing",
-        f"restored {name}",
-    ]
+    said = [f"images: 3 rows now, 2 in {name}: replacing", f"restored {name}"]
+    assert result.stdout.splitlines() == said
     assert after == rows
 
 
