@@ -1,17 +1,10 @@
-"""scripts/, each script run as make runs it, offline: against a stub engine answering what
-each test says it holds (tests/engines/stub, in the forms the engines print:
-tests/engines/*.json has recorded ones), a fake engine that runs the database's real
-clients here, on a real MariaDB (backups), the real backend app or a small HTTP server on
-a port of this machine, and fake commands on PATH (make, a browser). What each script prints is held
-literally: the one line that names the fix is the product. The runs that ask whether
-something listens on a port of this machine run in a network namespace of their own
-(unshare --net), where nothing listens but what the test starts.
-
-The tests marked ON_A_MAC_TOO run again on a Mac's tools (copies.mac_path: bash 3.2 as the
-scripts' bash, the BSD tools' refusals of GNU options and regex, lsof and no ss): those of
-the scripts that parse text with sed, grep, awk, cut or date, or ask who holds a port.
-bash 3.2 parses every script in tests/test_learners_machines.py. The same scripts on the
-real engines: tests/e2e."""
+"""scripts/, each run as make runs it, offline: against the stub engine answering what each
+test says (tests/engines/stub), a fake engine running the real database clients on a real
+MariaDB (backups), the real backend app or a small HTTP server on a port of this machine, and
+fake commands on PATH (make, a browser). What a script prints is held literally: the one line
+that names the fix is the product. Port questions run in a network namespace of their own
+(unshare --net). ON_A_MAC_TOO runs a test again on a Mac's tools (copies.mac_path): the
+scripts that parse text or ask who holds a port. The same scripts on real engines: tests/e2e."""
 
 import json
 import os

