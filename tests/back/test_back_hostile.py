@@ -42,12 +42,9 @@ def api(mariadb, tmp_path_factory):
         cur.execute("CREATE TABLE hostile.images LIKE images.images")
         cur.execute(f"GRANT SELECT, INSERT, DELETE ON hostile.* TO {APP_USER}@'%'")
     process, API, _, _ = run_gunicorn(
-        tmp_path_factory.mktemp("hostile"),
-        MYSQL_HOST="127.0.0.1",
-        MYSQL_PORT=str(mariadb.port),
-        MYSQL_PASSWORD=APP_PASSWORD,
-        MYSQL_DATABASE="hostile",
-    )
+        tmp_path_factory.mktemp("hostile"), MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(mariadb.port),
+        MYSQL_PASSWORD=APP_PASSWORD, MYSQL_DATABASE="hostile",
+    )  # fmt: skip
     yield API
     stop(process)
     with mariadb.root() as conn, conn.cursor() as cur:
