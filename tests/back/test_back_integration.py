@@ -195,6 +195,8 @@ def test_a_table_unlike_init_sql_is_a_500_naming_it_and_health_a_503_with_the_fi
         assert health.status_code == 503
         assert said in health.get_json()["error"]
         assert health.get_json()["hint"] == SchemaMismatch.HINT
+        seen, _, fix = troubleshooting_row("differs from db/init.sql")  # the README's row
+        assert SchemaMismatch.HINT.split(":")[0] in seen and "changing-the-schema" in fix
     finally:
         with live_db.root() as conn, conn.cursor() as cur:
             cur.execute("DROP DATABASE old_images")

@@ -6,6 +6,7 @@ have their README rows."""
 import json
 import os
 import shutil
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -66,13 +67,29 @@ def installed(flavour):
     return command
 
 
+def caption(text):
+    """POST /gifs/bounce.gif/captions to the backend: (status, JSON answer)."""
+    request = urllib.request.Request(
+        "http://localhost:3000/gifs/bounce.gif/captions",
+        json.dumps({"caption": text}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
 def test_compose_up_reaches_healthy_refuses_the_run_stack_and_down_leaves_nothing():
+    """With the split laid over the tiers (make compose-split: compose.yaml's three and
+    compose.split.yaml's microgifcap), as make compose-up is the same without the file."""
     before = volumes()
-    up = make("compose-up", f"COMPOSE={installed('compose-v2')}", timeout=600)
+    up = make("compose-split", f"COMPOSE={installed('compose-v2')}", timeout=600)
     try:
         assert up.returncode == 0, up.output
         containers = project_containers()
-        assert len(containers) == 3, containers
+        assert len(containers) == 4, containers
         # up -d waits for the database and the backend (depends_on: service_healthy), not the
         # front: each reaches healthy (interval 2 s, 15 retries), or the test fails.
         for name in containers:
@@ -87,6 +104,22 @@ def test_compose_up_reaches_healthy_refuses_the_run_stack_and_down_leaves_nothin
         assert "MYSQL_PASSWORD=" not in env  # the password is a file, not an environment variable
         db = next(n for n in containers if "db" in n)
         assert docker("port", db).stdout.strip() == ""  # the database is not published
+
+        # The split: the service draws the caption (its log has the request), the backend
+        # serves the new GIF from the volume both mount; the service stopped, /health stays
+        # 200 and a caption is a 503 whose hint says how to start it.
+        status, answer = caption("split")
+        assert status == 201, answer
+        service = next(n for n in containers if "microgifcap" in n)
+        log = docker("logs", service).output
+        assert '"POST /gifs/bounce.gif/captions HTTP/1.1" 201' in log, log
+        status, _, body = http(f"http://localhost:3000/gifs/{answer['name']}")
+        assert status == 200 and body.startswith(b"GIF89a")
+        assert docker("stop", service).returncode == 0
+        assert http("http://localhost:3000/health")[0] == 200
+        status, answer = caption("down")
+        assert status == 503 and "create_captioner()" in answer["hint"], answer
+        containers.remove(service)
 
         # The docker run targets refuse at once (no second k8scourse-db on Compose's
         # network), and make down says in one line what holds the network.
@@ -109,6 +142,8 @@ def test_compose_up_reaches_healthy_refuses_the_run_stack_and_down_leaves_nothin
     finally:
         down = make("compose-down")
     assert down.returncode == 0, down.output
+    # The GIFs' volume stays after down, Compose's way (compose.split.yaml says so).
+    assert docker("volume", "rm", "k8scourse_gifs").returncode == 0
     assert_nothing_left(before)
 
 

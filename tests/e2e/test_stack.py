@@ -1,15 +1,13 @@
 """The stack `make up` runs, on the Docker engine: what only the three containers together
 hold. The page through nginx in a real browser, calling the backend's container; a
 database restart under load (JSON 503s only, and every write answered 201 kept); a chosen
-password that reaches no printed command, answer, log or image; make split's captioning
-service, and the backend without it. What the backend does on
+password that reaches no printed command, answer, log or image (the split's captioning
+service: test_compose, with Compose). What the backend does on
 its own (each fault's 503 within 3 s, a graceful stop, grants, CORS) is tests/back's.
 """
 
 import json
 import re
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -116,36 +114,3 @@ def test_a_chosen_password_appears_nowhere_it_should_not():
     finally:
         make("down")
         assert make("up").returncode == 0  # the lesson's defaults again, for what follows
-
-
-def caption(text):
-    """POST /gifs/bounce.gif/captions: (status, JSON answer)."""
-    body = json.dumps({"caption": text}).encode()
-    request = urllib.request.Request(f"{API}/gifs/bounce.gif/captions", body, method="POST")
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, json.load(answer)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
-def test_make_split_captions_in_the_service_and_the_backend_outlives_it():
-    """The service draws the caption (its log has the request), the backend serves the new
-    GIF from the volume both mount; with the service stopped, /health stays 200 and a
-    caption is a 503 whose hint says how to start it."""
-    try:
-        split = make("split")
-        assert split.returncode == 0, split.output
-        status, answer = caption("split")
-        assert status == 201, answer
-        log = docker("logs", "k8scourse-microgifcap").output
-        assert '"POST /gifs/bounce.gif/captions HTTP/1.1" 201' in log
-        status, _, body = http(f"{API}/gifs/{answer['name']}")
-        assert status == 200 and body.startswith(b"GIF89a")
-        assert docker("stop", "k8scourse-microgifcap").returncode == 0
-        assert http(API + "/health")[0] == 200
-        status, answer = caption("down")
-        assert status == 503 and "create_captioner()" in answer["hint"], answer
-    finally:
-        make("back")  # make up's backend, drawing captions itself
