@@ -1,10 +1,7 @@
 """The front image's parts, offline: nginx's configuration as nginx reads it (the template
-rendered as the image's entrypoint renders it, with envsubst and NGINX_ENVSUBST_FILTER; each
-request matched to its location as nginx matches it, and the headers that location sends,
-with nginx's add_header inheritance), the start-up check of BASE_URL run with values,
-listen-on-80.sh run in a namespace of its own (its sysctl, capabilities and file written as
-in a container), and the two Dockerfiles read as the engine reads them. The image itself
-on an engine: tests/images."""
+rendered with the image's envsubst and NGINX_ENVSUBST_FILTER, each request matched to its
+location, with add_header's inheritance), the start-up check of BASE_URL, listen-on-80.sh in
+namespaces of its own, and the two Dockerfiles as the engine reads them. The image: tests/images."""
 
 import json
 import re

@@ -1,9 +1,7 @@
-"""compose.yaml and swarm/stack.yaml as their engines read them, offline: a tier starts only
-once the one it needs is healthy, every health check probes what it says (the images'
-HEALTHCHECKs included, the backend's run against the real app), and Swarm's edge passes
-each port it publishes on to the tier behind it; the split's files laid over them. The
-stacks on a real engine:
-tests/e2e/test_compose.py and tests/e2e/test_swarm.py."""
+"""compose.yaml and swarm/stack.yaml as their engines read them, offline: start order by
+health, every health check probing what it says (the backend's against the real app), Swarm's
+edge passing each published port to its tier, the split's files laid over them. On a real
+engine: tests/e2e/test_compose.py and tests/e2e/test_swarm.py."""
 
 import json
 import os

@@ -1,11 +1,7 @@
 """The network as a wall: the rendered NetworkPolicies, read as the network plugin reads
-them, let through exactly what the three tiers and their two helpers need and nothing
-else. The database accepts the backend, the toolbox and the backup on MySQL's port; the
-backend and the page accept the Ingress controller and the toolbox; only the backend, the
-toolbox and the backup reach out, each to what it needs and to DNS. Every pod is isolated
-both ways, and every rule names its peers exactly (pods of this namespace by their name,
-or one other namespace): a pod without the label, or with it in another namespace, matches
-none. The commands that go through the wall: tests/k8s/test_k8s_map.py."""
+them, let through exactly what the three tiers and their two helpers need. Every pod is
+isolated both ways, and every rule names its peers exactly (pods of this namespace by their
+name, or one other namespace). The commands that go through the wall: test_k8s_map.py."""
 
 import pytest
 from manifests import (
