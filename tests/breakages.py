@@ -701,12 +701,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="only these breakages (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the copies (said where)")
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=min(os.cpu_count() or 1, 4),
-        help="breakages run at once, each in a copy of its own (default: the cores, up to 4)",
-    )
+    jobs = "breakages run at once, each in a copy of its own (default: the cores, up to 4)"
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), help=jobs)
     args = parser.parse_args()
     known = {breakage.name: breakage for breakage in BREAKAGES}
     unknown = [name for name in args.names if name not in known]

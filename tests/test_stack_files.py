@@ -161,6 +161,7 @@ def interpolated(path, **env):
 
 
 CHOSEN = {"PROJECT": "photoshare", "BACK_PORT": "3001", "FRONT_PORT": "8081"}
+SPLITS = {"compose.yaml": "compose.split.yaml", "swarm/stack.yaml": "swarm/split.yaml"}
 
 
 @pytest.mark.parametrize("path", ["compose.yaml", "swarm/stack.yaml"])
@@ -267,10 +268,7 @@ def test_the_split_files_run_the_captioner_the_backend_asks_on_the_volume_both_m
     names = dict(line.split("=", 1) for line in make("names", "PROJECT=photoshare").stdout.split())
     image_path = re.search(r"IMAGE_PATH=(\S+)", (REPO / "back/Dockerfile").read_text())[1]
     checks = []
-    for base, split in {
-        "compose.yaml": "compose.split.yaml",
-        "swarm/stack.yaml": "swarm/split.yaml",
-    }.items():
+    for base, split in SPLITS.items():
         alone, laid = interpolated(base, **CHOSEN)["services"], interpolated(split, **CHOSEN)
         captioner, back = laid["services"]["microgifcap"], laid["services"]["back"]
         assert "GIF_CAPTION_SVC" not in alone["back"]["environment"]

@@ -14,14 +14,9 @@ README = REPO / "k8s" / "README.md"
 MAP_SECTION = "## The course → this repository"
 # The kinds a command may name as kind/name; job/... is made by the commands themselves.
 KINDS = {
-    "deploy": "Deployment",
-    "deployment": "Deployment",
-    "statefulset": "StatefulSet",
-    "cronjob": "CronJob",
-    "svc": "Service",
-    "service": "Service",
-    "pod": "Pod",
-}
+    "deploy": "Deployment", "deployment": "Deployment", "statefulset": "StatefulSet",
+    "cronjob": "CronJob", "svc": "Service", "service": "Service", "pod": "Pod",
+}  # fmt: skip
 LESSON_IDS = {f"02-{n:02}" for n in range(2, 15)}  # 02-02 to 02-14
 
 
@@ -233,12 +228,8 @@ def test_the_map_says_nothing_for_only_these(docs):
 
 
 def test_the_maps_commands_name_what_exists_and_get_through(docs):
-    toolbox = {
-        "pod": pod(docs, "k8scourse", "toolbox"),
-        "links": dict(pod_specs([find(docs, "Deployment", "k8scourse-toolbox")]))[
-            "k8scourse-toolbox"
-        ]["enableServiceLinks"],
-    }
+    [(_, spec)] = pod_specs([find(docs, "Deployment", "k8scourse-toolbox")])
+    toolbox = {"pod": pod(docs, "k8scourse", "toolbox"), "links": spec["enableServiceLinks"]}
     problems = []
     _, commands = tables()
     for lesson, _, where, in_k8s in commands:
