@@ -276,11 +276,8 @@ def tokens(text):
         if match[0].startswith("#"):
             continue
         double, single, punct, word = match.groups()
-        yield (
-            punct
-            if punct
-            else (double if double is not None else single if single is not None else word)
-        )
+        quoted = double if double is not None else single
+        yield punct or (quoted if quoted is not None else word)
 
 
 def parse(text):

@@ -241,9 +241,8 @@ def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
     (tmp_path / "Makefile").write_text((REPO / "Makefile").read_text())
     missing = make("help", cwd=tmp_path, check=False)
     assert missing.returncode != 0
-    assert "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile" in (
-        missing.stderr
-    )
+    said = "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile"
+    assert said in missing.stderr
     seen, _, fix = troubleshooting_row("PROJECT is not set")
     assert says(missing.stderr, quoted(seen)[0])
     assert "`make up PROJECT=yourname`" in fix

@@ -264,9 +264,8 @@ def test_bad_input_is_refused_and_nothing_saved_changes(store, method, path, sen
 
 def test_the_shipped_gifs_are_what_draw_gifs_draws_and_stay_small(tmp_path):
     gifs = tmp_path / "back" / "api" / "gifs"
-    shutil.copytree(
-        BACK / "api", gifs.parent, ignore=shutil.ignore_patterns("__pycache__", "*.gif")
-    )
+    ignore = shutil.ignore_patterns("__pycache__", "*.gif")
+    shutil.copytree(BACK / "api", gifs.parent, ignore=ignore)
     shutil.copytree(BACK.parent / "tools", tmp_path / "tools")
     drew = run(sys.executable, "tools/draw-gifs.py", cwd=tmp_path)
     assert drew.returncode == 0, drew.stderr
