@@ -163,13 +163,9 @@ REFUSALS = {
 def test_a_refused_command_is_one_line_naming_the_fix(case, tmp_path, tools):
     name, command, refusal, line = REFUSALS[case]
     words = command.split(" ", 1)[1]
-    engine = Engine(
-        tmp_path,
-        answer(words, stderr=refusal, status=125),
-        name=name,
-        env={"BACK_IMAGE": "k8scourse-back", "FRONT_IMAGE": "k8scourse-front"},
-        path=tools,
-    )
+    images = {"BACK_IMAGE": "k8scourse-back", "FRONT_IMAGE": "k8scourse-front"}
+    answered = answer(words, stderr=refusal, status=125)
+    engine = Engine(tmp_path, answered, name=name, env=images, path=tools)
     step = engine.run("scripts/run-step", command)
     assert step.returncode == 1, step.output
     assert step.stdout.splitlines() == [f"$ {command}"]
@@ -219,13 +215,9 @@ TAKEN_PORTS = {
 def test_a_taken_port_names_who_holds_it_and_the_port_to_use(case, tmp_path, tools):
     port, var, ps, labels, line = TAKEN_PORTS[case]
     refusal = f"Bind for 0.0.0.0:{port} failed: port is already allocated\n"
-    engine = Engine(
-        tmp_path,
-        answer(f"run -p {port}:*", stderr=refusal, status=125),
-        *holders(ps, labels),
-        env={"PROJECT": "photoshare-not", "LESSON_PROJECT": "k8scourse"},
-        path=tools,
-    )
+    names = {"PROJECT": "photoshare-not", "LESSON_PROJECT": "k8scourse"}
+    refused = answer(f"run -p {port}:*", stderr=refusal, status=125)
+    engine = Engine(tmp_path, refused, *holders(ps, labels), env=names, path=tools)
     command = f"docker run -p {port}:{port} -d --name x img"
     step = engine.run("scripts/run-step", "--port-var", var, command)
     assert step.returncode == 1, step.output
