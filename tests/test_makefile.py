@@ -274,6 +274,7 @@ def test_a_make_run_by_a_recipe_derives_its_own_names():
 
 # Podman 4.3.1 with nothing running (tests/engines/podman-4.3-idle.json).
 PODMAN = "podman-4.3-idle"
+ONE_NET_RAW = "run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
 
 
 def test_podman_gives_alpine_net_raw_and_lists_the_networks_containers():
@@ -316,20 +317,14 @@ def test_without_docker_make_names_the_podman_choice_in_one_line(tmp_path):
         "DOCKER=podman once in this shell.  Stop."
     ), line
     # Chosen, it runs: DOCKER=podman as asked.
-    chosen = make(
-        "-n", "alpine", "DOCKER=podman", env=no_docker, engine=PODMAN, stub_as=("podman",)
-    )
-    assert printed_commands(chosen)[0] == (
-        "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
-    )
+    chosen = make("-n", "alpine", "DOCKER=podman", env=no_docker, engine=PODMAN, stub_as=["podman"])
+    assert printed_commands(chosen)[0] == f"podman {ONE_NET_RAW}"
 
 
 def test_podman_behind_the_docker_command_is_recognised():
     """podman-docker's `docker` is Podman: the commands print as docker, with Podman's fixes."""
     dry = make("-n", "alpine", engine=PODMAN)
-    assert printed_commands(dry)[0] == (
-        "docker run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
-    )
+    assert printed_commands(dry)[0] == f"docker {ONE_NET_RAW}"
 
 
 def test_compose_and_swarm_refuse_on_podman():

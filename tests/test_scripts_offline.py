@@ -282,14 +282,10 @@ def test_replace_removes_the_container_of_its_name_then_runs_the_command(
     wait 10 s for a shell as PID 1. Both commands are printed."""
     rm = "rm -f back" if engine_name == "docker" else "rm -f -t 0 back"
     words = BACK.replace("docker", engine_name).split(" ", 1)[1]
+    inspect = "container inspect back"
+    found = answer(inspect, "[{}]\n") if there else answer(inspect, **NOT_RUNNING)
     engine = Engine(
-        tmp_path,
-        answer("container inspect back", "[{}]\n")
-        if there
-        else answer("container inspect back", **NOT_RUNNING),
-        answer(rm, "back\n"),
-        answer(words, "4b6f3c0a1d2e\n"),
-        name=engine_name,
+        tmp_path, found, answer(rm, "back\n"), answer(words, "4b6f3c0a1d2e\n"), name=engine_name
     )
     step = engine.run("scripts/run-step", "--replace", "back", f"{engine_name} {words}")
     assert step.returncode == 0, step.output
