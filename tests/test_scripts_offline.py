@@ -348,12 +348,9 @@ def test_the_lessons_own_failure_is_said_and_succeeds_only_on_the_default_bridge
     networks = (
         "container inspect -f {{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}} one"
     )
-    engine = Engine(
-        tmp_path,
-        running("one"),
-        answer(networks, "bridge \n" if bridge else "alpine-network \n"),
-        answer("exec one ping -c 1 -W 2 two", stderr="ping: bad address 'two'\n", status=1),
-    )
+    on = answer(networks, "bridge \n" if bridge else "alpine-network \n")
+    unknown = answer("exec one ping -c 1 -W 2 two", stderr="ping: bad address 'two'\n", status=1)
+    engine = Engine(tmp_path, running("one"), on, unknown)
     ping = "docker exec one ping -c 1 -W 2 two"
     step = engine.run("scripts/run-step", "--lesson-failure", "one", "alpine-network", ping)
     if bridge:
@@ -369,13 +366,9 @@ def test_the_lessons_own_failure_is_said_and_succeeds_only_on_the_default_bridge
 
 def test_stopping_a_shell_says_it_takes_10_s_and_waits_until_it_is_gone(tmp_path):
     status = "container inspect -f {{.State.Status}} {{.HostConfig.AutoRemove}} one"
-    engine = Engine(
-        tmp_path,
-        running("one"),
-        answer("container inspect -f {{.Path}} one", "/bin/sh\n"),
-        answer("stop one", "one\n"),
-        answer(status, stderr="Error: No such container: one\n", status=1),
-    )
+    shell = answer("container inspect -f {{.Path}} one", "/bin/sh\n")
+    gone = answer(status, stderr="Error: No such container: one\n", status=1)
+    engine = Engine(tmp_path, running("one"), shell, answer("stop one", "one\n"), gone)
     step = engine.run("scripts/run-step", "--if-running", "one", "docker stop one")
     assert step.returncode == 0, step.output
     assert step.stdout.splitlines() == [
