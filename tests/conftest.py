@@ -1,11 +1,7 @@
-"""Shared by every test folder: a skip fails in CI, the figures that tests measured are
-printed at the end, real MariaDB servers for the tests that need one (root_mariadb's root
-has the lesson's password), and the planted breakages started beside the rest of the suite.
-
-Tests record a figure with real_engines.record_figure(); they land in
-artifacts/figures.jsonl and are printed as a table after the run, so CI's log
-carries the numbers that docs/reliability.md quotes.
-"""
+"""Shared by every test folder: a skip fails in CI; real MariaDB servers for the tests that
+need one (root_mariadb's root has the lesson's password); the planted breakages started beside
+the rest of the suite; the figures tests record (real_engines.record_figure, into
+artifacts/figures.jsonl) printed after the run, for docs/reliability.md's numbers."""
 
 import json
 import subprocess

@@ -1,25 +1,16 @@
 """A learner's copy of this repository, and the machines it lands on.
 
-A learner's copy, made the way the README's recipes say: `learner_copy()` takes the
-tracked files out of the checkout with `git archive` (into a folder outside the
-repository, in a new git repository of its own), so a test sees exactly what a learner
-who copies the sample gets: no .venv, no .secrets/, nothing untracked. Uncommitted edits
-of tracked files are included, so a developer's run tests the working tree: they are
-staged into a copy of the git index, never the repository's own (on a `cp -r` copy of a
-checkout the index's file stamps are stale, and `git stash create` failed there).
+`learner_copy()` takes the tracked files out with `git archive` into a git repository of its
+own outside this one: what a learner who copies the sample gets (no .venv, no .secrets/,
+nothing untracked), with the working tree's uncommitted edits, staged into a copy of the git
+index, never the repository's own (a `cp -r` checkout's index has stale stamps). `rename()`
+is the README's "copy it all and rename": .env's PROJECT line, and k8s/base's two name lines.
 
-`rename()` is the README's "copy it all and rename": the PROJECT line of .env,
-and for Kubernetes the two name lines of k8s/base/kustomization.yaml.
-
-The learners' machines that CI cannot be, imitated as closely as is honest:
-`mac_path()` builds a PATH that behaves like a stock Mac's for the Makefile and the host
-scripts: Apple's bash 3.2 line and GNU make 3.81 (built from source in
-../shared/tools/old-gnu, with their README), original-awk (the BWK awk macOS ships), the
-BSD behaviour of the tools the scripts use, and none of the GNU-only commands. What it
-is not: Docker Desktop's VM, Apple Silicon, a case-insensitive file system; the README
-("Your machine") says how those are covered. `windows_clone()` is a clone made by Git for
-Windows, whose installer sets core.autocrlf=true: text files come out with CRLF unless
-.gitattributes says otherwise.
+The learners' machines CI cannot be: `mac_path()`, a PATH that behaves as a stock Mac's for
+the Makefile and the scripts (bash 3.2 and make 3.81 built in ../shared/tools/old-gnu,
+original-awk, the BSD tools' refusals, no GNU-only commands; not Docker Desktop's VM, Apple
+Silicon or a case-insensitive file system: the README's "Your machine"); `windows_clone()`,
+a clone by Git for Windows (core.autocrlf=true: CRLF unless .gitattributes says otherwise).
 """
 
 import os

@@ -1,20 +1,8 @@
-"""The tests kit: the helpers every test folder shares (tests/, tests/k8s, tests/e2e).
-
-- run() and make(): a command in the repository, its result never raising;
-- lesson_commands(): the lesson's 17 commands, pinned in tests/lesson_commands.txt;
-- offline_make() and printed_commands(): the Makefile offline, in dry runs and `make names`,
-  against a stub engine first on PATH (tests/engines/stub), never this machine's engine:
-  what a learner's running stack publishes must not change what an offline test sees;
-- raw_http(): bytes on a socket, for requests no client library would send;
-- serving() and free_port(): the real backend app on a port of this machine, without an
-  engine (werkzeug's server), and a port nothing listens on (a database that is down);
-- running(): whether a container runs (end-to-end tests);
-- in_ci(), missing_part(): a skip that says why, and a failure in CI, where every part must
-  be there;
-- wait_until(): poll an observable state until a deadline;
-- troubleshooting_row(), quoted(), says(): a row of the README's troubleshooting table, for
-  the tests that hold the product (and the engine) to the words the row quotes; every row
-  is read by a test or marked as not produced here (tests/test_readme.py).
+"""The tests kit: the helpers every test folder shares (tests/, tests/k8s, tests/e2e). Offline
+runs of make (offline_make) never ask this machine's engine: a stub answers (tests/engines),
+so that what a learner's running stack publishes cannot change what a test sees. A skip says
+why, and fails in CI (missing_part). The README's tables are read by the tests that hold the
+product to their words; every troubleshooting row is read or marked (tests/test_readme.py).
 """
 
 import email
@@ -60,7 +48,7 @@ def run(*args, timeout=300, text=True, **kwargs):
     """Run a command in the repo (or in cwd=...); never raises on a non-zero exit.
     result.output is stdout then stderr. text=False: bytes, as written (text mode reads
     every \r\n and lone \r as \n)."""
-    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    kwargs.setdefault("stdin", None if "input" in kwargs else subprocess.DEVNULL)
     kwargs.setdefault("cwd", REPO)
     result = subprocess.run(
         args, capture_output=True, text=text, timeout=timeout, check=False, **kwargs

@@ -4,11 +4,10 @@ The loop on the real engines: tests/e2e/test_dev_loop.py."""
 
 import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
 from copies import learner_copy
-from kit import OFFLINE_ENGINE, missing_part, offline_make
+from kit import OFFLINE_ENGINE, missing_part, offline_make, run
 
 REPO = Path(__file__).resolve().parents[1]
 # What only the development loop may run: gunicorn's reloader, and the code mounted from here.
@@ -87,9 +86,7 @@ def test_compose_watch_needs_compose_v2_22_on_podman_too():
 
 
 def compose(*args):
-    return subprocess.run(
-        ["docker", "compose", *args], cwd=REPO, capture_output=True, text=True, check=False
-    )
+    return run("docker", "compose", *args)
 
 
 def test_plain_compose_has_no_watch_rules_and_the_watch_file_has_them():
@@ -112,9 +109,7 @@ def test_plain_compose_has_no_watch_rules_and_the_watch_file_has_them():
 def test_docker_compose_1_29_still_reads_compose_yaml():
     if shutil.which("docker-compose") is None:
         missing_part("docker-compose 1.x is not installed here (.ci/install-compose)")
-    result = subprocess.run(
-        ["docker-compose", "config", "-q"], cwd=REPO, capture_output=True, text=True, check=False
-    )
+    result = run("docker-compose", "config", "-q")
     assert result.returncode == 0, result.stderr
 
 
@@ -125,8 +120,6 @@ def test_swarm_and_kubernetes_run_none_of_the_development_loop():
     kubectl = REPO / ".venv" / "bin" / "kubectl"
     if not kubectl.exists():
         missing_part("no .venv/bin/kubectl: run make venv")
-    rendered = subprocess.run(
-        [str(kubectl), "kustomize", "k8s"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout
+    rendered = run(kubectl, "kustomize", "k8s").stdout
     for mark in DEV_MARKS:
         assert mark not in rendered, mark

@@ -8,11 +8,10 @@ the real Docker and Podman 4 run the same scripts in tests/e2e.
 """
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from kit import offline_env
+from kit import offline_env, run
 
 REPO = Path(__file__).resolve().parents[1]
 # The recorded forms (tests/engines/*.json) and the command each answers to.
@@ -26,15 +25,7 @@ class StubEngine:
         self.unanswered = folder / "unanswered"  # what the Makefile asked and hid (2>/dev/null)
 
     def run(self, *args, env=None):
-        result = subprocess.run(
-            args,
-            cwd=REPO,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        result.output = result.stdout + result.stderr
+        result = run(*args, env={**self.env, **(env or {})}, timeout=60)
         assert "no recorded answer" not in result.stderr, result.stderr
         assert not self.unanswered.exists(), self.unanswered.read_text()
         return result
@@ -78,9 +69,7 @@ def test_make_inspect_lists_one_and_two_as_the_lesson_checks(engine):
         assert line in lines, (line, inspect.stdout)
     # The lesson's check (scripts/walk-lesson) finds those two lines, and no other.
     pattern = lesson_check_of_inspect(engine)
-    found = subprocess.run(
-        ["grep", "-iE", "--", pattern], input=inspect.stdout, capture_output=True, text=True
-    )
+    found = run("grep", "-iE", "--", pattern, input=inspect.stdout)
     assert found.stdout.splitlines() == MEMBER_LINES[engine.forms], (pattern, inspect.stdout)
     # Only Podman 4's network inspect lists no containers: only there does make ps them.
     ps_step = f"$ {engine.name} ps --filter network=alpine-network"

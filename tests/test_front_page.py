@@ -25,14 +25,10 @@ pytestmark = pytest.mark.integration
 
 FRONT = REPO / "front"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = (
+    "--no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+    "--no-first-run --disable-sync"
+).split()
 # The policy nginx sends (front/security-headers.conf), $api_origin as its map fills it in.
 HEADERS = (FRONT / "security-headers.conf").read_text()
 CSP = re.search(r'Content-Security-Policy "([^"]+)"', HEADERS)[1]

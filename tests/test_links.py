@@ -3,20 +3,16 @@ tests/README.md, the tiers' and the lessons' READMEs) leads somewhere: a file or
 that exists, and an #anchor that is a heading of the file it names, as GitHub makes one."""
 
 import re
-import subprocess
 
 import pytest
-from kit import REPO
+from kit import REPO, run
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 
 
 def markdown_files():
-    tracked = subprocess.run(
-        ["git", "ls-files", "*.md"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
-    return [REPO / name for name in tracked]
+    return [REPO / name for name in run("git", "ls-files", "*.md").stdout.split()]
 
 
 def anchors(path):

@@ -142,10 +142,8 @@ def test_a_changed_password_is_never_printed():
     for command in commands:
         assert "s3cret-pw" not in command and "r00t-pw" not in command
     assert any(" -e MYSQL_PASSWORD -e MYSQL_ROOT_PASSWORD " in c for c in commands)
-    assert any(
-        c.endswith("-e MYSQL_HOST=k8scourse-db -e MYSQL_PASSWORD -d k8scourse-back")
-        for c in commands
-    )
+    back = "-e MYSQL_HOST=k8scourse-db -e MYSQL_PASSWORD -d k8scourse-back"
+    assert any(c.endswith(back) for c in commands)
 
 
 def test_an_arm64_engine_gets_a_multi_arch_database_image_as_the_readme_says(tmp_path):
@@ -191,33 +189,19 @@ def test_every_name_follows_project_and_the_lesson_keeps_its_own():
     assert (lesson["BACK_NAME"], lesson["FRONT_NAME"]) == ("back", "front")
     renamed = dict(line.split("=", 1) for line in make("names", "PROJECT=photoshare").splitlines())
     assert renamed == {
-        **lesson,
-        "PROJECT": "photoshare",
-        "NETWORK": "photoshare",
-        "DB_NAME": "photoshare-db",
-        "BACK_NAME": "photoshare-back",
-        "BACK_IMAGE": "photoshare-back",
-        "FRONT_NAME": "photoshare-front",
-        "FRONT_IMAGE": "photoshare-front",
-        "STACK": "photoshare",
-        "CAPTION_NAME": "photoshare-microgifcap",
-        "GIFS_VOLUME": "photoshare-gifs",
+        **lesson, "PROJECT": "photoshare", "NETWORK": "photoshare", "STACK": "photoshare",
+        "DB_NAME": "photoshare-db", "BACK_NAME": "photoshare-back", "BACK_IMAGE": "photoshare-back",
+        "FRONT_NAME": "photoshare-front", "FRONT_IMAGE": "photoshare-front",
+        "CAPTION_NAME": "photoshare-microgifcap", "GIFS_VOLUME": "photoshare-gifs",
         "DB_VOLUME": "photoshare-db-data",
-    }
+    }  # fmt: skip
     # From the environment too, as every other variable.
     assert "NETWORK=photoshare" in make("names", env={"PROJECT": "photoshare"})
 
 
 def test_a_renamed_stack_prints_its_own_names_ports_and_image():
-    dry = make(
-        "-n",
-        "up",
-        "PROJECT=photoshare",
-        "BACK_PORT=3100",
-        "FRONT_PORT=8180",
-        "DB_PORT=3406",
-        "DB_IMAGE=mysql:8.4",
-    )
+    chosen = "PROJECT=photoshare BACK_PORT=3100 FRONT_PORT=8180 DB_PORT=3406 DB_IMAGE=mysql:8.4"
+    dry = make("-n", "up", *chosen.split())
     commands = printed_commands(dry)
     assert "docker network create photoshare" in commands
     assert any(
@@ -237,12 +221,8 @@ def test_a_renamed_stack_prints_its_own_names_ports_and_image():
 
 def test_down_of_another_project_touches_only_its_own():
     commands = printed_commands(make("-n", "down", "PROJECT=photoshare"))
-    assert commands == [
-        "docker stop photoshare-front",
-        "docker stop photoshare-back",
-        "docker stop photoshare-db",
-        "docker network rm photoshare",
-    ]
+    stops = [f"docker stop photoshare-{tier}" for tier in ("front", "back", "db")]
+    assert commands == [*stops, "docker network rm photoshare"]
     # The lesson's shells are killed: a shell as PID 1 ignores docker stop's SIGTERM (10 s).
     lesson = printed_commands(make("-n", "down"))
     assert "docker kill one" in lesson and "docker kill two" in lesson
@@ -261,9 +241,8 @@ def test_a_bad_or_missing_project_name_says_what_to_do(tmp_path):
     (tmp_path / "Makefile").write_text((REPO / "Makefile").read_text())
     missing = make("help", cwd=tmp_path, check=False)
     assert missing.returncode != 0
-    assert "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile" in (
-        missing.stderr
-    )
+    said = "PROJECT is not set: keep .env (its line PROJECT=...) beside the Makefile"
+    assert said in missing.stderr
     seen, _, fix = troubleshooting_row("PROJECT is not set")
     assert says(missing.stderr, quoted(seen)[0])
     assert "`make up PROJECT=yourname`" in fix
@@ -295,6 +274,7 @@ def test_a_make_run_by_a_recipe_derives_its_own_names():
 
 # Podman 4.3.1 with nothing running (tests/engines/podman-4.3-idle.json).
 PODMAN = "podman-4.3-idle"
+ONE_NET_RAW = "run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
 
 
 def test_podman_gives_alpine_net_raw_and_lists_the_networks_containers():
@@ -337,20 +317,14 @@ def test_without_docker_make_names_the_podman_choice_in_one_line(tmp_path):
         "DOCKER=podman once in this shell.  Stop."
     ), line
     # Chosen, it runs: DOCKER=podman as asked.
-    chosen = make(
-        "-n", "alpine", "DOCKER=podman", env=no_docker, engine=PODMAN, stub_as=("podman",)
-    )
-    assert printed_commands(chosen)[0] == (
-        "podman run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
-    )
+    chosen = make("-n", "alpine", "DOCKER=podman", env=no_docker, engine=PODMAN, stub_as=["podman"])
+    assert printed_commands(chosen)[0] == f"podman {ONE_NET_RAW}"
 
 
 def test_podman_behind_the_docker_command_is_recognised():
     """podman-docker's `docker` is Podman: the commands print as docker, with Podman's fixes."""
     dry = make("-n", "alpine", engine=PODMAN)
-    assert printed_commands(dry)[0] == (
-        "docker run -it -d --rm --name one --cap-add=NET_RAW alpine /bin/sh"
-    )
+    assert printed_commands(dry)[0] == f"docker {ONE_NET_RAW}"
 
 
 def test_compose_and_swarm_refuse_on_podman():
@@ -422,11 +396,9 @@ def test_rename_names_the_copy_on_every_line_that_carries_the_name(tmp_path):
     assert "\nnamespace: photoshare\n" in kustomization
     assert "\nnamePrefix: photoshare-\n" in kustomization
     names = dict(line.split("=", 1) for line in make("names", cwd=copy).splitlines())
-    assert (names["DB_NAME"], names["BACK_NAME"], names["NETWORK"]) == (
-        "photoshare-db",
-        "photoshare-back",
-        "photoshare",
-    )
+    assert [names[n] for n in ("DB_NAME", "BACK_NAME", "NETWORK")] == [
+        "photoshare-db", "photoshare-back", "photoshare"
+    ]  # fmt: skip
     for bad, said in (
         ("", "say the new name: make rename NAME=photoshare"),
         ("Photo_Share", "NAME=Photo_Share: use lowercase"),

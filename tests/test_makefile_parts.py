@@ -10,14 +10,9 @@ import subprocess
 
 import pytest
 from copies import learner_copy
-from kit import REPO, printed_commands
+from kit import REPO, printed_commands, run
 from kit import offline_make as make
 from test_scripts_offline import Engine, answer, running
-
-
-def lines_of(dry_run):
-    return dry_run.splitlines()
-
 
 # ---- mk/images.mk: each image pulled (or its stand-in built) before the step that uses it ----
 
@@ -47,7 +42,7 @@ def test_each_step_gets_its_image_before_it_runs(target, image, step):
     """Where no registry answers, the step would fail on a pull: the image the step runs (or
     the base its Dockerfile builds FROM by default) is pulled, or stood in for, first; that
     image only (lesson 3's steps each pull their own)."""
-    dry = lines_of(make("-n", target))
+    dry = make("-n", target).splitlines()
     pulls = [i for i, line in enumerate(dry) if line.startswith("standins/pull-or-build ")]
     steps = [i for i, line in enumerate(dry) if step in line]
     assert [dry[i] for i in pulls] == [f"standins/pull-or-build {image}"], dry
@@ -84,7 +79,7 @@ def test_rename_never_needs_a_stack_stopped_and_names_its_own(tmp_path, whose):
     folder.mkdir()
     source = copy if whose == "this folder's" else tmp_path / "k8scourse"
     mounts = answer("container inspect -f *Mounts* k8scourse-db", f"{source}/db/init.sql\n")
-    engine = Engine(folder, [VERSION, mounts, running("k8scourse-db"), running("*", False)])
+    engine = Engine(folder, VERSION, mounts, running("k8scourse-db"), running("*", False))
     renamed = engine.run("make", "--no-print-directory", "rename", "NAME=photoshare", cwd=copy)
     assert renamed.returncode == 0, renamed.output
     assert "PROJECT=photoshare\n" in (copy / ".env").read_text()
@@ -119,14 +114,12 @@ def test_compose_watch_needs_compose_v2_22(version, ok, tmp_path):
     watch_command = "compose -p k8scourse -f compose.yaml -f compose.watch.yaml watch"
     engine = Engine(
         tmp_path,
-        [
-            VERSION,
-            answer("compose version --short", f"{version}\n"),
-            answer("compose version"),
-            running("*", False),
-            answer("network inspect *", status=1),
-            answer(watch_command),
-        ],
+        VERSION,
+        answer("compose version --short", f"{version}\n"),
+        answer("compose version"),
+        running("*", False),
+        answer("network inspect *", status=1),
+        answer(watch_command),
     )
     watch = engine.run("make", "--no-print-directory", "compose-watch")
     said = f"make: watch needs Compose v2.22 or newer ({version}): update Docker, or use make dev"
@@ -152,20 +145,14 @@ def test_swarm_deploys_the_local_images_and_waits_for_its_updates():
 
 def expanded(words):
     """The words of a recipe's command line as bash expands them here (globs, $(find …))."""
-    return subprocess.run(
-        ["bash", "-c", "printf '%s\\n' " + words],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    return run("bash", "-c", "printf '%s\\n' " + words).stdout.split()
 
 
 # ---- mk/k8s.mk: every rendering validated, strictly ----------------------------------------
 
 
 def test_k8s_validate_checks_every_rendering_and_every_lesson_strictly():
-    dry = lines_of(make("-n", "k8s-validate"))
+    dry = make("-n", "k8s-validate").splitlines()
     validate = [line for line in dry if "kubernetes-validate" in line]
     assert all("--strict" in line.split() for line in validate), validate
     rendered = {m[1] for line in validate if (m := re.search(r"kubectl kustomize (\S+) \|", line))}
@@ -173,22 +160,18 @@ def test_k8s_validate_checks_every_rendering_and_every_lesson_strictly():
     assert rendered == {"k8s"} | overlays - {"k8s/base"}
     [lessons] = [line for line in validate if "$(find" in line]
     listed = expanded(lessons.split("--quiet ", 1)[1])
-    tracked = subprocess.run(
-        ["git", "ls-files", "k8s/lessons/*.yaml"], cwd=REPO, capture_output=True, text=True
-    ).stdout.split()
-    assert sorted(listed) == sorted(tracked) and tracked
+    lessons = tracked("k8s/lessons/*.yaml")
+    assert sorted(listed) == sorted(lessons) and lessons
 
 
 # ---- mk/backup.mk: dumps kept out of git, the newest one offered ---------------------------
 
 
 def test_make_backup_dumps_the_projects_database_into_a_folder_git_ignores():
-    [line] = [x for x in lines_of(make("-n", "backup")) if x.startswith("scripts/backup-db ")]
+    [line] = [x for x in make("-n", "backup").splitlines() if x.startswith("scripts/backup-db ")]
     _, project, db, folder = line.split()
     assert (project, db) == ("k8scourse", "k8scourse-db")
-    ignored = subprocess.run(
-        ["git", "check-ignore", "-q", f"{folder}/k8scourse-20261201-100000.sql"], cwd=REPO
-    )
+    ignored = run("git", "check-ignore", "-q", f"{folder}/k8scourse-20261201-100000.sql")
     assert ignored.returncode == 0, f"{folder}/ is not ignored: a dump could be committed"
 
 
@@ -213,21 +196,13 @@ def test_make_restore_without_a_dump_named_offers_the_newest(tmp_path):
 
 
 def tracked(*patterns):
-    return subprocess.run(
-        ["git", "ls-files", *patterns], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
+    return run("git", "ls-files", *patterns).stdout.split()
 
 
 def test_make_lint_checks_every_script_and_every_dockerfile_of_the_product():
-    dry = lines_of(make("-n", "lint").replace("\\\n", " "))  # the recipe's continued lines
+    dry = make("-n", "lint").replace("\\\n", " ").splitlines()  # the recipe's continued lines
     [shellcheck] = [line for line in dry if line.startswith("shellcheck ")]
-    checked = subprocess.run(
-        ["bash", "-c", "printf '%s\\n' " + shellcheck.removeprefix("shellcheck ")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    checked = expanded(shellcheck.removeprefix("shellcheck "))
     scripts = [
         path
         for path in tracked("scripts", "front", "back", "db", "standins", "bench", ".ci", "lessons")
@@ -241,7 +216,7 @@ def test_make_lint_checks_every_script_and_every_dockerfile_of_the_product():
 
 
 def test_make_test_offline_leaves_out_only_the_tests_that_need_an_engine():
-    [line] = [x for x in lines_of(make("-n", "test-offline")) if " -m pytest " in x]
+    [line] = [x for x in make("-n", "test-offline").splitlines() if " -m pytest " in x]
     ignored = re.findall(r"--ignore=(\S+)", line)
     assert sorted(ignored) == ["tests/cluster", "tests/e2e", "tests/images"]
     for folder in ignored:  # they run the engines (tests/e2e/real_engines.py), the cluster

@@ -26,18 +26,13 @@ def test_the_network_picture_names_what_the_makefile_starts():
     n = names()
     lines = picture.splitlines()
     for expected in (
-        "default bridge: no name resolves",
-        f"{n['DEMO_NETWORK']}: names resolve",
-        f"{n['NETWORK']} network",
-        f"│ {n['BACK_NAME']} :3000  │",
-        f"MYSQL_HOST={n['DB_NAME']}, port 3306",
-        f"│ {n['DB_NAME']} │",
-        f"localhost:{n['BACK_PORT']}: the API (BASE_URL)",
-        f"localhost:{n['DB_PORT']}",
-        f"(-p {n['DB_PORT']}:3306)",
+        "default bridge: no name resolves", f"{n['DEMO_NETWORK']}: names resolve",
+        f"{n['NETWORK']} network", f"│ {n['BACK_NAME']} :3000  │",
+        f"MYSQL_HOST={n['DB_NAME']}, port 3306", f"│ {n['DB_NAME']} │",
+        f"localhost:{n['BACK_PORT']}: the API (BASE_URL)", f"localhost:{n['DB_PORT']}",
+        f"(-p {n['DB_PORT']}:3306)", "(nginx, default bridge)",
         f"localhost:{n['FRONT_PORT']}: the page ──▶ {n['FRONT_NAME']} :8080",
-        "(nginx, default bridge)",
-    ):
+    ):  # fmt: skip
         assert any(expected in line for line in lines), expected
     # front joins no network of the backend's: the Makefile's front command has no --network.
     front = make("-n", "front", "BACK_PORT=3000", "FRONT_PORT=8080")

@@ -1,20 +1,17 @@
-"""compose.yaml and swarm/stack.yaml as their engines read them, offline: a tier starts only
-once the one it needs is healthy, every health check probes what it says (the images'
-HEALTHCHECKs included, the backend's run against the real app), and Swarm's edge passes
-each port it publishes on to the tier behind it; the split's files laid over them. The
-stacks on a real engine:
-tests/e2e/test_compose.py and tests/e2e/test_swarm.py."""
+"""compose.yaml and swarm/stack.yaml as their engines read them, offline: start order by
+health, every health check probing what it says (the backend's against the real app), Swarm's
+edge passing each published port to its tier, the split's files laid over them. On a real
+engine: tests/e2e/test_compose.py and tests/e2e/test_swarm.py."""
 
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from kit import REPO, free_port, make, serving
+from kit import REPO, free_port, make, run, serving
 
 from api import create_app, create_captioner
 from api.config import Config
@@ -91,13 +88,9 @@ def test_the_backends_health_check_passes_with_the_database_down():
     with serving(app) as port:
         with app.test_client() as client:
             assert client.get("/health").status_code == 503  # the database is down indeed
-        up = subprocess.run(
-            command, env={**os.environ, "PORT": str(port)}, capture_output=True, timeout=30
-        )
+        up = run(*command, env={**os.environ, "PORT": str(port)}, timeout=30)
     assert up.returncode == 0, up.stderr
-    down = subprocess.run(
-        command, env={**os.environ, "PORT": str(free_port())}, capture_output=True, timeout=30
-    )
+    down = run(*command, env={**os.environ, "PORT": str(free_port())}, timeout=30)
     assert down.returncode != 0
 
 
@@ -168,6 +161,7 @@ def interpolated(path, **env):
 
 
 CHOSEN = {"PROJECT": "photoshare", "BACK_PORT": "3001", "FRONT_PORT": "8081"}
+SPLITS = {"compose.yaml": "compose.split.yaml", "swarm/stack.yaml": "swarm/split.yaml"}
 
 
 @pytest.mark.parametrize("path", ["compose.yaml", "swarm/stack.yaml"])
@@ -242,11 +236,8 @@ def test_swarm_lets_a_stopping_backend_finish_and_only_its_edge_reach_out():
     gunicorn's graceful_timeout: Swarm must wait longer before it kills it. Only the edge,
     whose ports are published, is on a network with a way out (docs/reliability.md)."""
     swarm = stack("swarm/stack.yaml")
-    gunicorn = subprocess.run(
-        [sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')"
-         "['graceful_timeout'])"],
-        cwd=REPO / "back", capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
+    grace = "import runpy; print(runpy.run_path('gunicorn.conf.py')['graceful_timeout'])"
+    gunicorn = run(sys.executable, "-c", grace, cwd=REPO / "back").stdout
     assert seconds(swarm["services"]["back"]["stop_grace_period"]) > float(gunicorn)
     assert swarm["networks"]["default"]["internal"] is True
     for name, service in swarm["services"].items():
@@ -277,10 +268,7 @@ def test_the_split_files_run_the_captioner_the_backend_asks_on_the_volume_both_m
     names = dict(line.split("=", 1) for line in make("names", "PROJECT=photoshare").stdout.split())
     image_path = re.search(r"IMAGE_PATH=(\S+)", (REPO / "back/Dockerfile").read_text())[1]
     checks = []
-    for base, split in {
-        "compose.yaml": "compose.split.yaml",
-        "swarm/stack.yaml": "swarm/split.yaml",
-    }.items():
+    for base, split in SPLITS.items():
         alone, laid = interpolated(base, **CHOSEN)["services"], interpolated(split, **CHOSEN)
         captioner, back = laid["services"]["microgifcap"], laid["services"]["back"]
         assert "GIF_CAPTION_SVC" not in alone["back"]["environment"]
@@ -295,4 +283,4 @@ def test_the_split_files_run_the_captioner_the_backend_asks_on_the_volume_both_m
     assert checks[0] == checks[1] and f"127.0.0.1:{port}/livez" in checks[0][-1]
     with serving(create_captioner(Config())) as served:
         command = [*checks[0][1:-1], checks[0][-1].replace(f":{port}/", f":{served}/")]
-        assert subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+        assert run(*command, timeout=30).returncode == 0

@@ -54,17 +54,11 @@ def installed_datadir():
     if not template.exists():
         work = Path(tempfile.mkdtemp(prefix="k8scourse-mariadb-"))
         subprocess.run(
-            [
-                _binary("mariadb-install-db"),
-                "--no-defaults",
-                f"--datadir={work / 'data'}",
-                "--user=root",
-                "--auth-root-authentication-method=normal",  # root with an empty password
-                "--skip-test-db",
-            ],
-            check=True,
-            capture_output=True,
-        )
+            [_binary("mariadb-install-db"), "--no-defaults", f"--datadir={work / 'data'}",
+             "--user=root", "--skip-test-db",
+             "--auth-root-authentication-method=normal"],  # root with an empty password
+            check=True, capture_output=True,
+        )  # fmt: skip
         with contextlib.suppress(OSError):  # another run made it meanwhile: that one is kept
             (work / "data").rename(template)
         shutil.rmtree(work, ignore_errors=True)
@@ -105,25 +99,15 @@ class MariaDB:
 
     def start(self):
         self.process = subprocess.Popen(
-            [
-                _binary("mariadbd"),
-                "--no-defaults",
-                f"--datadir={self.datadir}",
-                f"--socket={self.socket}",
-                f"--pid-file={self.basedir / 'mysqld.pid'}",
-                f"--log-error={self.log}",
-                f"--port={self.port}",
-                "--bind-address=127.0.0.1",
-                "--user=root",  # the tests run as root; mariadbd refuses that unless told
-                "--skip-name-resolve",
-                "--innodb-log-file-size=8M",
-                f"--innodb-buffer-pool-size={self.buffer_pool}",
-                "--max-connections=500",
-                *self.options,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+            [_binary("mariadbd"), "--no-defaults", f"--datadir={self.datadir}",
+             f"--socket={self.socket}", f"--pid-file={self.basedir / 'mysqld.pid'}",
+             f"--log-error={self.log}", f"--port={self.port}", "--bind-address=127.0.0.1",
+             "--user=root",  # the tests run as root; mariadbd refuses that unless told
+             "--skip-name-resolve", "--innodb-log-file-size=8M",
+             f"--innodb-buffer-pool-size={self.buffer_pool}", "--max-connections=500",
+             *self.options],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         self._wait_until_up()
 
     def _wait_until_up(self, timeout=30):
@@ -170,23 +154,15 @@ class MariaDB:
 
     def root(self, database=None):
         return pymysql.connect(
-            unix_socket=str(self.socket),
-            user="root",
-            password=self.root_password,
-            database=database,
-            autocommit=True,
-            charset="utf8mb4",
-        )
+            unix_socket=str(self.socket), user="root", password=self.root_password,
+            database=database, autocommit=True, charset="utf8mb4",
+        )  # fmt: skip
 
     def run_sql_file(self, path):
         """Feed a file to the command-line client, as the image's entrypoint does."""
         with open(path, "rb") as sql:
-            subprocess.run(
-                [_binary("mariadb"), "--no-defaults", f"--socket={self.socket}", "-uroot"],
-                stdin=sql,
-                check=True,
-                capture_output=True,
-            )
+            client = [_binary("mariadb"), "--no-defaults", f"--socket={self.socket}", "-uroot"]
+            subprocess.run(client, stdin=sql, check=True, capture_output=True)
 
     def log_tail(self, lines=20):
         try:
@@ -199,12 +175,9 @@ def db_config(server, **changes):
     """The app's Config for that server, as the app's user. Lives here, not in conftest.py:
     tests/k8s has a conftest.py too, and `from conftest import` may find that one."""
     settings = {
-        "mysql_host": "127.0.0.1",
-        "mysql_port": server.port,
-        "mysql_user": APP_USER,
-        "mysql_password": APP_PASSWORD,
-        "in_container": False,
-    } | changes
+        "mysql_host": "127.0.0.1", "mysql_port": server.port, "mysql_user": APP_USER,
+        "mysql_password": APP_PASSWORD, "in_container": False,
+    } | changes  # fmt: skip
     from api.config import Config  # the app's own, from back/
 
     return Config(**settings)

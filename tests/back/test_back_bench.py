@@ -4,12 +4,11 @@ reports, so it must keep working. Its figures are not checked here: speed lives 
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from kit import missing_part
+from kit import missing_part, run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.integration
 
 def bench_worktrees():
     """The git worktrees of bench/run's temporary folders."""
-    listing = subprocess.run(
-        ["git", "worktree", "list", "--porcelain"], cwd=REPO, capture_output=True, text=True
-    ).stdout
+    listing = run("git", "worktree", "list", "--porcelain").stdout
     return [line for line in listing.splitlines() if line.startswith("worktree /tmp/bench-")]
 
 
@@ -30,15 +27,8 @@ def test_the_benchmark_runs_and_prints_every_target():
     if missing:
         missing_part(f"{', '.join(missing)} not found: apt-get install wrk mariadb-client")
     # --against HEAD: the committed back/ beside the working tree's, as `make bench` compares.
-    result = subprocess.run(
-        [sys.executable, "bench/bench.py", "--against", "HEAD"],
-        cwd=REPO,
-        env=os.environ | {"BENCH_SECONDS": "1", "BENCH_ROUNDS": "1", "BENCH_NODE": "off"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    env = os.environ | {"BENCH_SECONDS": "1", "BENCH_ROUNDS": "1", "BENCH_NODE": "off"}
+    result = run(sys.executable, "bench/bench.py", "--against", "HEAD", env=env, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = re.findall(
         r"^\| ([^|]+) \| ([^|]+) \| ([^|]+) \| (\d+) \| [\d,]+ \|", result.stdout, re.M

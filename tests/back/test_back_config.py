@@ -2,11 +2,11 @@
 
 import locale
 import ssl
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from kit import run
 
 from api.config import Config, ConfigError, _in_container
 
@@ -31,17 +31,11 @@ def test_environment_overrides(tmp_path, monkeypatch):
     giphy = tmp_path / "giphy"
     giphy.write_text("from-file\n")
     env = {
-        "MYSQL_HOST": "k8scourse-db",
-        "MYSQL_PORT": "3307",
-        "MYSQL_USER": "app",
-        "MYSQL_PASSWORD": "s3cret",
-        "MYSQL_DATABASE": "pics",
-        "PORT": "8000",
+        "MYSQL_HOST": "k8scourse-db", "MYSQL_PORT": "3307", "MYSQL_USER": "app",
+        "MYSQL_PASSWORD": "s3cret", "MYSQL_DATABASE": "pics", "PORT": "8000",
         "CORS_ORIGINS": "http://a.example, https://b.example/ ,http://APP.X/,",
-        "IMAGE_PATH": "gifs",
-        "GIPHY_FILE": str(giphy),
-        "MYSQL_SSL": "true",
-    }
+        "IMAGE_PATH": "gifs", "GIPHY_FILE": str(giphy), "MYSQL_SSL": "true",
+    }  # fmt: skip
     config = Config.from_env(env)
     assert isinstance(config.mysql_tls, ssl.SSLContext)  # one, shared by every connection
     assert config.mysql_tls.verify_mode == ssl.CERT_NONE  # no CA given: encrypted, unverified
@@ -93,36 +87,21 @@ def test_password_file_wins_and_loses_only_its_line_ending(tmp_path, env, conten
         ({"PORT": "0"}, "PORT must be between 1 and 65535, got 0"),
         ({"MYSQL_PORT": "65536"}, "MYSQL_PORT must be between 1 and 65535, got 65536"),
         ({"MYSQL_SSL": "maybe"}, "MYSQL_SSL must be 1/true/yes/on or 0/false/no/off, got 'maybe'"),
-        (
-            {"MYSQL_SSL": "1", "MYSQL_SSL_CA": "/nonexistent/ca.pem"},
-            "MYSQL_SSL_CA '/nonexistent/ca.pem' cannot be loaded: "
-            "[Errno 2] No such file or directory",
-        ),
-        (
-            {"MYSQL_PASSWORD_FILE": "/nonexistent/pw"},
-            "MYSQL_PASSWORD_FILE '/nonexistent/pw' cannot be read: No such file or directory",
-        ),
-        (
-            {"MYSQL_PASS": "root", "MYSQL_PASSWORD": "mysql"},
-            "MYSQL_PASS and MYSQL_PASSWORD are both set and differ: set only MYSQL_PASSWORD",
-        ),
-        (
-            {"MYSQL_PASS": "", "MYSQL_PASSWORD": "mysql"},
-            "MYSQL_PASS and MYSQL_PASSWORD are both set and differ: set only MYSQL_PASSWORD",
-        ),
-        (
-            {"MYSQL_DB": "gifs", "MYSQL_DATABASE": "images"},
-            "MYSQL_DB and MYSQL_DATABASE are both set and differ: set only MYSQL_DATABASE",
-        ),
-    ]
-    + [
-        (
-            {"GIF_CAPTION_SVC": value},
-            f"GIF_CAPTION_SVC must be host or host:port, e.g. gifcaptioner:4000, got {value!r}",
-        )
-        for value in ["gifcap:65536", "gifcap:0", "gifcap:abc", "gif cap", "a@gifcap", "h/x", ":80"]
+        ({"MYSQL_SSL": "1", "MYSQL_SSL_CA": "/nonexistent/ca.pem"}, "MYSQL_SSL_CA "
+         "'/nonexistent/ca.pem' cannot be loaded: [Errno 2] No such file or directory"),
+        ({"MYSQL_PASSWORD_FILE": "/nonexistent/pw"},
+         "MYSQL_PASSWORD_FILE '/nonexistent/pw' cannot be read: No such file or directory"),
+        *[(env, "MYSQL_PASS and MYSQL_PASSWORD are both set and differ: set only MYSQL_PASSWORD")
+          for env in ({"MYSQL_PASS": "root", "MYSQL_PASSWORD": "mysql"},
+                      {"MYSQL_PASS": "", "MYSQL_PASSWORD": "mysql"})],
+        ({"MYSQL_DB": "gifs", "MYSQL_DATABASE": "images"},
+         "MYSQL_DB and MYSQL_DATABASE are both set and differ: set only MYSQL_DATABASE"),
+        *[({"GIF_CAPTION_SVC": value},
+           f"GIF_CAPTION_SVC must be host or host:port, e.g. gifcaptioner:4000, got {value!r}")
+          for value in ["gifcap:65536", "gifcap:0", "gifcap:abc", "gif cap", "a@gifcap", "h/x",
+                        ":80"]],
     ],
-)
+)  # fmt: skip
 def test_bad_values_are_named(env, message):
     with pytest.raises(ConfigError) as refused:
         Config.from_env(env)
@@ -130,14 +109,8 @@ def test_bad_values_are_named(env, message):
 
 
 def test_gunicorn_refuses_a_bad_setting_with_one_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=BACK,
-        env={"MYSQL_PORT": "abc", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    env = {"MYSQL_PORT": "abc", "PATH": "/usr/bin:/bin"}
+    result = run(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", cwd=BACK, env=env)
     assert result.returncode != 0
     assert result.stderr.splitlines() == [
         "Configuration error: MYSQL_PORT must be a whole number, got 'abc'"

@@ -7,7 +7,6 @@ into the IMAGE_PATH both share; down, captions get a 503 with a hint and the res
 import os
 import shutil
 import socket
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from kit import free_port, serving
+from kit import free_port, run, serving
 from PIL import Image, ImageChops, ImageSequence
 
 from api import create_app, create_captioner
@@ -158,15 +157,9 @@ def test_a_write_that_fails_halfway_leaves_no_file(tmp_path):
         "r = client.post('/gifs/bounce.gif/captions', json={'caption': 'x'})\n"
         "print(r.status_code, r.json['message'])\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        cwd=BACK,
-        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.stdout == f"507 The GIF cannot be stored in IMAGE_PATH {tmp_path}: File too large.\n"
+    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
+    ran = run(sys.executable, "-c", script, str(tmp_path), cwd=BACK, env=env)
+    assert ran.stdout == f"507 The GIF cannot be stored in IMAGE_PATH {tmp_path}: File too large.\n"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -271,18 +264,11 @@ def test_bad_input_is_refused_and_nothing_saved_changes(store, method, path, sen
 
 def test_the_shipped_gifs_are_what_draw_gifs_draws_and_stay_small(tmp_path):
     gifs = tmp_path / "back" / "api" / "gifs"
-    shutil.copytree(
-        BACK / "api", gifs.parent, ignore=shutil.ignore_patterns("__pycache__", "*.gif")
-    )
+    ignore = shutil.ignore_patterns("__pycache__", "*.gif")
+    shutil.copytree(BACK / "api", gifs.parent, ignore=ignore)
     shutil.copytree(BACK.parent / "tools", tmp_path / "tools")
-    run = subprocess.run(
-        [sys.executable, "tools/draw-gifs.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    drew = run(sys.executable, "tools/draw-gifs.py", cwd=tmp_path)
+    assert drew.returncode == 0, drew.stderr
     drawn = {p.name: p.read_bytes() for p in gifs.glob("*.gif")}
     assert drawn == {p.name: p.read_bytes() for p in SHIPPED.glob("*.gif")}
     assert set(drawn) == {*SCENES, "hello-caption.gif", "missing.gif"}

@@ -22,13 +22,8 @@ TOO_BIG = search_answer("https://i.giphy.com/a.gif", size=10 * 2**20 + 1)
 def app(tmp_path, giphy):
     """An app with its IMAGE_PATH in tmp_path, and Giphy's stand-in (with a key) answering in
     0.5 s or never."""
-    config = Config(
-        image_path=tmp_path / "gifs",
-        giphy_key="test-key",
-        giphy_api=giphy.origin,
-        giphy_timeout=0.5,
-    )
-    return create_app(config)
+    asks = {"giphy_key": "test-key", "giphy_api": giphy.origin, "giphy_timeout": 0.5}
+    return create_app(Config(image_path=tmp_path / "gifs", **asks))
 
 
 def post(app, keyword="cat"):
@@ -60,17 +55,11 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(app, gi
         ({"gif": body(GIF, drip=0.2)}, 504, "Giphy's answer is too slow: cut off."),
         ({"search": body(bytes(2 * 2**20 + 1))}, 502, "Giphy's answer is over 2 MiB: cut off."),
         ({"search": body(b'{"data": []}'.ljust(2 * 2**20))}, 404, "Giphy has no GIF"),  # 2 MiB
-        (
-            {"gif": body(GIF, length=False, headers=[("Content-Length", "999")])},
-            502,
-            "Giphy's answer broke off after 106 bytes.",
-        ),
+        ({"gif": body(GIF, length=False, headers=[("Content-Length", "999")])}, 502,
+         "Giphy's answer broke off after 106 bytes."),
         ({"gif": reset}, 502, "Giphy's answer broke off: ConnectionResetError"),
-        (
-            {"gif": body(GIF + bytes(10 * 2**20), length=False)},  # no Content-Length to trust
-            502,
-            "Giphy's answer is over 10 MiB: cut off.",
-        ),
+        ({"gif": body(GIF + bytes(10 * 2**20), length=False)},  # no Content-Length to trust
+         502, "Giphy's answer is over 10 MiB: cut off."),
         ({"gif": body(b"<html>a page</html>")}, 502, "Giphy's answer is not a GIF."),
         ({"search": body(b"<html>")}, 502, "Giphy's answer is not the search API's JSON."),
         ({"search": body(b'{"data": [{"images": []}]}')}, 502, "Giphy's answer is not the"),
@@ -83,7 +72,7 @@ def test_a_random_result_is_fetched_through_allowed_redirects_and_stored(app, gi
         ({"search": body(OFF_HOST)}, 502, "Giphy's answer points at a host this API does not"),
         ({"search": body(TOO_BIG)}, 404, "Giphy has no GIF for 'cat'."),  # left out unfetched
     ],
-)
+)  # fmt: skip
 def test_a_slow_huge_or_strange_answer_is_cut_off_and_said(app, giphy, answers, status, message):
     giphy.results("/cat.gif")
     giphy.answers["/v1/gifs/search"] = answers.get("search", giphy.answers["/v1/gifs/search"])

@@ -67,13 +67,9 @@ def test_starts_without_a_database_and_never_logs_the_password(tmp_path):
     localhost; the log says why it fails, once, with /health's hint, and the server runs."""
     db_port = free_port()
     process, base, out, err = run_gunicorn(
-        tmp_path,
-        MYSQL_HOST="localhost",
-        MYSQL_PORT=str(db_port),
-        MYSQL_PASSWORD="Zebra-Secret-42",
-        RUNNING_IN_CONTAINER="1",
-        WEB_CONCURRENCY="2",
-    )
+        tmp_path, MYSQL_HOST="localhost", MYSQL_PORT=str(db_port),
+        MYSQL_PASSWORD="Zebra-Secret-42", RUNNING_IN_CONTAINER="1", WEB_CONCURRENCY="2",
+    )  # fmt: skip
     try:
         assert get(base + "/livez")[0] == 200
         status, body = get(base + "/health")
@@ -95,14 +91,9 @@ def test_starts_without_a_database_and_never_logs_the_password(tmp_path):
 def test_serves_the_database_with_the_courses_settings_as_they_are(tmp_path, live_db):
     # The course's Part 2 manifests (02-13): MYSQL_PASS, and a captioning service.
     process, base, _, err = run_gunicorn(
-        tmp_path,
-        MYSQL_HOST="127.0.0.1",
-        MYSQL_PORT=str(live_db.port),
-        MYSQL_PASS=APP_PASSWORD,
-        MYSQL_DB="images",
-        IMAGE_PATH="/tmp",
-        GIF_CAPTION_SVC="microgifcap",
-    )
+        tmp_path, MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(live_db.port), MYSQL_PASS=APP_PASSWORD,
+        MYSQL_DB="images", IMAGE_PATH="/tmp", GIF_CAPTION_SVC="microgifcap",
+    )  # fmt: skip
     try:
         assert get(base + "/health")[0] == 200
         assert get(base + "/images?limit=1")[0] == 200

@@ -42,12 +42,9 @@ def api(mariadb, tmp_path_factory):
         cur.execute("CREATE TABLE hostile.images LIKE images.images")
         cur.execute(f"GRANT SELECT, INSERT, DELETE ON hostile.* TO {APP_USER}@'%'")
     process, API, _, _ = run_gunicorn(
-        tmp_path_factory.mktemp("hostile"),
-        MYSQL_HOST="127.0.0.1",
-        MYSQL_PORT=str(mariadb.port),
-        MYSQL_PASSWORD=APP_PASSWORD,
-        MYSQL_DATABASE="hostile",
-    )
+        tmp_path_factory.mktemp("hostile"), MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(mariadb.port),
+        MYSQL_PASSWORD=APP_PASSWORD, MYSQL_DATABASE="hostile",
+    )  # fmt: skip
     yield API
     stop(process)
     with mariadb.root() as conn, conn.cursor() as cur:
@@ -83,12 +80,9 @@ class Fuzzer:
         )
 
         self.checks = [
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-            negative_data_rejection,
-        ]
+            not_a_server_error, status_code_conformance, content_type_conformance,
+            response_schema_conformance, negative_data_rejection,
+        ]  # fmt: skip
         self.deadline = deadline
         self.session = requests.Session()
         self.refused_by_gunicorn = 0

@@ -175,17 +175,11 @@ def test_health_is_503_with_host_and_error_when_the_database_is_down(offline_cli
     [
         ("localhost", ["Inside a container, localhost is", "MYSQL_HOST", "same", "network"]),
         # Two containers on different Docker networks: neither resolves the other's name.
-        (
-            "no-such-db.invalid",
-            [
-                "MYSQL_HOST=no-such-db.invalid does not resolve",
-                "--network <network>",
-                "-e MYSQL_HOST=<db container name>",
-            ],
-        ),
+        ("no-such-db.invalid", ["MYSQL_HOST=no-such-db.invalid does not resolve",
+                                "--network <network>", "-e MYSQL_HOST=<db container name>"]),
         ("127.0.0.2", None),  # a container's name or address: nothing to say
     ],
-)
+)  # fmt: skip
 def test_health_hints_name_the_usual_mistakes_in_a_container(host, said):
     config = Config(mysql_host=host, mysql_port=free_port(), in_container=True)
     response = create_app(config).test_client().get("/health")
@@ -215,15 +209,11 @@ CORS = {"Origin": "http://localhost:8080"}
     [
         ("http://localhost:8080", True),  # the course's page from lesson 01-07 on
         ("http://localhost:8888", True),  # the course's page in lesson 01-06
-        ("http://localhost:8081", False),
-        ("http://127.0.0.1:8888", False),
-        ("https://localhost:8888", False),
-        ("http://localhost:88880", False),
-        ("http://localhost:8888.evil.example", False),
-        ("null", False),
-        ("*", False),
+        *[(origin, False) for origin in ("http://localhost:8081", "http://127.0.0.1:8888",
+          "https://localhost:8888", "http://localhost:88880", "http://localhost:8888.evil.example",
+          "null", "*")],
     ],
-)
+)  # fmt: skip
 def test_cors_default_allows_the_courses_page_origins_only(origin, allowed):
     config = Config.from_env({"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(free_port())})
     client = create_app(config).test_client()

@@ -62,12 +62,9 @@ def gif_calls(tmp_path, giphy):
         if search and search != b"results":
             giphy.answers["/v1/gifs/search"] = body(search, delay=1 if search == b"slow" else 0)
         config = Config(
-            image_path=image_path,
-            giphy_key="k" if search else "",
-            giphy_api=giphy.origin,
-            giphy_timeout=0.5,
-            caption_service=f"127.0.0.1:{port}" if port else None,
-        )
+            image_path=image_path, giphy_key="k" if search else "", giphy_api=giphy.origin,
+            giphy_timeout=0.5, caption_service=f"127.0.0.1:{port}" if port else None,
+        )  # fmt: skip
         client = create_app(config).test_client()
         if isinstance(data, str):
             response = client.post(path, data=data, content_type="text/plain")

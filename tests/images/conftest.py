@@ -1,4 +1,5 @@
-"""The tiers' images on the container engines, and the front image's start-up check.
+"""The tiers' images on the container engines (the front's start-up check of BASE_URL, run
+with sh as the image runs it: tests/test_front_offline.py).
 
 The containers and images here are named tiers-* and publish ports 18000-18999 only, so
 they never meet the lesson's names and ports that tests/e2e uses (front, 8080, 8888...).

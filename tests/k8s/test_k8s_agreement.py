@@ -4,11 +4,11 @@ backend's settings and routes, the front's files, and compose.yaml. So they cann
 import ast
 import os
 import re
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from kit import run
 from manifests import (
     PROJECT,
     REPO,
@@ -119,38 +119,27 @@ def test_back_env_names_are_ones_the_backend_reads(docs):
 
 def test_back_config_from_the_manifests(docs, tmp_path):
     """Config.from_env on the environment the pod really gets (secrets resolved, files
-    mounted): every setting lands where the other objects are."""
-    deployment = find(docs, "Deployment", BACK)
+    mounted): every setting lands where the other objects are. The user MySQL creates on
+    first start is the one the API logs in as, and the one db/init.sql grants to."""
+    deployment, statefulset = find(docs, "Deployment", BACK), find(docs, "StatefulSet", DB)
     spec, container = pod_spec(deployment), only_container(deployment)
     config = Config.from_env(resolved_env(docs, spec, container, tmp_path))
+    db_env = resolved_env(docs, pod_spec(statefulset), only_container(statefulset), tmp_path)
 
     assert config.mysql_host == DB
     assert config.mysql_port == service_port(docs, DB)["port"]
-    db_env = env_of(only_container(find(docs, "StatefulSet", DB)))
-    assert config.mysql_user == db_env["MYSQL_USER"]["value"]  # the user MySQL creates
+    assert config.mysql_user == db_env["MYSQL_USER"]
     assert config.mysql_password == secret_value(docs, DB, "password")
+    assert config.mysql_password == Path(db_env["MYSQL_PASSWORD_FILE"]).read_text()
+    assert set(re.findall(r"\bTO\s+'([^']+)'@", INIT_SQL)) == {config.mysql_user}
+    assert "MYSQL_ROOT_PASSWORD_FILE" in db_env
+    # Without MYSQL_DATABASE the image grants nothing; init.sql grants DML only.
+    assert "MYSQL_DATABASE" not in db_env
     assert config.port == container_port(container, "http")
     database = re.search(r"CREATE DATABASE IF NOT EXISTS (\w+)", INIT_SQL)[1]
     assert config.mysql_database == database
     front_host = ingress_hosts(docs)[FRONT]
     assert f"http://{front_host}" in config.cors_origins
-
-
-def test_db_and_back_share_user_and_password(docs, tmp_path):
-    """The user MySQL creates on first start is the one the API logs in as, and the
-    one db/init.sql grants to (its GRANT names the user literally)."""
-    statefulset, deployment = find(docs, "StatefulSet", DB), find(docs, "Deployment", BACK)
-    db_env = resolved_env(docs, pod_spec(statefulset), only_container(statefulset), tmp_path)
-    back_env = resolved_env(docs, pod_spec(deployment), only_container(deployment), tmp_path)
-    db_password = Path(db_env["MYSQL_PASSWORD_FILE"]).read_text(encoding="utf-8")
-    back_config = Config.from_env(back_env)
-    assert db_env["MYSQL_USER"] == back_config.mysql_user
-    assert db_password == back_config.mysql_password
-    granted = set(re.findall(r"\bTO\s+'([^']+)'@", INIT_SQL))
-    assert granted == {back_config.mysql_user}, "db/init.sql grants to another user"
-    assert "MYSQL_ROOT_PASSWORD_FILE" in db_env
-    # Without MYSQL_DATABASE the image grants nothing; init.sql grants DML only.
-    assert "MYSQL_DATABASE" not in db_env
 
 
 def test_back_probe_paths_are_routes_of_the_api(docs):
@@ -165,13 +154,18 @@ def test_back_probe_paths_are_routes_of_the_api(docs):
         assert container_port(container, probe["port"]) == Config().port
 
 
-def test_db_probes_query_over_tcp(docs):
+PROBES = ("startupProbe", "readinessProbe")
+
+
+def test_db_probes_query_over_tcp(docs, compose):
     """The image's init server listens on the socket only: a probe over the socket
-    would pass before db/init.sql has run."""
+    would pass before db/init.sql has run. Compose's health check is the same query."""
     container = only_container(find(docs, "StatefulSet", DB))
-    for probe in ("startupProbe", "readinessProbe"):
-        command = " ".join(container[probe]["exec"]["command"])
-        assert "--protocol=TCP" in command and "SELECT 1" in command, probe
+    test = compose["services"]["db"]["healthcheck"]["test"]
+    compose_check = " ".join(test[1:] if isinstance(test, list) else [test])
+    for command in (*(container[p]["exec"]["command"] for p in PROBES), compose_check.split()):
+        for needle in ("--protocol=TCP", "-h127.0.0.1", "SELECT 1", "MYSQL_PWD"):
+            assert needle in " ".join(command), (needle, command)
     startup = container["startupProbe"]
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 150
 
@@ -218,13 +212,8 @@ def test_front_base_url_is_the_apis_ingress_host(docs):
     assert urlsplit(base_url).hostname == ingress_hosts(docs)[BACK]
     assert urlsplit(base_url).path in ("", "/"), "the API's routes are at the root"
     # The image's own start-up check must accept it, or the pod never starts.
-    check = subprocess.run(
-        ["sh", str(REPO / "front/05-check-base-url.sh")],
-        env={"PATH": os.environ["PATH"], "BASE_URL": base_url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = {"PATH": os.environ["PATH"], "BASE_URL": base_url}
+    check = run("sh", str(REPO / "front/05-check-base-url.sh"), env=env)
     assert check.returncode == 0, check.stderr
 
 
@@ -243,11 +232,8 @@ def test_ingress_routes_to_existing_service_ports(docs):
 
 
 def test_every_service_selects_a_workload(docs):
-    templates = [
-        d["spec"]["template"]["metadata"]["labels"]
-        for d in docs
-        if d["kind"] in ("Deployment", "StatefulSet")
-    ]
+    workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+    templates = [d["spec"]["template"]["metadata"]["labels"] for d in workloads]
     for service in (d for d in docs if d["kind"] == "Service"):
         selector = service["spec"]["selector"]
         assert any(selector.items() <= labels.items() for labels in templates), service
@@ -301,15 +287,6 @@ def test_compose_env_names_match(docs, compose, part):
     assert set(ours) - set(theirs) <= {"MYSQL_PORT", "HOME"}, f"{name}: only in k8s"
     if "MYSQL_HOST" in theirs:
         assert theirs["MYSQL_HOST"] == ours["MYSQL_HOST"]["value"]
-
-
-def test_compose_db_healthcheck_is_the_startup_probe(docs, compose):
-    container = only_container(find(docs, "StatefulSet", DB))
-    test = compose["services"]["db"]["healthcheck"]["test"]
-    compose_check = " ".join(test[1:] if isinstance(test, list) else [test])
-    ours = " ".join(container["startupProbe"]["exec"]["command"])
-    for needle in ("--protocol=TCP", "-h127.0.0.1", "SELECT 1", "MYSQL_PWD"):
-        assert needle in compose_check and needle in ours, needle
 
 
 def test_the_ingress_class_is_the_controller_the_wall_lets_in(docs):

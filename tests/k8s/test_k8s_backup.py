@@ -4,11 +4,11 @@ stand-ins for mysqldump and mysql that record what they were given. A dump witho
 mysqldump's last line, "-- Dump completed", is never kept, and never restored."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from kit import run
 from manifests import (
     COMPLETE,
     CUT,
@@ -45,18 +45,13 @@ def restore(docs, tmp_path):
 # ---- The objects ----
 
 
-def test_the_backup_runs_daily_one_at_a_time(docs):
+def test_the_backup_runs_daily_one_at_a_time_and_the_restore_never_by_itself(docs):
     spec = find(docs, "CronJob", BACKUP)["spec"]
-    assert spec["schedule"] == "17 3 * * *"
-    assert spec["timeZone"] == "Etc/UTC"
+    assert (spec["schedule"], spec["timeZone"]) == ("17 3 * * *", "Etc/UTC")
     assert spec["concurrencyPolicy"] == "Forbid"
     assert spec.get("suspend", False) is False
     assert cronjob_pod(find(docs, "CronJob", BACKUP))["restartPolicy"] == "Never"
-
-
-def test_the_restore_never_runs_by_itself(docs):
-    spec = find(docs, "CronJob", RESTORE)["spec"]
-    assert spec["suspend"] is True
+    assert find(docs, "CronJob", RESTORE)["spec"]["suspend"] is True
     assert env_of(container_of(find(docs, "CronJob", RESTORE)))["DUMP"]["value"] == ""
 
 
@@ -90,11 +85,8 @@ def test_the_dumps_are_on_the_backup_volume(docs):
         cronjob = find(docs, "CronJob", name)
         container = container_of(cronjob)
         volumes = {v["name"]: v for v in cronjob_pod(cronjob)["volumes"]}
-        [mount] = [
-            m
-            for m in container["volumeMounts"]
-            if m["mountPath"] == env_of(container)["BACKUP_DIR"]["value"]
-        ]
+        folder = env_of(container)["BACKUP_DIR"]["value"]
+        [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
         assert volumes[mount["name"]]["persistentVolumeClaim"]["claimName"] == BACKUP, name
         assert mount.get("readOnly", False) is read_only, name
 
@@ -111,14 +103,9 @@ def test_a_complete_dump_is_kept_under_its_date(backup):
     assert not (backup.backups / ".partial").exists()
     assert dump in result.stdout  # the log lists the dumps kept
     assert backup.recorded("mysqldump", "args").split() == [
-        f"--host={PROJECT}-db",
-        "--user=root",
-        "--single-transaction",
-        "--skip-extended-insert",
-        "--no-autocommit",
-        "--default-character-set=utf8mb4",
-        "images",
-    ]
+        f"--host={PROJECT}-db", "--user=root", "--single-transaction", "--skip-extended-insert",
+        "--no-autocommit", "--default-character-set=utf8mb4", "images",
+    ]  # fmt: skip
     assert backup.recorded("mysqldump", "pwd") == SAMPLE_ROOT_PASSWORD
 
 
@@ -187,10 +174,8 @@ def test_a_dump_of_the_backup_replaces_every_row_or_none(
         assert after == before
         return
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        f"images: 3 rows now, 2 in {name}: replacing",
-        f"restored {name}",
-    ]
+    said = [f"images: 3 rows now, 2 in {name}: replacing", f"restored {name}"]
+    assert result.stdout.splitlines() == said
     assert after == rows
 
 
@@ -221,14 +206,8 @@ def test_kubectl_set_env_chooses_the_dump(docs, tmp_path):
     --local, on its rendered copy) gives the Job it makes the chosen dump."""
     source = tmp_path / "restore.yaml"
     source.write_text(yaml.safe_dump(find(docs, "CronJob", RESTORE)), encoding="utf-8")
-    result = subprocess.run(
-        [kubectl(), "set", "env", "--local", "-f", str(source), "-o", "yaml"]
-        + ["DUMP=images-20261201T031700Z.sql"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    dump = "DUMP=images-20261201T031700Z.sql"
+    result = run(kubectl(), "set", "env", "--local", "-f", str(source), "-o", "yaml", dump)
     assert result.returncode == 0, result.stderr
     chosen = yaml.safe_load(result.stdout)
     assert env_of(container_of(chosen))["DUMP"]["value"] == "images-20261201T031700Z.sql"

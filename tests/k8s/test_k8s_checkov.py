@@ -115,11 +115,6 @@ def scan(tmp_path_factory):
     return reports, skips
 
 
-@pytest.fixture(scope="module")
-def report(scan):
-    return scan[0]
-
-
 def test_every_skip_has_its_reason(scan):
     reasons = skipped_checks()
     assert reasons, "no skip at all? then drop skip-check from .checkov.yaml and this test"
@@ -132,7 +127,8 @@ def test_every_skip_has_its_reason(scan):
         assert len(reason.split()) >= 5, f"{name}: {check}: say why it does not apply here"
 
 
-def test_the_manifests_and_the_dockerfiles_are_scanned(report):
+def test_the_manifests_and_the_dockerfiles_are_scanned(scan):
+    report, _ = scan
     summaries = {r["check_type"]: r["summary"] for r in report if "check_type" in r}
     for framework in ("kubernetes", "dockerfile"):
         assert summaries.get(framework, {}).get("passed", 0) > 0, f"no {framework} check ran"
@@ -144,9 +140,10 @@ def test_the_manifests_and_the_dockerfiles_are_scanned(report):
 UNCHECKED_KINDS = {"Namespace", "PersistentVolumeClaim"}
 
 
-def test_every_lesson_is_scanned(report):
+def test_every_lesson_is_scanned(scan):
     """Every file of every lesson reached checkov's Kubernetes checks (but those that
     hold only objects no check reads)."""
+    report, _ = scan
     scanned = {
         check["file_path"].split("/lessons/", 1)[1]
         for framework in report
@@ -179,9 +176,8 @@ def test_no_policy_fails_but_the_skipped(scan):
                     f"{check['check_id']} {check['check_name']}: {check['resource']}"
                     f" ({check['file_path']}) {check.get('guideline') or ''}"
                 )
-    assert not failures, "fix these, or skip them in .checkov.yaml with a reason:\n" + "\n".join(
-        failures
-    )
+    fix = "fix these, or skip them in .checkov.yaml with a reason:\n"
+    assert not failures, fix + "\n".join(failures)
     stale = set(reasons) - needed
     assert not stale, f"nothing fails these any more: remove them from .checkov.yaml: {stale}"
     stale = set(skips) - needed

@@ -1,11 +1,7 @@
 """The network as a wall: the rendered NetworkPolicies, read as the network plugin reads
-them, let through exactly what the three tiers and their two helpers need and nothing
-else. The database accepts the backend, the toolbox and the backup on MySQL's port; the
-backend and the page accept the Ingress controller and the toolbox; only the backend, the
-toolbox and the backup reach out, each to what it needs and to DNS. Every pod is isolated
-both ways, and every rule names its peers exactly (pods of this namespace by their name,
-or one other namespace): a pod without the label, or with it in another namespace, matches
-none. The commands that go through the wall: tests/k8s/test_k8s_map.py."""
+them, let through exactly what the three tiers and their two helpers need. Every pod is
+isolated both ways, and every rule names its peers exactly (pods of this namespace by their
+name, or one other namespace). The commands that go through the wall: test_k8s_map.py."""
 
 import pytest
 from manifests import (
@@ -22,6 +18,7 @@ from policies import NAME, NAMESPACE_NAME, named_port, pod, selects, template_la
 PARTS = ("db", "back", "front")
 # The pods that are not tiers, each with its own opening in the wall.
 HELPERS = ("toolbox", "db-backup")
+PORTS = {"db": 3306, "back": 3000, "front": 8080}
 KUBE_DNS = (("namespace", ((NAMESPACE_NAME, "kube-system"),)), ("pods", (("k8s-app", "kube-dns"),)))
 
 
@@ -112,10 +109,9 @@ def test_the_database_accepts_only_the_backend_on_its_port(rendered, target):
     [db] = pod(docs, project, "db")["containers"]
     db_port = container_port(db, "mysql")
     assert db_port == 3306
+    clients = ("back", *HELPERS)
     assert allowed(docs, project, "db", "ingress") == {
-        (pods_named("back"), ("TCP", db_port)),
-        (pods_named("toolbox"), ("TCP", db_port)),
-        (pods_named("db-backup"), ("TCP", db_port)),
+        (pods_named(client), ("TCP", db_port)) for client in clients
     }
 
 
@@ -139,34 +135,18 @@ def test_the_api_and_the_page_accept_only_the_ingress_controller(rendered, targe
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_only_the_backend_reaches_out_to_the_database_and_dns(rendered, target):
-    """Of the tiers; the helpers' ways out are below."""
-    docs, project = rendered[target], TARGET_PROJECT[target]
-    assert allowed(docs, project, "back", "egress") == {
-        (pods_named("db"), ("TCP", 3306)),
-        (KUBE_DNS, ("UDP", 53)),
-        (KUBE_DNS, ("TCP", 53)),
-    }
-    # The page is static and MySQL calls no one: nothing goes out of them.
-    assert allowed(docs, project, "db", "egress") == set()
-    assert allowed(docs, project, "front", "egress") == set()
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_the_helpers_reach_out_to_what_they_need_and_dns(rendered, target):
+def test_each_pod_reaches_out_only_to_what_it_needs_and_dns(rendered, target):
+    """Of the tiers, only the backend (the page is static, MySQL calls no one); the toolbox
+    and the backup to what they are there for. Nothing comes into the helpers."""
     docs, project = rendered[target], TARGET_PROJECT[target]
     dns = {(KUBE_DNS, ("UDP", 53)), (KUBE_DNS, ("TCP", 53))}
-    assert allowed(docs, project, "toolbox", "egress") == {
-        (pods_named("db"), ("TCP", 3306)),
-        (pods_named("back"), ("TCP", 3000)),
-        (pods_named("front"), ("TCP", 8080)),
-        *dns,
-    }
-    assert allowed(docs, project, "db-backup", "egress") == {
-        (pods_named("db"), ("TCP", 3306)),
-        *dns,
-    }
-    # Nothing comes into them.
+    to = {part: (pods_named(part), ("TCP", port)) for part, port in PORTS.items()}
+    wanted = {
+        "back": {to["db"], *dns}, "db": set(), "front": set(),
+        "toolbox": {to["db"], to["back"], to["front"], *dns}, "db-backup": {to["db"], *dns},
+    }  # fmt: skip
+    for part, reached in wanted.items():
+        assert allowed(docs, project, part, "egress") == reached, part
     for helper in HELPERS:
         assert allowed(docs, project, helper, "ingress") == set(), helper
 

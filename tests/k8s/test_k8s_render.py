@@ -73,11 +73,8 @@ def test_the_init_configmap_is_db_init_sql(docs):
     copy = K8S / "base" / "db" / "init.sql"
     if copy.exists():
         assert copy.read_bytes() == lesson, "cp db/init.sql k8s/base/db/init.sql"
-    [configmap] = [
-        c
-        for c in by_kind(docs, "ConfigMap")
-        if c["metadata"]["name"].startswith(f"{PROJECT}-db-init")
-    ]
+    configmaps = by_kind(docs, "ConfigMap")
+    [configmap] = [c for c in configmaps if c["metadata"]["name"].startswith(f"{PROJECT}-db-init")]
     assert configmap["data"]["init.sql"] == lesson.decode("utf-8")
 
 
@@ -95,12 +92,7 @@ def test_arm64_overlay_changes_only_the_mysql_image(rendered):
             if container["image"] == lesson_image:
                 container["image"] = makefile_arm64_db_image()
                 swapped.append(name)
-    assert sorted(swapped) == [
-        db,
-        f"{PROJECT}-db-backup",
-        f"{PROJECT}-db-restore",
-        f"{PROJECT}-toolbox",
-    ]
+    assert sorted(swapped) == [db, f"{db}-backup", f"{db}-restore", f"{PROJECT}-toolbox"]
     assert base == arm
 
 
