@@ -5,9 +5,10 @@ lessons', as k8s/README.md's set-up makes it, in a kubeconfig of the walk's own.
 
 A command typed at a shell the README opens (`kubectl exec -it ... -- bash`, `kubectl run
 -it`) runs through the same exec without a terminal. Not walked here: `curl localhost`
-through the Ingress of 02-06, 02-08, 02-09 and 02-12 (no Ingress controller runs on this
+through the Ingress of 02-06, 02-08, 02-09, 02-12 and 02-13 (no Ingress controller runs on this
 cluster: k8s/README.md); the same requests reach the Services from the toolbox instead."""
 
+import json
 import re
 import shutil
 
@@ -168,10 +169,40 @@ def test_02_10_to_02_12_the_database_seeded_and_connected(walk):
     w("kubectl exec toolbox -- curl -s k8scourse-back/health", '"db": ?true', 10)
 
 
+def test_02_13_the_captions_drawn_by_a_service_of_their_own(walk):
+    w = lambda *step: walk("02-13-unmonolithize", *step)  # noqa: E731
+    w("$ kubectl apply -f k8s/lessons/02-13-unmonolithize/", "deployment.apps/microgifcap created")
+    w("$ kubectl delete deployment,service k8scourse-back", 'service "k8scourse-back" deleted')
+    w("$ kubectl rollout status deployment/microgifcap", "successfully rolled out")
+    w("kubectl rollout status deployment/microback")
+    listed = w("$ kubectl get pods -l role=backend")
+    assert [len(re.findall(rf"^{m}-\S+ +1/1 +Running", listed, re.M)) for m in
+            ("microback", "microgifcap")] == [1, 4], listed  # fmt: skip
+    curl = "kubectl exec toolbox -- curl -s -H 'Content-Type: application/json' microback/"
+    w(curl + "health -w ' %{http_code}'", r'"db": ?true[\s\S]* 200$', 10)
+    gif = json.loads(w(curl + 'gifs -d \'{"keyword": "cat"}\'', '"source": ?"shipped"'))
+    made = w(curl + f'gifs/{gif["name"]}/captions -d \'{{"caption": "split"}}\'', r"\.gif")
+    # Drawn by microgifcap: its access log has the request, from microback's pod.
+    back = w("kubectl get pods -l microservice=microback -o jsonpath={.items[0].status.podIP}")
+    post = f'"POST /gifs/{gif["name"]}/captions HTTP/1.1" 201'
+    w("kubectl logs -l microservice=microgifcap --tail=-1", rf"(?m)^{re.escape(back)} .*{post}")
+    w(curl + f"gifs/{json.loads(made)['name']} | head -c 6", "^GIF89a$")  # off the claim
+
+
 def test_02_14_a_backup_and_its_restore(walk):
     w = lambda *step: walk("02-14-cronjob", *step)  # noqa: E731
     w("$ kubectl apply -f k8s/lessons/02-14-cronjob/", "cronjob.batch/restore created")
     w("$ kubectl get cronjobs", r"restore +17 3 \* \* \* +Etc/UTC +True")
+    # The claim of 02-13: its captioned GIF, and two copies two days old, one a row names.
+    aged = 'cp *.gif old.gif; cp old.gif hello-caption.gif; touch -d "2 days ago" old.gif hello*'
+    w(f"kubectl exec deploy/microback -- sh -c 'cd /tmp/gifcaptionizer && {aged}'")
+    w("$ kubectl create job --from=cronjob/cleanup cleanup-now", "created")
+    w("kubectl wait --for=condition=complete job/cleanup-now --timeout=180s")
+    w("$ kubectl get pods", "cleanup-now-.* Completed")
+    w("$ kubectl logs job/cleanup-now", "^removed old.gif: no row names it\nkept: 2 GIFs$")
+    ls = "kubectl exec -it deploy/microback -- ls /tmp/gifcaptionizer"
+    assert ls in readme_commands("02-14-cronjob")
+    w(ls.replace("-it", ""), r"^[0-9a-f]{32}\.gif\nhello-caption\.gif$")
     w("$ kubectl create job --from=cronjob/backup backup-now", "created")
     w("kubectl wait --for=condition=complete job/backup-now --timeout=180s")
     w("$ kubectl get pods", "backup-now-.* Completed")

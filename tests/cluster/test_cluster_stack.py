@@ -72,7 +72,7 @@ def test_every_pod_is_ready_as_its_manifest_says_and_the_services_answer(stack):
     status, body = get(f"{service_url('k8scourse-back')}/health")
     assert status == 200 and json.loads(body)["db"] is True
     status, page = get(service_url("k8scourse-front"))
-    assert status == 200 and "<title>k8scourse · images</title>" in page
+    assert status == 200 and "<title>k8scourse · memes</title>" in page
     status, config = get(f"{service_url('k8scourse-front')}/config.json")
     assert json.loads(config)["baseUrl"] == "http://api.k8scourse.localhost"
 
