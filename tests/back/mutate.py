@@ -31,15 +31,11 @@ RUN_MARK = "K8SCOURSE_MUTATE_RUN"
 # mutants/ must be imported instead. The benchmark, the gunicorn and hostile-input tests and
 # the copy's tests run back/ only in other processes, so they catch no mutant: left out; so
 # are pytest's cache and the plugins of those (each mutant is a pytest session of its own).
-# A mutant's run is cut at 3 times its tests' time plus 5 s (mutmut's default: 15 times plus
-# 1 s), which a mutant that hangs a test reaches (the survivors' time: tests/README.md).
 SETTINGS = """\
 [mutmut]
 source_paths = api
 do_not_mutate =
     api/draw.py
-timeout_multiplier = 3
-timeout_constant = 5
 pytest_add_cli_args_test_selection =
     tests/back
 pytest_add_cli_args =
