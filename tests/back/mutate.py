@@ -102,14 +102,11 @@ sys.stderr.write("\\n".join(sorted(seen[0] - seen[1])))
 
 
 def ids_unstable():
-    """The ids of tests/back that a second collection in the same process does not find.
-    mutmut collects in the process that ran its first pass: pytest escapes an id's backslash
-    or non-ASCII once more then, the test is "not found", and every mutant it reaches is said
-    killed, none examined."""
-    run = subprocess.run(
-        [sys.executable, "-c", COLLECT_TWICE], cwd=REPO, capture_output=True, text=True
-    )
-    return run.stderr.splitlines()
+    """The ids of tests/back that a second collection in one process lacks, as mutmut's has:
+    pytest escapes non-ASCII and backslashes again, the test is "not found", and every
+    mutant it reaches is said killed, none run."""
+    run = [sys.executable, "-c", COLLECT_TWICE]
+    return subprocess.run(run, cwd=REPO, capture_output=True, text=True).stderr.splitlines()
 
 
 def stop_left_servers(run):
