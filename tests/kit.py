@@ -164,7 +164,7 @@ def serving(app):
     """A WSGI app (the backend's, from create_app) served on 127.0.0.1 by werkzeug's server,
     in a thread: its port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)  # 10 ms polls
     thread.start()
     try:
         yield server.server_port

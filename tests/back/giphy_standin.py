@@ -20,7 +20,8 @@ class Giphy:
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
 
     def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Polled every 10 ms: shutdown() waits for a poll, by default 0.5 s, in every test.
+        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
         return self
 
     def __exit__(self, *exc):

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -308,10 +309,13 @@ def test_a_service_down_late_or_not_one_is_a_503_with_a_hint_and_the_rest_works(
         # Any HTTP server answering a page, not JSON; and one that connects, never answers.
         wrong.answers["/gifs/bounce.gif/captions"] = body(b"<html>nginx</html>")
         late = f"127.0.0.1:{silent.getsockname()[1]}"
+        reset = threading.Timer(5, silent.close)  # a request that would wait for ever fails
+        reset.start()
         answers = [
             caption_by(db_config(live_db, caption_service=service, caption_timeout=0.5))
             for service in (down, wrong.origin.removeprefix("http://"), late)
         ]
+        reset.cancel()
     assert [(a.status_code, a.json["hint"]) for a in answers] == [(503, SERVICE_HINT)] * 3
     assert answers[0].json == {
         "error": "Service Unavailable",
