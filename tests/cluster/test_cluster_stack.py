@@ -2,7 +2,7 @@
 manifest's user and read-only root, the API and the page through their Services, a row
 that outlives the database's pod, a backup and its restore (a damaged dump refused,
 nothing lost, a dump copied off), a rolling update under load that fails no request, a
-drain with the database down, and the toolbox at the database and the tiers."""
+drain with the database down, the toolbox at the database and the tiers, and the wall."""
 
 import json
 import sys
@@ -146,6 +146,24 @@ def test_the_toolbox_reaches_the_database_and_the_tiers(stack):
     assert out.startswith("42\n") and '"db":true' in out, out
     k("exec deploy/k8scourse-toolbox -- curl -s k8scourse-front:8080/healthz", "^ok")
     toolbox(0)
+
+
+def test_the_network_policies_are_enforced(stack):
+    """kube-router's firewall on: the back reaches the db by name, not the page; a pod without
+    the policies' labels is refused the db's port (firewall off: the server's "Access denied")."""
+    sh("tools/cluster/cluster netpol-on")
+    try:
+        back = ("exec deploy/k8scourse-back -- python3 -c "
+                "'import socket; socket.create_connection((\"{}\", {}), 5)' 2>&1")  # fmt: skip
+        k(back.format("k8scourse-db", 3306))
+        k(back.format("k8scourse-front", 8080) + " || true", "ConnectionRefusedError", tries=10)
+        db = k("get pod k8scourse-db-0 -o jsonpath={.status.podIP}")
+        for namespace in ("k8scourse", "default"):
+            run = f"kubectl -n {namespace} run wall-probe --rm -i --restart=Never --image=mysql:5.7"
+            out = sh(f"{run} --command -- mysql -h{db} --connect-timeout=5 --skip-ssl", check=False)
+            assert "Can't connect" in out and "Access denied" not in out, out
+    finally:
+        sh("tools/cluster/cluster netpol-off")
 
 
 def test_a_drain_evicts_the_api_while_the_database_is_down(stack):
