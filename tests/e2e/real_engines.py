@@ -171,9 +171,10 @@ def describe_image(image, engine=None):
     return f"stand-in: {text}" if text and text != "<no value>" else "the real image"
 
 
-def http(url, headers=None, timeout=10):
-    """GET url; returns (status, headers, raw body). Never decompresses."""
-    request = urllib.request.Request(url, headers=headers or {})
+def http(url, headers=None, timeout=10, data=None):
+    """GET url (POST `data`, if given); returns (status, headers, raw body). Never
+    decompresses."""
+    request = urllib.request.Request(url, data, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()

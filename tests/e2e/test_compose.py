@@ -6,7 +6,6 @@ have their README rows."""
 import json
 import os
 import shutil
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -69,16 +68,13 @@ def installed(flavour):
 
 def caption(text):
     """POST /gifs/bounce.gif/captions to the backend: (status, JSON answer)."""
-    request = urllib.request.Request(
+    status, _, body = http(
         "http://localhost:3000/gifs/bounce.gif/captions",
-        json.dumps({"caption": text}).encode(),
         {"Content-Type": "application/json"},
+        60,
+        json.dumps({"caption": text}).encode(),
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, json.load(answer)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
+    return status, json.loads(body)
 
 
 def test_compose_up_reaches_healthy_refuses_the_run_stack_and_down_leaves_nothing():
