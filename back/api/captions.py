@@ -10,7 +10,7 @@ import urllib.request
 
 from flask import Blueprint, abort, current_app
 
-from . import draw, storage
+from . import storage
 from .images import caption_of, json_object
 
 bp = Blueprint("captions", __name__)
@@ -31,6 +31,10 @@ def caption_gif(name):
     config = current_app.config["API"]
     if config.caption_service:
         return ask_service(config, name, caption)
+    # Pillow loads at the first caption drawn, not at start: a backend with GIF_CAPTION_SVC
+    # never loads it (4 MB less in each worker; docs/benchmarks.md).
+    from . import draw
+
     data = storage.read(config.image_path, name)
     try:
         captioned = draw.caption_gif(data, caption, config.caption_font)

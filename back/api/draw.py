@@ -1,6 +1,7 @@
-"""A caption drawn into every frame of a GIF, with Pillow (the one module that imports it):
-the course's capitals at the bottom, white with a black outline to read on light and dark
-frames. Each frame keeps its duration, the GIF its loop count and transparency.
+"""A caption drawn into every frame of a GIF, with Pillow, imported here only (api/captions.py
+loads this module at its first caption): the course's capitals at the bottom, white with a
+black outline to read on light and dark frames. Each frame keeps its duration, the GIF its
+loop count and transparency.
 """
 
 import unicodedata
