@@ -4,9 +4,9 @@ scale, exec, delete, run), each step's outcome checked. kubectl's namespace is t
 lessons', as k8s/README.md's set-up makes it, in a kubeconfig of the walk's own.
 
 A command typed at a shell the README opens (`kubectl exec -it ... -- bash`, `kubectl run
--it`) runs through the same exec without a terminal. Not walked here: `curl localhost`
-through the Ingress of 02-06, 02-08, 02-09, 02-12 and 02-13 (no Ingress controller runs on this
-cluster: k8s/README.md); the same requests reach the Services from the toolbox instead."""
+-it`) runs through the same exec without a terminal. `curl localhost` reaches the cluster's
+Ingress controller, Skipper (tools/cluster/README.md), which routes no /api/... as 02-08's
+ingress-nginx rules do: those requests reach the Services from the toolbox instead."""
 
 import json
 import re
@@ -122,15 +122,16 @@ def test_02_05_to_02_09_services_ingress_and_back_end(walk):
     w(in_toolbox + "'curl -s k8scourse-front'", page)
     walk("02-06-ingress", "$ kubectl apply -f k8s/lessons/02-06-ingress/", "ingress.*/main created")
     walk("02-06-ingress", "$ kubectl get ingress", r"main +nginx")
+    walk("02-06-ingress", "$ curl localhost", "This page needs JavaScript", 10)
     walk("02-07-back", "$ kubectl apply -f k8s/lessons/02-07-back/", "k8scourse-back created")
     walk("02-07-back", "kubectl rollout status deployment/k8scourse-back")
     walk("02-07-back", in_toolbox + "'curl -s k8scourse-back/health'", '"db": ?false', 10)
     walk("02-08-paths", "$ kubectl apply -f k8s/lessons/02-08-paths/", "ingress.*/main configured")
+    walk("02-08-paths", "$ curl localhost", page, 10)
     walk("02-09-env-vars", "$ kubectl apply -f k8s/lessons/02-09-env-vars/", "front configured")
     walk("02-09-env-vars", "kubectl rollout status deployment/k8scourse-front")
     walk("02-09-env-vars", "$ kubectl get pods -l role=frontend", "Running")
-    config = in_toolbox + "'curl -s k8scourse-front/config.json'"
-    walk("02-09-env-vars", config, '"baseUrl": ?"api"', 10)
+    walk("02-09-env-vars", "$ curl localhost/config.json", '"baseUrl": ?"api"', 10)
 
 
 def test_02_10_to_02_12_the_database_seeded_and_connected(walk):
