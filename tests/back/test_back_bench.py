@@ -53,6 +53,7 @@ def test_the_benchmark_runs_and_prints_every_target():
     assert "- /images first page (50 rows) at c=32, this vs HEAD" in result.stdout
     assert "- /health vs /livez at c=32:" in result.stdout
     assert "- /images at c=32, 1,000,000 rows vs 50 rows:" in result.stdout
+    assert re.search(r"^- wrk runs redone, one worker .*: \d+$", result.stdout, re.M)
     # The captions (bench/captions.py): Pillow's rate, and /health while 4 are drawn by the
     # backend itself, then by its service (each answered 201: the exit status).
     assert re.search(r"^\| back/api/draw\.py \| [\d.]+ \| [\d.]+ \| \|$", result.stdout, re.M)
