@@ -182,7 +182,7 @@ def test_02_13_the_captions_drawn_by_a_service_of_their_own(walk):
     curl = "kubectl exec toolbox -- curl -s -H 'Content-Type: application/json' microback/"
     w(curl + "health -w ' %{http_code}'", r'"db": ?true[\s\S]* 200$', 10)
     gif = json.loads(w(curl + 'gifs -d \'{"keyword": "cat"}\'', '"source": ?"shipped"'))
-    made = w(curl + f'gifs/{gif["name"]}/captions -d \'{{"caption": "split"}}\'', r"\.gif")
+    made = w(curl + f'gifs/{gif["name"]}/captions -d \'{{"caption": "split"}}\'', r"\.gif", 10)
     # Drawn by microgifcap: its access log has the request, from microback's pod.
     back = w("kubectl get pods -l microservice=microback -o jsonpath={.items[0].status.podIP}")
     post = f'"POST /gifs/{gif["name"]}/captions HTTP/1.1" 201'
