@@ -74,7 +74,7 @@ def test_every_pod_is_ready_as_its_manifest_says_and_the_services_answer(stack):
     assert status == 200 and json.loads(body)["db"] is True
     status, page = get(service_url("k8scourse-front"))
     assert status == 200 and "<title>k8scourse · memes</title>" in page
-    # And by the names the README opens, through the Ingress (tools/cluster/README.md).
+    # By the README's names through the Ingress (Skipper); curl resolves *.localhost itself.
     config = sh("curl -sf http://k8scourse.localhost/config.json", "baseUrl", tries=10)
     assert json.loads(config)["baseUrl"] == "http://api.k8scourse.localhost"
     sh("curl -sf http://api.k8scourse.localhost/health", '"db": ?true', tries=10)

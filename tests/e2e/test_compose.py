@@ -71,8 +71,8 @@ def caption(text):
     status, _, body = http(
         "http://localhost:3000/gifs/bounce.gif/captions",
         {"Content-Type": "application/json"},
-        60,
-        json.dumps({"caption": text}).encode(),
+        timeout=60,
+        data=json.dumps({"caption": text}).encode(),
     )
     return status, json.loads(body)
 
